@@ -1,0 +1,9 @@
+"""kerazoo: a Keras model zoo for the classic sequence models."""
+
+from kerazoo.data.vocabulary import CharVocabulary
+from kerazoo.models.char_rnn import CharRNN
+from kerazoo.models.char_rnn import build_gru
+from kerazoo.models.char_rnn import build_lstm
+from kerazoo.models.char_rnn import build_simple_rnn
+
+__version__ = "0.1.0"

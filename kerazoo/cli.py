@@ -1,0 +1,219 @@
+"""The `kerazoo` command: list, train, generate, export, and the quickstart main job.
+
+Each subcommand is a thin call into the library functions that the recipes
+use: `kerazoo.training.train`, `kerazoo.generation.generate_text`,
+`kerazoo.export.export_run`.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+DEFAULT_SAVED_MODELS = "saved_models"
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _add_training_arguments(parser):
+    parser.add_argument("--preset", help="a named configuration (see `kerazoo list`)")
+    parser.add_argument("--corpus", help="shakespeare (default), tiny_shakespeare, or a text file path")
+    parser.add_argument("--data-dir", help="tensorflow-datasets data folder")
+    parser.add_argument("--validation-split", choices=["validation", "heldout"],
+                        help="heldout = validation + test, nanoGPT's val split for tiny_shakespeare")
+    parser.add_argument("--epochs", type=_positive_int)
+    parser.add_argument("--steps-per-epoch", type=_positive_int)
+    parser.add_argument("--validation-steps", type=_positive_int)
+    parser.add_argument("--batch-size", type=_positive_int)
+    parser.add_argument("--seq-length", type=_positive_int)
+    parser.add_argument("--optimizer", help="an optimizer recipe: adam, rmsprop, sgd, ...")
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--clipnorm", type=float)
+    parser.add_argument("--clipvalue", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--sample-every", type=int, help="steps between printed samples (0: off)")
+    parser.add_argument("--sample-length", type=_positive_int)
+    parser.add_argument("--max-minutes", type=float, help="stop training after this much wall time")
+    parser.add_argument("--pipeline", choices=["auto", "tf", "numpy"])
+    parser.add_argument("--verbose", type=int, choices=[0, 1, 2])
+    model = parser.add_argument_group("model (override the preset)")
+    model.add_argument("--units", type=_positive_int)
+    model.add_argument("--num-layers", type=_positive_int)
+    model.add_argument("--embedding-dim", type=int, help="0: one-hot input")
+    model.add_argument("--dropout", type=float)
+    model.add_argument("--cell-api", action="store_true", default=None,
+                       help="stack cells in one RNN (the lectures' StackedRNNCells form)")
+
+
+def _training_settings(args):
+    keys = [
+        "corpus", "data_dir", "validation_split", "epochs", "steps_per_epoch", "validation_steps",
+        "batch_size", "seq_length", "optimizer", "learning_rate", "clipnorm", "clipvalue", "seed",
+        "sample_every", "sample_length", "max_minutes", "pipeline", "verbose",
+    ]
+    settings = {key: getattr(args, key) for key in keys}
+    model_kwargs = {
+        key: getattr(args, key)
+        for key in ("units", "num_layers", "embedding_dim", "dropout", "cell_api")
+        if getattr(args, key) is not None
+    }
+    if model_kwargs.get("embedding_dim") == 0:
+        model_kwargs["embedding_dim"] = None
+    return settings, model_kwargs
+
+
+def cmd_list(args):
+    from kerazoo.models.char_rnn import BUILDERS
+    from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
+
+    print("Models (kerazoo train MODEL):")
+    for name, builder in BUILDERS.items():
+        print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
+    print("\nPresets (--preset NAME):")
+    for name, preset in CHAR_RNN_PRESETS.items():
+        print(f"  {name:16s} [{preset['model']}] {preset['description']}")
+    return 0
+
+
+def cmd_train(args):
+    from kerazoo.training import resolve_config
+    from kerazoo.training import train
+
+    settings, model_kwargs = _training_settings(args)
+    config = resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
+    output = args.output or os.path.join("runs", args.preset or args.model)
+    _, _, metrics = train(config, output)
+    summary = {key: metrics.get(key) for key in ("best_val_loss", "best_val_bpc", "steps", "wall_s", "parameters")}
+    print(json.dumps({"run_dir": output, **summary}))
+    return 0
+
+
+def _is_saved_model(path):
+    return os.path.isfile(os.path.join(path, "saved_model.pb"))
+
+
+def _latest_version(path):
+    from kerazoo.export import next_version
+
+    if _is_saved_model(path):
+        return path
+    version = next_version(path) - 1
+    candidate = os.path.join(path, str(version))
+    if version >= 1 and _is_saved_model(candidate):
+        return candidate
+    return None
+
+
+def cmd_generate(args):
+    prompts = args.prompt or ["\n"]
+    saved_model = _latest_version(args.source) if os.path.isdir(args.source) else None
+    if saved_model:
+        from kerazoo.export.serving import generate_from_saved_model
+
+        texts = generate_from_saved_model(
+            saved_model, prompts, args.length, args.temperature, args.top_k, args.seed
+        )
+    else:
+        from kerazoo.generation import check_sampling_args
+        from kerazoo.generation import generate_text
+        from kerazoo.training import load_run
+
+        check_sampling_args(args.temperature, args.top_k, args.length)
+        model, vocabulary = load_run(args.source, which=args.checkpoint)
+        texts = generate_text(model, vocabulary, prompts, args.length, args.temperature, args.top_k, args.seed)
+    for text in texts:
+        print(text)
+    return 0
+
+
+def cmd_export(args):
+    from kerazoo.export import export_run
+
+    path = export_run(args.run_dir, args.name, base_dir=args.base_dir, which=args.checkpoint)
+    print(path)
+    return 0
+
+
+def cmd_quickstart(args):
+    """Train the `quick` preset, export it, and print text generated by the SavedModel."""
+    from kerazoo.export import export_run
+    from kerazoo.export.serving import generate_from_saved_model
+    from kerazoo.training import resolve_config
+    from kerazoo.training import train
+
+    config = resolve_config(
+        preset="quick", corpus=args.corpus, max_minutes=args.minutes, seed=args.seed, verbose=2
+    )
+    print(f"kerazoo quickstart: training the `quick` LSTM on {config['corpus']} "
+          f"for at most {config['max_minutes']} minutes -> {args.output}", flush=True)
+    _, _, metrics = train(config, args.output)
+    print(f"best validation loss {metrics['best_val_loss']:.3f} nats/char "
+          f"({metrics['best_val_bpc']:.3f} bits/char) after {metrics['steps']} steps", flush=True)
+    path = export_run(args.output, args.name, base_dir=args.base_dir)
+    print(f"exported SavedModel: {path}", flush=True)
+    text = generate_from_saved_model(path, [args.prompt], args.length, 0.8, 0, args.seed)[0]
+    print("\n----- generated by the SavedModel -----")
+    print(text)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="kerazoo", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("list", help="show the models and presets").set_defaults(func=cmd_list)
+
+    train = commands.add_parser("train", help="train a char model with model.fit")
+    train.add_argument("model", choices=["simple_rnn", "lstm", "gru"])
+    train.add_argument("--output", help="the run folder (default runs/<preset or model>)")
+    _add_training_arguments(train)
+    train.set_defaults(func=cmd_train)
+
+    generate = commands.add_parser("generate", help="generate text from a run folder or a SavedModel")
+    generate.add_argument("source", help="a run folder, a SavedModel version folder, or saved_models/NAME")
+    generate.add_argument("--prompt", action="append", help="repeat for a batch of prompts")
+    generate.add_argument("--length", type=int, default=500, help="characters to generate")
+    generate.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
+    generate.add_argument("--top-k", type=int, default=0, help="0 means off")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--checkpoint", choices=["best", "final"], default="best")
+    generate.set_defaults(func=cmd_generate)
+
+    export = commands.add_parser("export", help="export a run as a SavedModel for TF Serving")
+    export.add_argument("run_dir")
+    export.add_argument("--name", required=True, help="written to saved_models/NAME/<next version>/")
+    export.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
+    export.add_argument("--checkpoint", choices=["best", "final"], default="best")
+    export.set_defaults(func=cmd_export)
+
+    quick = commands.add_parser("quickstart", help="the main job: train, export, generate")
+    quick.add_argument("--corpus", default="shakespeare")
+    quick.add_argument("--minutes", type=float, default=3.0, help="training budget")
+    quick.add_argument("--output", default=os.path.join("runs", "quickstart"))
+    quick.add_argument("--name", default="quickstart")
+    quick.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
+    quick.add_argument("--prompt", default="ROMEO:\n")
+    quick.add_argument("--length", type=int, default=500)
+    quick.add_argument("--seed", type=int, default=0)
+    quick.set_defaults(func=cmd_quickstart)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from kerazoo.data.corpora import CorpusUnavailableError
+
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, CorpusUnavailableError, RuntimeError) as error:
+        print(f"kerazoo {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

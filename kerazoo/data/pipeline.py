@@ -1,0 +1,116 @@
+"""Next-character training pairs as tf.data or NumPy batches.
+
+The text is cut into non-overlapping windows of `seq_length + 1` ids, as
+char-rnn does; each window gives inputs `ids[:-1]` and targets `ids[1:]`.
+With TensorFlow installed the windows go through tf.data (cache, shuffle,
+batch, prefetch). Without it, `NumpyBatches`, a `keras.utils.PyDataset`,
+serves the same pairs, so training runs on the JAX backend with no TensorFlow.
+"""
+
+import numpy as np
+import keras
+
+
+def make_windows(ids, seq_length):
+    """Cuts `ids` into `(inputs, targets)` arrays of shape `(n, seq_length)`."""
+    if seq_length < 1:
+        raise ValueError(f"`seq_length` must be >= 1. Received: seq_length={seq_length}")
+    ids = np.asarray(ids, dtype=np.int32)
+    count = (len(ids) - 1) // seq_length
+    if count < 1:
+        raise ValueError(
+            f"The text ({len(ids)} characters) is too short for one window of "
+            f"`seq_length`={seq_length} plus a target."
+        )
+    end = count * seq_length
+    inputs = ids[:end].reshape(count, seq_length)
+    targets = ids[1 : end + 1].reshape(count, seq_length)
+    return inputs, targets
+
+
+class NumpyBatches(keras.utils.PyDataset):
+    """Shuffled `(inputs, targets)` batches from NumPy arrays, for any backend.
+
+    Args:
+        inputs, targets: int32 arrays of shape `(n, seq_length)`.
+        batch_size: int.
+        shuffle: bool. Reshuffle the windows on every pass.
+        repeat: bool. Serve batches forever (for `steps_per_epoch`).
+        seed: int or None.
+    """
+
+    def __init__(self, inputs, targets, batch_size, shuffle=True, repeat=False, seed=None):
+        super().__init__()
+        self.inputs, self.targets = inputs, targets
+        self.batch_size = batch_size
+        self.shuffle, self.repeat = shuffle, repeat
+        self._rng = np.random.default_rng(seed)
+        # Training drops the last partial batch; evaluation keeps every window.
+        if shuffle:
+            self._batches_per_pass = max(1, len(inputs) // batch_size)
+        else:
+            self._batches_per_pass = -(-len(inputs) // batch_size)
+        self._pass = -1
+        self._order = None
+
+    @property
+    def num_batches(self):
+        return None if self.repeat else self._batches_per_pass
+
+    def _order_for(self, pass_index):
+        if pass_index != self._pass:
+            self._pass = pass_index
+            count = len(self.inputs)
+            self._order = self._rng.permutation(count) if self.shuffle else np.arange(count)
+        return self._order
+
+    def __getitem__(self, index):
+        pass_index, position = divmod(index, self._batches_per_pass)
+        order = self._order_for(pass_index)
+        rows = order[position * self.batch_size : (position + 1) * self.batch_size]
+        return self.inputs[rows], self.targets[rows]
+
+
+def _use_tf_data(backend):
+    if backend == "auto":
+        return keras.backend.backend() == "tensorflow"
+    if backend not in ("tf", "numpy"):
+        raise ValueError(
+            f"`pipeline` must be 'auto', 'tf' or 'numpy'. Received: pipeline={backend!r}"
+        )
+    return backend == "tf"
+
+
+def make_dataset(
+    ids, seq_length, batch_size, shuffle=True, repeat=False, seed=None, pipeline="auto"
+):
+    """Batches of `(inputs, targets)` next-character pairs.
+
+    Args:
+        ids: int array. The encoded text.
+        seq_length: int. Characters per training window.
+        batch_size: int.
+        shuffle: bool. Shuffle windows (training) or keep text order (evaluation).
+        repeat: bool. Repeat forever, for `fit(steps_per_epoch=...)`.
+        seed: int or None. Shuffle seed.
+        pipeline: str. `"tf"` (tf.data), `"numpy"` (`NumpyBatches`), or
+            `"auto"`: tf.data on the TensorFlow backend, NumPy elsewhere.
+
+    Returns:
+        A `tf.data.Dataset` or a `NumpyBatches`.
+    """
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+    inputs, targets = make_windows(ids, seq_length)
+    if not _use_tf_data(pipeline):
+        return NumpyBatches(inputs, targets, batch_size, shuffle, repeat, seed)
+
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).cache()
+    if shuffle:
+        dataset = dataset.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    dataset = dataset.batch(batch_size, drop_remainder=shuffle)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,225 @@
+"""SavedModel export in the layout TF Serving loads: `saved_models/NAME/<version>/`.
+
+The SavedModel carries its vocabulary (a lookup table in the graph, and
+`assets/vocabulary.json`) and three signatures:
+
+- `serving_default`: `token_ids` int32 [batch, time] -> `logits` float32
+  [batch, time, vocab].
+- `generate`: `prompt` string [batch], `max_length` int32, `temperature`
+  float32, `top_k` int32 (0 = off), `seed` int32 -> `text` string [batch],
+  each prompt followed by its continuation. It runs the same decoding loop as
+  `kerazoo.generation`, compiled into the graph, so the same seed gives the
+  same text as the Python API.
+- `step`: `token_ids` int32 [batch, time] and `state` float32 [batch, S] ->
+  `logits` and the next `state`. All recurrent states are packed side by side
+  into one tensor of width S (recorded in `assets/kerazoo.json`); start from
+  zeros and send back the state the last call returned.
+
+Bad input (negative temperature, max_length out of range, empty prompts, ids
+outside the vocabulary) fails the call with an `InvalidArgumentError` naming
+the argument; the server keeps running.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+import keras
+
+from kerazoo.generation.decoding import generate_ids
+from kerazoo.generation.decoding import rnn_step_fn
+from kerazoo.generation.sampling import MAX_GENERATE_LENGTH
+
+SIGNATURES = ("serving_default", "generate", "step")
+
+
+def _require_tensorflow_backend():
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            "Exporting a SavedModel needs the TensorFlow backend. Models trained on "
+            "any backend load there: run `KERAS_BACKEND=tensorflow kerazoo export RUN_DIR`. "
+            f"Current backend: {keras.backend.backend()!r}"
+        )
+
+
+def next_version(model_dir):
+    """The next integer version under `model_dir` (1 for a new model)."""
+    if not os.path.isdir(model_dir):
+        return 1
+    versions = [int(entry) for entry in os.listdir(model_dir) if entry.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def _check_name(name):
+    if not name or os.sep in name or name.startswith(".") or (os.altsep and os.altsep in name):
+        raise ValueError(f"`name` must be a plain folder name. Received: name={name!r}")
+
+
+def build_serving_module(model, vocabulary):
+    """A `tf.Module` holding the model, its vocabulary and the three signatures."""
+    import tensorflow as tf
+
+    streaming = model.streaming_model()
+    state_sizes = list(streaming.state_sizes)
+    state_width = sum(state_sizes)
+    vocabulary_size = vocabulary.size
+    step_fn = rnn_step_fn(streaming)
+
+    module = tf.Module()
+    module.model = model
+    module.streaming = streaming
+    module.table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            tf.constant(vocabulary.characters, dtype=tf.string),
+            tf.range(1, vocabulary_size, dtype=tf.int32),
+        ),
+        default_value=0,
+    )
+    # The out-of-vocabulary id decodes to nothing, as in CharVocabulary.decode.
+    token_strings = tf.constant([""] + vocabulary.characters, dtype=tf.string)
+
+    def check_ids(token_ids):
+        return [
+            tf.debugging.assert_non_negative(
+                token_ids, message="`token_ids` must be >= 0"
+            ),
+            tf.debugging.assert_less(
+                token_ids, vocabulary_size, message=f"`token_ids` must be < the vocabulary size {vocabulary_size}"
+            ),
+        ]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name="token_ids")])
+    def serving_default(token_ids):
+        with tf.control_dependencies(check_ids(token_ids)):
+            token_ids = tf.identity(token_ids)
+        return {"logits": model(token_ids, training=False)}
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, None], tf.int32, name="token_ids"),
+            tf.TensorSpec([None, state_width], tf.float32, name="state"),
+        ]
+    )
+    def step(token_ids, state):
+        with tf.control_dependencies(check_ids(token_ids)):
+            token_ids = tf.identity(token_ids)
+        outputs = streaming([token_ids, *tf.split(state, state_sizes, axis=1)], training=False)
+        return {"logits": outputs[0], "state": tf.concat(outputs[1:], axis=1)}
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None], tf.string, name="prompt"),
+            tf.TensorSpec([], tf.int32, name="max_length"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int32, name="top_k"),
+            tf.TensorSpec([], tf.int32, name="seed"),
+        ]
+    )
+    def generate(prompt, max_length, temperature, top_k, seed):
+        characters = tf.strings.unicode_split(prompt, "UTF-8")
+        lengths = tf.cast(characters.row_lengths(), tf.int32)
+        checks = [
+            tf.debugging.assert_greater_equal(
+                temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"
+            ),
+            tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 turns it off)"),
+            tf.debugging.assert_greater_equal(max_length, 1, message="`max_length` must be >= 1"),
+            tf.debugging.assert_less_equal(
+                max_length, MAX_GENERATE_LENGTH, message=f"`max_length` must be <= {MAX_GENERATE_LENGTH}"
+            ),
+            tf.debugging.assert_positive(
+                tf.size(prompt), message="`prompt` must hold at least one prompt"
+            ),
+            tf.debugging.assert_positive(
+                lengths, message="every `prompt` must hold at least one character"
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            ids = module.table.lookup(characters).to_tensor(default_value=0)
+            batch = tf.shape(ids)[0]
+            state = [tf.zeros([batch, size]) for size in state_sizes]
+            tokens = generate_ids(step_fn, state, ids, lengths, max_length, temperature, top_k, seed)
+        positions = tf.expand_dims(lengths, 1) + tf.range(max_length)[tf.newaxis, :]
+        continuation = tf.gather(tokens, positions, batch_dims=1)
+        text = tf.strings.reduce_join(tf.gather(token_strings, continuation), axis=1)
+        return {"text": tf.strings.join([prompt, text])}
+
+    module.serving_default = serving_default
+    module.step = step
+    module.generate = generate
+    module.state_sizes = state_sizes
+    return module
+
+
+def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadata=None):
+    """Writes `model` as `base_dir/name/<next version>/` and returns that path.
+
+    The SavedModel is written to a temporary folder beside its destination
+    and renamed into place, so a failed export never leaves a half-written
+    version that a server could pick up.
+
+    Args:
+        model: a `CharRNN`.
+        vocabulary: its `CharVocabulary`.
+        name: str. The model name, a folder under `base_dir`.
+        base_dir: str. Where SavedModels live.
+        metadata: dict or None. Extra facts for `assets/kerazoo.json`.
+    """
+    _require_tensorflow_backend()
+    _check_name(name)
+    import tensorflow as tf
+
+    model_dir = os.path.join(base_dir, name)
+    os.makedirs(model_dir, exist_ok=True)
+    module = build_serving_module(model, vocabulary)
+    staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
+    try:
+        assets = os.path.join(staging, "_assets_source")
+        os.makedirs(assets)
+        vocabulary.save(os.path.join(assets, "vocabulary.json"))
+        info = {
+            "model_config": model.get_config(),
+            "state_sizes": module.state_sizes,
+            "state_width": sum(module.state_sizes),
+            "vocabulary_size": vocabulary.size,
+            "signatures": list(SIGNATURES),
+            **(metadata or {}),
+        }
+        with open(os.path.join(assets, "kerazoo.json"), "w", encoding="utf-8") as f:
+            json.dump(info, f, indent=2)
+        module.vocabulary_file = tf.saved_model.Asset(os.path.join(assets, "vocabulary.json"))
+        module.info_file = tf.saved_model.Asset(os.path.join(assets, "kerazoo.json"))
+        target = os.path.join(staging, "model")
+        tf.saved_model.save(
+            module,
+            target,
+            signatures={
+                "serving_default": module.serving_default,
+                "generate": module.generate,
+                "step": module.step,
+            },
+        )
+        while True:
+            destination = os.path.join(model_dir, str(next_version(model_dir)))
+            try:
+                os.rename(target, destination)
+                break
+            except OSError:
+                if not os.path.exists(destination):
+                    raise
+                # Another export took this version number first; take the next.
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return destination
+
+
+def export_run(run_dir, name, base_dir="saved_models", which="best"):
+    """Exports the model of a run folder; see `export_saved_model`."""
+    _require_tensorflow_backend()
+    from kerazoo.training.trainer import load_run
+
+    model, vocabulary = load_run(run_dir, which=which)
+    return export_saved_model(
+        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which}
+    )

@@ -1,0 +1,40 @@
+"""Calling an exported SavedModel the way a server does: `tf.saved_model.load` and its signatures."""
+
+
+def generate_from_saved_model(path, prompts, max_length=500, temperature=0.8, top_k=0, seed=0):
+    """Runs the `generate` signature of the SavedModel at `path`.
+
+    Bad arguments come back as a ValueError carrying the model's own message.
+
+    Returns:
+        A list of str, each prompt followed by its continuation.
+    """
+    import tensorflow as tf
+
+    generate = tf.saved_model.load(path).signatures["generate"]
+    try:
+        outputs = generate(
+            prompt=tf.constant(list(prompts), dtype=tf.string),
+            max_length=tf.constant(max_length, dtype=tf.int32),
+            temperature=tf.constant(temperature, dtype=tf.float32),
+            top_k=tf.constant(top_k, dtype=tf.int32),
+            seed=tf.constant(seed, dtype=tf.int32),
+        )
+    except tf.errors.InvalidArgumentError as error:
+        raise ValueError(_assertion_text(error.message)) from None
+    return [text.decode("utf-8") for text in outputs["text"].numpy()]
+
+
+def _assertion_text(message):
+    """Turns TensorFlow's assertion text into "`x` must be ... Received: x=value"."""
+    import re
+
+    # TensorFlow writes "assertion failed: [<message>] [...] [x (NAME:0) = ] [VALUE] ...".
+    found = re.search(r"assertion failed: \[(?P<text>[^\]]*)\]", message)
+    if not found:
+        return message.strip().splitlines()[-1]
+    text = found.group("text")
+    value = re.search(r"\[x \((?P<name>\w+):0\) = \] \[(?P<value>[^\]]*)\]", message)
+    if value and value.group("name") in ("temperature", "max_length", "top_k", "seed"):
+        text += f". Received: {value.group('name')}={value.group('value')}"
+    return text

@@ -1,0 +1,74 @@
+"""The decoding loop shared by every generator, in `keras.ops` only.
+
+A generator supplies a step function
+
+    step_fn(token_ids, state) -> (logits, new_state)
+
+that reads one token per row, `(batch,)` int32, and returns next-token logits
+`(batch, vocabulary)` with its updated state (RNN states, or a key/value
+cache). The loop feeds each prompt token by token, then samples. The state is
+carried forward, so the history is never recomputed. Prompts of different
+lengths share one batch: a row keeps reading its own prompt until it ends,
+and samples from then on.
+"""
+
+from keras import ops
+
+from kerazoo.generation.sampling import sample_next
+
+
+def generate_ids(
+    step_fn, state, prompt_ids, prompt_lengths, max_length, temperature=1.0, top_k=0, seed=0
+):
+    """Extends each prompt by `max_length` tokens.
+
+    Args:
+        step_fn: callable `(token_ids, state) -> (logits, state)`, see module doc.
+        state: the initial state, any nest of tensors.
+        prompt_ids: int32 tensor `(batch, prompt_width)`, prompts padded on the right.
+        prompt_lengths: int32 tensor `(batch,)`, every length >= 1.
+        max_length: int or int32 scalar. New tokens per row.
+        temperature, top_k, seed: see `sample_next`.
+
+    Returns:
+        int32 tensor `(batch, prompt_width + max_length)`. Row i holds its
+        prompt followed by its continuation in the first
+        `prompt_lengths[i] + max_length` positions.
+    """
+    prompt_ids = ops.cast(prompt_ids, "int32")
+    prompt_lengths = ops.cast(prompt_lengths, "int32")
+    batch = ops.shape(prompt_ids)[0]
+    total = ops.shape(prompt_ids)[1] + max_length
+    tokens = ops.concatenate(
+        [prompt_ids, ops.zeros((batch, max_length), dtype="int32")], axis=1
+    )
+    positions = ops.expand_dims(ops.arange(total, dtype="int32"), 0)
+
+    def body(t, carry):
+        tokens, state = carry
+        logits, state = step_fn(ops.take(tokens, t, axis=1), state)
+        sampled = sample_next(logits, temperature, top_k, seed, t)
+        following = t + 1
+        # Rows still inside their prompt are fed the prompt, not a sample.
+        in_prompt = following < prompt_lengths
+        next_token = ops.where(in_prompt, ops.take(tokens, ops.minimum(following, total - 1), axis=1), sampled)
+        tokens = ops.where(positions == following, ops.expand_dims(next_token, 1), tokens)
+        return tokens, state
+
+    tokens, _ = ops.fori_loop(0, total - 1, body, (tokens, state))
+    return tokens
+
+
+def rnn_step_fn(streaming_model):
+    """A `step_fn` for models whose streaming form maps `[ids, *states]` to `[logits, *states]`."""
+
+    def step(token_ids, state):
+        outputs = streaming_model([ops.expand_dims(token_ids, 1), *state], training=False)
+        return outputs[0][:, 0, :], list(outputs[1:])
+
+    return step
+
+
+def zero_state(state_sizes, batch_size):
+    """Zero initial states, one `(batch, size)` tensor per entry of `state_sizes`."""
+    return [ops.zeros((batch_size, size), dtype="float32") for size in state_sizes]

@@ -1,0 +1,1 @@
+from kerazoo.layers.one_hot import OneHot

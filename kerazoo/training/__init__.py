@@ -1,0 +1,5 @@
+from kerazoo.training.metrics import BitsPerCharacter
+from kerazoo.training.trainer import TRAINING_DEFAULTS
+from kerazoo.training.trainer import load_run
+from kerazoo.training.trainer import resolve_config
+from kerazoo.training.trainer import train

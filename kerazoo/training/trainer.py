@@ -1,0 +1,264 @@
+"""Training of the char models with `model.fit`: the one entry point the CLI and recipes call.
+
+A run folder holds everything a run makes:
+
+    config.json        the resolved configuration
+    vocabulary.json    the character vocabulary, built once from the train split
+    best.keras         the checkpoint with the lowest validation loss
+    model.keras        the weights at the end of training
+    backup/            BackupAndRestore state: rerun the same command to resume
+    history.csv        one row per epoch (appended across resumes)
+    metrics.json       history, best validation loss and bits/char, throughput
+    samples.txt        text sampled during training
+    logs/              TensorBoard logs (TensorFlow backend)
+"""
+
+import copy
+import json
+import math
+import os
+import time
+
+import keras
+
+from kerazoo import optimizers
+from kerazoo.data.corpora import load_corpus
+from kerazoo.data.pipeline import make_dataset
+from kerazoo.data.vocabulary import CharVocabulary
+from kerazoo.models.char_rnn import BUILDERS
+from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
+from kerazoo.training.callbacks import MetricsJSON
+from kerazoo.training.callbacks import SampleText
+from kerazoo.training.callbacks import TimeBudget
+from kerazoo.training.metrics import BitsPerCharacter
+
+# Flat, commented defaults; a preset overrides them, the command line overrides both.
+TRAINING_DEFAULTS = {
+    "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare" or a text file
+    "data_dir": None,  # tensorflow-datasets folder
+    "validation_split": "validation",  # or "heldout" (validation + test: nanoGPT's val)
+    "seq_length": 100,  # characters per training window (truncated BPTT length)
+    "batch_size": 64,
+    "epochs": 10,
+    "steps_per_epoch": None,  # None: one pass over the training windows
+    "validation_steps": None,  # None: the whole validation split
+    "optimizer": "adam",  # a kerazoo.optimizers recipe
+    "learning_rate": None,  # None: the recipe's default
+    "clipnorm": 5.0,  # gradient clipping by global norm
+    "clipvalue": None,  # or elementwise, as char-rnn does
+    "seed": 0,
+    "sample_every": 500,  # steps between printed samples; 0 is off
+    "sample_length": 200,
+    "sample_prompt": "\n",
+    "max_minutes": None,  # stop after this much wall time
+    "pipeline": "auto",  # "tf", "numpy", or "auto" (tf.data on TensorFlow)
+    "verbose": 1,
+}
+# What must not change when a run folder is resumed.
+_RUN_IDENTITY = ("model", "model_kwargs", "corpus", "seq_length")
+
+
+def resolve_config(model=None, preset=None, model_kwargs=None, **training):
+    """Merges defaults, a preset and explicit settings into one run configuration.
+
+    Args:
+        model: str or None. `"simple_rnn"`, `"lstm"` or `"gru"`; taken from the
+            preset when None.
+        preset: str or None. A name in `CHAR_RNN_PRESETS`.
+        model_kwargs: dict or None. Builder arguments on top of the preset's.
+        **training: settings on top of `TRAINING_DEFAULTS`; None values are ignored.
+
+    Returns:
+        dict with `model`, `preset`, `model_kwargs` and every training setting.
+    """
+    preset_config = {"model_kwargs": {}, "training": {}}
+    if preset is not None:
+        if preset not in CHAR_RNN_PRESETS:
+            raise ValueError(f"`preset` must be one of {sorted(CHAR_RNN_PRESETS)}. Received: preset={preset!r}")
+        preset_config = CHAR_RNN_PRESETS[preset]
+        if model is not None and model != preset_config["model"]:
+            raise ValueError(
+                f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}"
+            )
+        model = preset_config["model"]
+    model = model or "lstm"
+    if model not in BUILDERS:
+        raise ValueError(f"`model` must be one of {sorted(BUILDERS)}. Received: model={model!r}")
+    unknown = set(training) - set(TRAINING_DEFAULTS)
+    if unknown:
+        raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(TRAINING_DEFAULTS)}")
+    config = dict(TRAINING_DEFAULTS)
+    config.update(copy.deepcopy(preset_config["training"]))
+    config.update({key: value for key, value in training.items() if value is not None})
+    kwargs = copy.deepcopy(preset_config["model_kwargs"])
+    kwargs.update(model_kwargs or {})
+    config.update({"model": model, "preset": preset, "model_kwargs": kwargs})
+    _check_positive(config, ("seq_length", "batch_size", "epochs"))
+    _check_positive(config, ("steps_per_epoch", "validation_steps", "max_minutes"), allow_none=True)
+    return config
+
+
+def _check_positive(config, names, allow_none=False):
+    for name in names:
+        value = config[name]
+        if value is None and allow_none:
+            continue
+        if value is None or value <= 0:
+            raise ValueError(f"`{name}` must be > 0. Received: {name}={value!r}")
+
+
+def build_model(config, vocabulary_size):
+    return BUILDERS[config["model"]](vocabulary_size, **config["model_kwargs"])
+
+
+def compile_model(model, config):
+    optimizer = optimizers.get(
+        config["optimizer"],
+        learning_rate=config["learning_rate"],
+        clipnorm=config["clipnorm"],
+        clipvalue=config["clipvalue"],
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"), BitsPerCharacter()],
+    )
+    return model
+
+
+def _prepare_run_dir(output, config):
+    os.makedirs(output, exist_ok=True)
+    path = os.path.join(output, "config.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            previous = json.load(f)
+        changed = [key for key in _RUN_IDENTITY if previous.get(key) != config.get(key)]
+        if changed:
+            raise ValueError(
+                f"The run folder {output!r} holds a run with other {changed}; "
+                "resume it with the same settings or pass a new `--output`."
+            )
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+
+
+def train(config, output, callbacks=None):
+    """Trains a char model with `model.fit`, resuming from `output` if it holds a backup.
+
+    Args:
+        config: dict from `resolve_config`.
+        output: str. The run folder.
+        callbacks: list of extra Keras callbacks.
+
+    Returns:
+        `(model, vocabulary, metrics)`: the trained model, its vocabulary and
+        the dict written to `metrics.json`.
+    """
+    keras.utils.set_random_seed(config["seed"])
+    _prepare_run_dir(output, config)
+    corpus = load_corpus(config["corpus"], data_dir=config["data_dir"])
+    vocabulary_path = os.path.join(output, "vocabulary.json")
+    if os.path.exists(vocabulary_path):
+        vocabulary = CharVocabulary.load(vocabulary_path)
+    else:
+        vocabulary = CharVocabulary.from_text(corpus.train)
+        vocabulary.save(vocabulary_path)
+
+    seq_length, batch_size = config["seq_length"], config["batch_size"]
+    train_ids = vocabulary.encode(corpus.train)
+    validation_ids = vocabulary.encode(corpus.split(config["validation_split"]))
+    train_data = make_dataset(
+        train_ids, seq_length, batch_size, shuffle=True, repeat=True, seed=config["seed"], pipeline=config["pipeline"]
+    )
+    validation_data = make_dataset(
+        validation_ids, seq_length, batch_size, shuffle=False, pipeline=config["pipeline"]
+    )
+    steps_per_epoch = config["steps_per_epoch"] or max(1, (len(train_ids) - 1) // seq_length // batch_size)
+
+    model = compile_model(build_model(config, vocabulary.size), config)
+    csv_path = os.path.join(output, "history.csv")
+    metrics_callback = MetricsJSON(
+        os.path.join(output, "metrics.json"),
+        csv_path,
+        static={
+            "config": config,
+            "parameters": model.count_params(),
+            "vocabulary_size": vocabulary.size,
+            "corpus_chars": {"train": len(corpus.train), "validation": len(validation_ids)},
+            "backend": keras.backend.backend(),
+        },
+        chars_per_step=seq_length * batch_size,
+    )
+    all_callbacks = [
+        # BackupAndRestore first, so that a resumed run restores before the others start.
+        keras.callbacks.BackupAndRestore(os.path.join(output, "backup"), save_freq="epoch"),
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.ModelCheckpoint(
+            os.path.join(output, "best.keras"), monitor="val_loss", save_best_only=True
+        ),
+        keras.callbacks.CSVLogger(csv_path, append=True),
+        SampleText(
+            vocabulary,
+            every=config["sample_every"],
+            length=config["sample_length"],
+            prompt=config["sample_prompt"],
+            path=os.path.join(output, "samples.txt"),
+            seed=config["seed"],
+        ),
+        metrics_callback,
+    ]
+    if keras.backend.backend() == "tensorflow":
+        all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(output, "logs")))
+    budget = None
+    if config["max_minutes"]:
+        budget = TimeBudget(config["max_minutes"] * 60.0)
+        all_callbacks.append(budget)
+    all_callbacks.extend(callbacks or [])
+
+    # BackupAndRestore needs a built model; one batch-shaped call builds it.
+    model(keras.ops.zeros((1, seq_length), dtype="int32"))
+    start = time.monotonic()
+    history = model.fit(
+        train_data,
+        epochs=config["epochs"],
+        steps_per_epoch=steps_per_epoch,
+        validation_data=validation_data,
+        validation_steps=config["validation_steps"],
+        callbacks=all_callbacks,
+        verbose=config["verbose"],
+        shuffle=False,  # the pipeline shuffles
+    )
+    wall = time.monotonic() - start
+    model.save(os.path.join(output, "model.keras"))
+    if not os.path.exists(os.path.join(output, "best.keras")):
+        model.save(os.path.join(output, "best.keras"))
+    metrics_callback.extra = {
+        "wall_s": round(wall, 2),
+        "stopped_by_time_budget": bool(budget and budget.stopped_early),
+        "terminated_on_nan": any(
+            not math.isfinite(value) for value in history.history.get("loss", [0.0])
+        ),
+    }
+    metrics_callback.write()
+    with open(os.path.join(output, "metrics.json"), encoding="utf-8") as f:
+        metrics = json.load(f)
+    return model, vocabulary, metrics
+
+
+def load_run(run_dir, which="best"):
+    """Loads a trained model and its vocabulary from a run folder.
+
+    Args:
+        run_dir: str. A folder written by `train`.
+        which: str. `"best"` (lowest validation loss) or `"final"`.
+    """
+    if which not in ("best", "final"):
+        raise ValueError(f"`which` must be 'best' or 'final'. Received: which={which!r}")
+    path = os.path.join(run_dir, "best.keras" if which == "best" else "model.keras")
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"No trained model in {run_dir!r}: {os.path.basename(path)} is missing. "
+            "Train one with `kerazoo train MODEL --output RUN_DIR`."
+        )
+    model = keras.saving.load_model(path, compile=False)
+    return model, CharVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
