@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from kerazoo.data.pipeline import make_dataset
+from kerazoo.data.pipeline import make_windows
+
+
+def test_targets_are_inputs_shifted_by_one():
+    ids = np.arange(23, dtype=np.int32)
+    inputs, targets = make_windows(ids, 5)
+    assert inputs.shape == (4, 5)
+    np.testing.assert_array_equal(targets, inputs + 1)
+    np.testing.assert_array_equal(inputs.reshape(-1), ids[:20])
+
+
+def _rows(dataset, steps):
+    seen = []
+    for step, (x, y) in enumerate(dataset):
+        if step == steps:
+            break
+        x, y = np.asarray(x), np.asarray(y)
+        np.testing.assert_array_equal(y, x + 1)
+        seen.extend(map(tuple, x))
+    return seen
+
+
+@pytest.mark.parametrize("pipeline", ["tf", "numpy"])
+def test_one_pass_serves_every_window_once(pipeline):
+    ids = np.arange(4 * 6 * 3 + 1, dtype=np.int32)  # 12 windows of 6, batches of 4
+    dataset = make_dataset(ids, 6, 4, shuffle=True, repeat=True, seed=1, pipeline=pipeline)
+    rows = _rows(dataset if pipeline == "tf" else (dataset[i] for i in range(100)), 3)
+    expected = set(map(tuple, make_windows(ids, 6)[0]))
+    assert sorted(rows) == sorted(expected)
+
+
+def test_numpy_evaluation_batches_keep_order_and_the_last_partial_batch():
+    ids = np.arange(5 * 4 + 1, dtype=np.int32)
+    dataset = make_dataset(ids, 4, 2, shuffle=False, pipeline="numpy")
+    assert dataset.num_batches == 3
+    x, _ = dataset[2]
+    np.testing.assert_array_equal(x, [[16, 17, 18, 19]])
+
+
+def test_bad_sizes_name_the_argument():
+    with pytest.raises(ValueError, match="seq_length"):
+        make_windows(np.arange(10), 0)
+    with pytest.raises(ValueError, match="batch_size"):
+        make_dataset(np.arange(10), 2, 0)
+    with pytest.raises(ValueError, match="too short"):
+        make_windows(np.arange(3), 5)

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+import keras
+
+from kerazoo import build_gru
+from kerazoo import build_lstm
+from kerazoo.generation import generate_text
+from kerazoo.generation.decoding import generate_ids
+from kerazoo.generation.decoding import rnn_step_fn
+from kerazoo.generation.decoding import zero_state
+from tests.test_case import randomize_weights
+from tests.test_case import tiny_vocabulary
+
+
+@pytest.fixture
+def model_and_vocabulary():
+    vocabulary = tiny_vocabulary()
+    model = build_lstm(vocabulary.size, units=8, num_layers=2, embedding_dim=4)
+    randomize_weights(model, seed=5, scale=0.8)
+    return model, vocabulary
+
+
+def test_carried_state_gives_the_distribution_of_a_full_recompute(model_and_vocabulary):
+    """At every generated position, the step logits equal those of the full model on the prefix."""
+    model, vocabulary = model_and_vocabulary
+    streaming = model.streaming_model()
+    recorded = []
+    step = rnn_step_fn(streaming)
+
+    def recording_step(token_ids, state):
+        logits, state = step(token_ids, state)
+        recorded.append(keras.ops.convert_to_numpy(logits))
+        return logits, state
+
+    prompt = vocabulary.encode("ROMEO:")[None, :]
+    tokens = generate_ids(
+        recording_step, zero_state(streaming.state_sizes, 1), prompt, np.array([6]), 20, 1.0, 0, 3
+    )
+    tokens = keras.ops.convert_to_numpy(tokens)
+    full = keras.ops.convert_to_numpy(model(tokens[:, :-1]))
+    np.testing.assert_allclose(np.concatenate(recorded, axis=0), full[0], atol=1e-5)
+
+
+def test_greedy_text_follows_the_full_model_argmax(model_and_vocabulary):
+    model, vocabulary = model_and_vocabulary
+    text = generate_text(model, vocabulary, "JULIET:", max_length=15, temperature=0.0)
+    ids = vocabulary.encode(text)
+    logits = keras.ops.convert_to_numpy(model(ids[None, :-1]))[0]
+    np.testing.assert_array_equal(logits.argmax(-1)[6:], ids[7:])
+
+
+def test_prompts_of_different_lengths_share_a_batch(model_and_vocabulary):
+    model, vocabulary = model_and_vocabulary
+    prompts = ["O", "But soft, what light", "ROMEO:\n"]
+    batched = generate_text(model, vocabulary, prompts, max_length=12, temperature=0.0)
+    alone = [generate_text(model, vocabulary, prompt, max_length=12, temperature=0.0) for prompt in prompts]
+    assert batched == alone
+    for prompt, text in zip(prompts, batched):
+        assert text.startswith(prompt) and len(text) == len(prompt) + 12
+
+
+def test_same_seed_same_text_other_seed_other_text(model_and_vocabulary):
+    model, vocabulary = model_and_vocabulary
+    first = generate_text(model, vocabulary, "O", max_length=40, temperature=1.0, seed=1)
+    assert first == generate_text(model, vocabulary, "O", max_length=40, temperature=1.0, seed=1)
+    assert first != generate_text(model, vocabulary, "O", max_length=40, temperature=1.0, seed=2)
+
+
+def test_unknown_prompt_characters_are_kept_and_read_as_out_of_vocabulary(model_and_vocabulary):
+    model, vocabulary = model_and_vocabulary
+    text = generate_text(model, vocabulary, "Zé", max_length=5, temperature=0.0)
+    assert text.startswith("Zé") and len(text) == 7
+
+
+def test_gru_generation_runs():
+    vocabulary = tiny_vocabulary()
+    model = build_gru(vocabulary.size, units=4)
+    assert len(generate_text(model, vocabulary, ["a", "bb"], max_length=3)) == 2
+
+
+@pytest.mark.parametrize(
+    "prompts,kwargs,message",
+    [
+        ([""], {}, "empty prompts at positions \\[0\\]"),
+        (["", ""], {}, "empty prompts"),
+        (["ok", ""], {}, "positions \\[1\\]"),
+        ([], {}, "`prompts`"),
+        (["a"], {"temperature": -0.5}, "`temperature`"),
+        (["a"], {"max_length": 0}, "`max_length`"),
+        (["a"], {"top_k": -1}, "`top_k`"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(model_and_vocabulary, prompts, kwargs, message):
+    model, vocabulary = model_and_vocabulary
+    with pytest.raises(ValueError, match=message):
+        generate_text(model, vocabulary, prompts, **{"max_length": 5, **kwargs})

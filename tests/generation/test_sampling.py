@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+from keras import ops
+
+from kerazoo.generation.sampling import check_sampling_args
+from kerazoo.generation.sampling import hash_uniform
+from kerazoo.generation.sampling import sample_next
+from kerazoo.generation.sampling import top_k_filter
+
+LOGITS = np.log(np.array([[0.1, 0.2, 0.3, 0.4]], dtype="float32"))
+
+
+def test_hash_uniform_is_in_the_open_unit_interval_and_deterministic():
+    u = ops.convert_to_numpy(hash_uniform(3, 7, (64, 50)))
+    assert u.min() > 0.0 and u.max() < 1.0
+    np.testing.assert_array_equal(u, ops.convert_to_numpy(hash_uniform(3, 7, (64, 50))))
+    assert not np.array_equal(u, ops.convert_to_numpy(hash_uniform(3, 8, (64, 50))))
+    # Roughly uniform: mean 1/2, variance 1/12.
+    assert abs(u.mean() - 0.5) < 0.02 and abs(u.var() - 1 / 12) < 0.01
+
+
+def test_temperature_zero_is_greedy():
+    draws = {int(ops.convert_to_numpy(sample_next(LOGITS, 0.0, 0, seed, 0))[0]) for seed in range(20)}
+    assert draws == {3}
+
+
+def test_samples_follow_the_softmax():
+    draws = [int(ops.convert_to_numpy(sample_next(LOGITS, 1.0, 0, 0, step))[0]) for step in range(4000)]
+    frequencies = np.bincount(draws, minlength=4) / len(draws)
+    # Binomial standard error is under 0.008 here; 0.03 is nearly four of them.
+    np.testing.assert_allclose(frequencies, [0.1, 0.2, 0.3, 0.4], atol=0.03)
+
+
+def test_top_k_keeps_only_the_k_most_likely():
+    draws = {int(ops.convert_to_numpy(sample_next(LOGITS, 1.0, 2, 0, step))[0]) for step in range(300)}
+    assert draws == {2, 3}
+    filtered = ops.convert_to_numpy(top_k_filter(LOGITS, 0))
+    np.testing.assert_array_equal(filtered, LOGITS)  # 0 is off
+    filtered = ops.convert_to_numpy(top_k_filter(LOGITS, 10))
+    np.testing.assert_array_equal(filtered, LOGITS)  # k above the vocabulary is off too
+
+
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"temperature": -1.0}, "temperature"),
+        ({"top_k": -2}, "top_k"),
+        ({"max_length": 0}, "max_length"),
+        ({"max_length": 10**6}, "max_length"),
+    ],
+)
+def test_bad_sampling_arguments(kwargs, name):
+    args = {"temperature": 1.0, "top_k": 0, "max_length": 10, **kwargs}
+    with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
+        check_sampling_args(**args)

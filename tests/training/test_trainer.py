@@ -1,0 +1,168 @@
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+from kerazoo.training import load_run
+from kerazoo.training import resolve_config
+from kerazoo.training import streaming_loss
+from kerazoo.training import train
+from kerazoo.training.callbacks import read_csv_history
+from tests.test_case import run_python
+
+TINY_MODEL = {"units": 8, "num_layers": 1, "embedding_dim": 4}
+
+
+def tiny_config(corpus, **overrides):
+    settings = dict(
+        corpus=corpus,
+        seq_length=10,
+        batch_size=4,
+        epochs=2,
+        steps_per_epoch=3,
+        sample_every=3,
+        sample_length=20,
+        verbose=0,
+        learning_rate=0.01,
+    )
+    settings.update(overrides)
+    return resolve_config(model="lstm", model_kwargs=dict(TINY_MODEL), **settings)
+
+
+def test_a_run_folder_holds_what_it_should(tiny_text_file, tmp_path):
+    run = str(tmp_path / "run")
+    model, vocabulary, metrics = train(tiny_config(tiny_text_file), run)
+    for name in ("config.json", "vocabulary.json", "best.keras", "model.keras", "history.csv", "metrics.json", "samples.txt"):
+        assert os.path.exists(os.path.join(run, name)), name
+    assert metrics["steps"] == 6 and metrics["epochs_completed"] == 2
+    for row in metrics["history"]:
+        # bits per character is the loss in nats over ln 2.
+        assert row["bpc"] == pytest.approx(row["loss"] / math.log(2), rel=1e-3)
+        assert row["val_bpc"] == pytest.approx(row["val_loss"] / math.log(2), rel=1e-3)
+        assert 0.0 <= row["accuracy"] <= 1.0
+    assert metrics["best_val_loss"] == min(row["val_loss"] for row in metrics["history"])
+    with open(os.path.join(run, "samples.txt"), encoding="utf-8") as f:
+        assert "sample at step 3" in f.read()
+    restored, restored_vocabulary = load_run(run)
+    assert restored_vocabulary == vocabulary
+    # The best checkpoint scores its recorded validation loss.
+    corpus_ids = vocabulary.encode(open(tiny_text_file, encoding="utf-8").read())
+    assert streaming_loss(restored, corpus_ids, streams=2)["loss"] > 0
+
+
+def test_tensorboard_logs_loss_accuracy_and_bpc(tiny_text_file, tmp_path):
+    import tensorflow as tf
+
+    run = str(tmp_path / "run")
+    train(tiny_config(tiny_text_file, epochs=1, sample_every=0), run)
+    tags = set()
+    for folder in ("train", "validation"):
+        directory = os.path.join(run, "logs", folder)
+        for name in os.listdir(directory):
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(directory, name)):
+                tags.update(value.tag for value in event.summary.value)
+    assert {"epoch_loss", "epoch_accuracy", "epoch_bpc"} <= tags
+
+
+def test_runs_are_reproducible_from_the_seed(tiny_text_file, tmp_path):
+    first = train(tiny_config(tiny_text_file, seed=3, sample_every=0), str(tmp_path / "a"))[2]
+    second = train(tiny_config(tiny_text_file, seed=3, sample_every=0), str(tmp_path / "b"))[2]
+    losses = [row["loss"] for row in first["history"]]
+    assert losses == [row["loss"] for row in second["history"]]
+
+
+KILLED_RUN = r"""
+import os, signal, sys
+import keras
+from kerazoo.training import resolve_config, train
+
+class KillDuringEpoch(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) == KILL_AT:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+config = resolve_config(model="lstm", model_kwargs=MODEL, corpus=CORPUS, seq_length=10, batch_size=4,
+                        epochs=4, steps_per_epoch=3, sample_every=0, verbose=0, learning_rate=0.01)
+train(config, RUN, callbacks=[KillDuringEpoch()] if KILL_AT else [])
+"""
+
+
+def test_training_resumes_after_a_kill(tiny_text_file, tmp_path):
+    run = str(tmp_path / "run")
+
+    def script(kill_at):
+        return (
+            KILLED_RUN.replace("KILL_AT", str(kill_at))
+            .replace("MODEL", repr(TINY_MODEL))
+            .replace("CORPUS", repr(tiny_text_file))
+            .replace("RUN", repr(run))
+        )
+
+    killed = run_python(script(kill_at=8))  # in the third epoch, after the backup of step 6
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    before = read_csv_history(os.path.join(run, "history.csv"))
+    assert [row["epoch"] for row in before] == [0, 1]
+
+    resumed = run_python(script(kill_at=0))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    history = read_csv_history(os.path.join(run, "history.csv"))
+    assert [row["epoch"] for row in history] == [0, 1, 2, 3]
+    with open(os.path.join(run, "metrics.json"), encoding="utf-8") as f:
+        metrics = json.load(f)
+    # 4 epochs of 3 steps: the steps of the two backed-up epochs were kept, none repeated.
+    assert metrics["steps"] == 12
+    # The curve continues from where it stopped instead of starting over.
+    assert history[2]["loss"] < history[0]["loss"]
+
+
+class PoisonWeights(__import__("keras").callbacks.Callback):
+    """Fills the head's kernel with NaN after `at` steps, as a diverging run would."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_train_batch_end(self, batch, logs=None):
+        import keras
+
+        if int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) == self.at:
+            kernel = self.model.get_layer("logits").kernel
+            kernel.assign(np.full(kernel.shape, np.nan, dtype="float32"))
+
+
+def test_training_stops_on_nan(tiny_text_file, tmp_path):
+    config = tiny_config(tiny_text_file, epochs=3, sample_every=0)
+    _, _, metrics = train(config, str(tmp_path / "run"), callbacks=[PoisonWeights(at=2)])
+    assert metrics["terminated_on_nan"] is True
+    assert metrics["steps"] == 3  # the step that produced NaN is the last
+
+
+def test_resuming_with_another_model_is_refused(tiny_text_file, tmp_path):
+    run = str(tmp_path / "run")
+    train(tiny_config(tiny_text_file, epochs=1, sample_every=0), run)
+    other = tiny_config(tiny_text_file)
+    other["model_kwargs"]["units"] = 16
+    with pytest.raises(ValueError, match="other \\['model_kwargs'\\]"):
+        train(other, run)
+
+
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [({"epochs": 0}, "epochs"), ({"batch_size": -1}, "batch_size"), ({"steps_per_epoch": 0}, "steps_per_epoch")],
+)
+def test_bad_settings_name_themselves(kwargs, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        resolve_config(model="lstm", **kwargs)
+
+
+def test_presets_fill_in_and_flags_override():
+    config = resolve_config(preset="char-rnn", batch_size=7)
+    assert config["model"] == "lstm" and config["optimizer"] == "rmsprop"
+    assert config["learning_rate"] == 2e-3 and config["clipvalue"] == 5.0
+    assert config["batch_size"] == 7 and config["seq_length"] == 50
+    with pytest.raises(ValueError, match="`preset`"):
+        resolve_config(preset="nope")
+    with pytest.raises(ValueError, match="Received: model='gru'"):
+        resolve_config(model="gru", preset="char-rnn")
