@@ -70,7 +70,8 @@ def main(argv=None):
         verbose=2,
         **overrides,
     )
-    output = args.output or os.path.join("runs", "bench", args.preset)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    output = args.output or os.path.join("runs", "bench", f"{args.preset}-{stamp}")
     _, _, metrics = train(config, output)
     model, vocabulary = load_run(output, which="best")
     corpus = load_corpus(args.corpus)

@@ -146,9 +146,12 @@ def cmd_quickstart(args):
     from kerazoo.training import resolve_config
     from kerazoo.training import train
 
+    import time
+
     config = resolve_config(
         preset="quick", corpus=args.corpus, max_minutes=args.minutes, seed=args.seed, verbose=2
     )
+    args.output = args.output or os.path.join("runs", time.strftime("quickstart-%Y%m%d-%H%M%S"))
     print(f"kerazoo quickstart: training the `quick` LSTM on {config['corpus']} "
           f"for at most {config['max_minutes']} minutes -> {args.output}", flush=True)
     _, _, metrics = train(config, args.output)
@@ -194,7 +197,7 @@ def build_parser():
     quick = commands.add_parser("quickstart", help="the main job: train, export, generate")
     quick.add_argument("--corpus", default="shakespeare")
     quick.add_argument("--minutes", type=float, default=3.0, help="training budget")
-    quick.add_argument("--output", default=os.path.join("runs", "quickstart"))
+    quick.add_argument("--output", help="the run folder (default runs/quickstart-<date-time>)")
     quick.add_argument("--name", default="quickstart")
     quick.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
     quick.add_argument("--prompt", default="ROMEO:\n")

@@ -138,6 +138,13 @@ def _prepare_run_dir(output, config):
                 f"The run folder {output!r} holds a run with other {changed}; "
                 "resume it with the same settings or pass a new `--output`."
             )
+    finished = os.path.exists(os.path.join(output, "model.keras"))
+    if finished and not os.path.isdir(os.path.join(output, "backup")):
+        # Training again here would start a new model over the finished one.
+        raise ValueError(
+            f"The run folder {output!r} holds a finished run. Pass a new `--output`, "
+            "or move that folder away first."
+        )
     with open(path, "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)
 

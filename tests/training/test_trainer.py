@@ -148,6 +148,13 @@ def test_resuming_with_another_model_is_refused(tiny_text_file, tmp_path):
         train(other, run)
 
 
+def test_a_finished_run_is_not_trained_over(tiny_text_file, tmp_path):
+    run = str(tmp_path / "run")
+    train(tiny_config(tiny_text_file, epochs=1, sample_every=0), run)
+    with pytest.raises(ValueError, match="holds a finished run"):
+        train(tiny_config(tiny_text_file, epochs=1, sample_every=0), run)
+
+
 @pytest.mark.parametrize(
     "kwargs,name",
     [({"epochs": 0}, "epochs"), ({"batch_size": -1}, "batch_size"), ({"steps_per_epoch": 0}, "steps_per_epoch")],
