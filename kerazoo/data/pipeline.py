@@ -102,6 +102,12 @@ def make_dataset(
     if batch_size < 1:
         raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
     inputs, targets = make_windows(ids, seq_length)
+    if shuffle and len(inputs) < batch_size:
+        # Training drops partial batches, so this text would give no batch at all.
+        raise ValueError(
+            f"The text gives {len(inputs)} windows of `seq_length`={seq_length}, fewer than "
+            f"`batch_size`={batch_size}. Use a smaller batch_size or seq_length, or more text."
+        )
     if not _use_tf_data(pipeline):
         return NumpyBatches(inputs, targets, batch_size, shuffle, repeat, seed)
 

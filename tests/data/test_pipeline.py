@@ -48,3 +48,8 @@ def test_bad_sizes_name_the_argument():
         make_dataset(np.arange(10), 2, 0)
     with pytest.raises(ValueError, match="too short"):
         make_windows(np.arange(3), 5)
+
+
+def test_too_few_windows_for_one_training_batch():
+    with pytest.raises(ValueError, match="`batch_size`=8"):
+        make_dataset(np.arange(30), 5, 8, shuffle=True)
