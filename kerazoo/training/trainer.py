@@ -44,8 +44,8 @@ TRAINING_DEFAULTS = {
     "validation_steps": None,  # None: the whole validation split
     "optimizer": "adam",  # a kerazoo.optimizers recipe
     "learning_rate": None,  # None: the recipe's default
-    "clipnorm": 5.0,  # gradient clipping by global norm
-    "clipvalue": None,  # or elementwise, as char-rnn does
+    "clipnorm": 5.0,  # clip the global gradient norm (Keras's global_clipnorm); 0 is off
+    "clipvalue": None,  # or clamp each gradient element, as char-rnn does; replaces clipnorm
     "seed": 0,
     "sample_every": 500,  # steps between printed samples; 0 is off
     "sample_length": 200,
@@ -89,12 +89,30 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
         raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(TRAINING_DEFAULTS)}")
     config = dict(TRAINING_DEFAULTS)
     config.update(copy.deepcopy(preset_config["training"]))
-    config.update({key: value for key, value in training.items() if value is not None})
+    explicit = {key: value for key, value in training.items() if value is not None}
+    config.update(explicit)
+    # Keras takes one kind of clipping: an explicit or preset clipvalue replaces
+    # the default clipnorm, and asking for both at once is an error.
+    if config["clipvalue"] is not None:
+        if "clipnorm" in explicit and explicit["clipnorm"]:
+            raise ValueError(
+                "Set either `clipnorm` or `clipvalue`, not both. "
+                f"Received: clipnorm={explicit['clipnorm']}, clipvalue={config['clipvalue']}"
+            )
+        config["clipnorm"] = None
+    if config["clipnorm"] == 0:
+        config["clipnorm"] = None
     kwargs = copy.deepcopy(preset_config["model_kwargs"])
     kwargs.update(model_kwargs or {})
     config.update({"model": model, "preset": preset, "model_kwargs": kwargs})
     _check_positive(config, ("seq_length", "batch_size", "epochs"))
-    _check_positive(config, ("steps_per_epoch", "validation_steps", "max_minutes"), allow_none=True)
+    _check_positive(
+        config,
+        ("steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm", "clipvalue"),
+        allow_none=True,
+    )
+    if config["sample_every"] < 0:
+        raise ValueError(f"`sample_every` must be >= 0 (0 is off). Received: sample_every={config['sample_every']}")
     return config
 
 
@@ -115,7 +133,7 @@ def compile_model(model, config):
     optimizer = optimizers.get(
         config["optimizer"],
         learning_rate=config["learning_rate"],
-        clipnorm=config["clipnorm"],
+        global_clipnorm=config["clipnorm"],
         clipvalue=config["clipvalue"],
     )
     model.compile(
