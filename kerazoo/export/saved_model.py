@@ -27,6 +27,7 @@ import tempfile
 
 import keras
 
+from kerazoo.data.vocabulary import OOV_ID
 from kerazoo.generation.decoding import generate_ids
 from kerazoo.generation.decoding import rnn_step_fn
 from kerazoo.generation.sampling import MAX_GENERATE_LENGTH
@@ -139,7 +140,9 @@ def build_serving_module(model, vocabulary):
             ids = module.table.lookup(characters).to_tensor(default_value=0)
             batch = tf.shape(ids)[0]
             state = [tf.zeros([batch, size]) for size in state_sizes]
-            tokens = generate_ids(step_fn, state, ids, lengths, max_length, temperature, top_k, seed)
+            tokens = generate_ids(
+                step_fn, state, ids, lengths, max_length, temperature, top_k, seed, banned_id=OOV_ID
+            )
         positions = tf.expand_dims(lengths, 1) + tf.range(max_length)[tf.newaxis, :]
         continuation = tf.gather(tokens, positions, batch_dims=1)
         text = tf.strings.reduce_join(tf.gather(token_strings, continuation), axis=1)

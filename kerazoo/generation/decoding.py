@@ -18,7 +18,15 @@ from kerazoo.generation.sampling import sample_next
 
 
 def generate_ids(
-    step_fn, state, prompt_ids, prompt_lengths, max_length, temperature=1.0, top_k=0, seed=0
+    step_fn,
+    state,
+    prompt_ids,
+    prompt_lengths,
+    max_length,
+    temperature=1.0,
+    top_k=0,
+    seed=0,
+    banned_id=None,
 ):
     """Extends each prompt by `max_length` tokens.
 
@@ -29,6 +37,8 @@ def generate_ids(
         prompt_lengths: int32 tensor `(batch,)`, every length >= 1.
         max_length: int or int32 scalar. New tokens per row.
         temperature, top_k, seed: see `sample_next`.
+        banned_id: int or None. A token id never to generate, e.g. the
+            out-of-vocabulary id, which has no text of its own.
 
     Returns:
         int32 tensor `(batch, prompt_width + max_length)`. Row i holds its
@@ -47,6 +57,10 @@ def generate_ids(
     def body(t, carry):
         tokens, state = carry
         logits, state = step_fn(ops.take(tokens, t, axis=1), state)
+        if banned_id is not None:
+            vocabulary = ops.shape(logits)[-1]
+            banned = ops.expand_dims(ops.arange(vocabulary, dtype="int32") == banned_id, 0)
+            logits = ops.where(banned, float("-inf"), ops.cast(logits, "float32"))
         sampled = sample_next(logits, temperature, top_k, seed, t)
         following = t + 1
         # Rows still inside their prompt are fed the prompt, not a sample.

@@ -48,10 +48,18 @@ def hash_uniform(seed, step, shape):
     row = ops.expand_dims(ops.arange(rows, dtype="int32"), 1)
     column = ops.expand_dims(ops.arange(columns, dtype="int32"), 0)
     counter = ops.multiply(row, columns) + column
-    bits = _mix32(key + ops.multiply(counter, _GOLDEN))
-    # 24 random bits, centred in their bucket so that 0 and 1 never occur.
-    top = ops.cast(_shift_right(bits, 8), "float32")
-    return (top + 0.5) / float(1 << 24)
+    return bits_to_unit(_mix32(key + ops.multiply(counter, _GOLDEN)))
+
+
+def bits_to_unit(bits):
+    """Maps int32 random bits to floats strictly inside (0, 1).
+
+    23 bits, centred in their bucket: (k + 0.5) / 2^23 needs 24 significant
+    bits, which float32 holds exactly, so neither 0 nor 1 can come out and
+    the Gumbel noise -log(-log(u)) stays finite.
+    """
+    top = ops.cast(_shift_right(bits, 9), "float32")
+    return (top + 0.5) / float(1 << 23)
 
 
 def check_sampling_args(temperature, top_k, max_length=None):

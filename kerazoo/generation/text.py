@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from kerazoo.data.vocabulary import OOV_ID
 from kerazoo.generation.decoding import generate_ids
 from kerazoo.generation.decoding import rnn_step_fn
 from kerazoo.generation.decoding import zero_state
@@ -59,6 +60,7 @@ def generate_text(model, vocabulary, prompts, max_length=200, temperature=1.0, t
         float(temperature),
         int(top_k),
         int(seed),
+        banned_id=OOV_ID,
     )
     tokens = np.asarray(tokens)
     texts = [

@@ -27,10 +27,14 @@ class SampleText(keras.callbacks.Callback):
         self.prompt, self.temperature = prompt, temperature
         self.path, self.seed = path, seed
 
+    def on_train_begin(self, logs=None):
+        # Counted here, so that batches do not read the model (a state sync on JAX).
+        self._step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+
     def on_train_batch_end(self, batch, logs=None):
-        step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
-        if self.every and step % self.every == 0:
-            self.sample(step)
+        self._step += 1
+        if self.every and self._step % self.every == 0:
+            self.sample(self._step)
 
     def sample(self, step):
         from kerazoo.generation.text import generate_text

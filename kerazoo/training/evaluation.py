@@ -25,6 +25,9 @@ def streaming_loss(model, ids, streams=8, chunk=1000):
     Returns:
         dict with `loss` (nats/char), `bpc` (bits/char) and `characters` scored.
     """
+    for name, value in (("streams", streams), ("chunk", chunk)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
     ids = np.asarray(ids, dtype=np.int32)
     length = (len(ids) - 1) // streams
     if length < 1:

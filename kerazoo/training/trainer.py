@@ -30,6 +30,7 @@ from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
 from kerazoo.training.callbacks import MetricsJSON
 from kerazoo.training.callbacks import SampleText
 from kerazoo.training.callbacks import TimeBudget
+from kerazoo.training.callbacks import read_csv_history
 from kerazoo.training.metrics import BitsPerCharacter
 
 # Flat, commented defaults; a preset overrides them, the command line overrides both.
@@ -55,7 +56,7 @@ TRAINING_DEFAULTS = {
     "verbose": 1,
 }
 # What must not change when a run folder is resumed.
-_RUN_IDENTITY = ("model", "model_kwargs", "corpus", "seq_length")
+_RUN_IDENTITY = ("model", "model_kwargs", "corpus", "seq_length", "optimizer", "validation_split")
 
 
 def resolve_config(model=None, preset=None, model_kwargs=None, **training):
@@ -144,8 +145,8 @@ def compile_model(model, config):
     return model
 
 
-def _prepare_run_dir(output, config):
-    os.makedirs(output, exist_ok=True)
+def _check_run_dir(output, config):
+    """Refuses a run folder that holds another run, or a finished one."""
     path = os.path.join(output, "config.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
@@ -163,8 +164,15 @@ def _prepare_run_dir(output, config):
             f"The run folder {output!r} holds a finished run. Pass a new `--output`, "
             "or move that folder away first."
         )
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=2)
+
+
+def _resumed_epoch(output):
+    """The epoch a BackupAndRestore backup in `output` resumes at (0 without one)."""
+    path = os.path.join(output, "backup", "training_metadata.json")
+    if not os.path.exists(path):
+        return 0
+    with open(path, encoding="utf-8") as f:
+        return int(json.load(f).get("epoch", 0))
 
 
 def train(config, output, callbacks=None):
@@ -180,8 +188,9 @@ def train(config, output, callbacks=None):
         the dict written to `metrics.json`.
     """
     keras.utils.set_random_seed(config["seed"])
-    _prepare_run_dir(output, config)
+    _check_run_dir(output, config)
     corpus = load_corpus(config["corpus"], data_dir=config["data_dir"])
+    os.makedirs(output, exist_ok=True)
     vocabulary_path = os.path.join(output, "vocabulary.json")
     if os.path.exists(vocabulary_path):
         vocabulary = CharVocabulary.load(vocabulary_path)
@@ -192,16 +201,32 @@ def train(config, output, callbacks=None):
     seq_length, batch_size = config["seq_length"], config["batch_size"]
     train_ids = vocabulary.encode(corpus.train)
     validation_ids = vocabulary.encode(corpus.split(config["validation_split"]))
+    # A resumed run must not replay the first epochs' order: derive its shuffle seed from the epoch.
+    resumed_epoch = _resumed_epoch(output)
     train_data = make_dataset(
-        train_ids, seq_length, batch_size, shuffle=True, repeat=True, seed=config["seed"], pipeline=config["pipeline"]
+        train_ids,
+        seq_length,
+        batch_size,
+        shuffle=True,
+        repeat=True,
+        seed=config["seed"] + 1_000_003 * resumed_epoch,
+        pipeline=config["pipeline"],
     )
-    validation_data = make_dataset(
-        validation_ids, seq_length, batch_size, shuffle=False, pipeline=config["pipeline"]
-    )
+    try:
+        validation_data = make_dataset(
+            validation_ids, seq_length, batch_size, shuffle=False, pipeline=config["pipeline"]
+        )
+    except ValueError as error:
+        raise ValueError(f"Validation split {config['validation_split']!r}: {error}") from None
+    # Written once the data is known to load, so a failed start leaves no half-made run.
+    with open(os.path.join(output, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
     steps_per_epoch = config["steps_per_epoch"] or max(1, (len(train_ids) - 1) // seq_length // batch_size)
 
     model = compile_model(build_model(config, vocabulary.size), config)
     csv_path = os.path.join(output, "history.csv")
+    # A resumed run keeps the best checkpoint it had unless it beats its loss.
+    earlier = [row["val_loss"] for row in read_csv_history(csv_path) if row.get("val_loss") is not None]
     metrics_callback = MetricsJSON(
         os.path.join(output, "metrics.json"),
         csv_path,
@@ -219,7 +244,10 @@ def train(config, output, callbacks=None):
         keras.callbacks.BackupAndRestore(os.path.join(output, "backup"), save_freq="epoch"),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.ModelCheckpoint(
-            os.path.join(output, "best.keras"), monitor="val_loss", save_best_only=True
+            os.path.join(output, "best.keras"),
+            monitor="val_loss",
+            save_best_only=True,
+            initial_value_threshold=min(earlier) if earlier else None,
         ),
         keras.callbacks.CSVLogger(csv_path, append=True),
         SampleText(

@@ -60,7 +60,8 @@ def test_tiny_shakespeare_from_a_local_copy(tmp_path, monkeypatch):
     path = tmp_path / "input.txt"
     path.write_text("ab" * 500, encoding="utf-8")
     monkeypatch.setenv(corpora.TINY_SHAKESPEARE_ENV, str(path))
-    corpus = load_corpus("tiny_shakespeare")
+    with pytest.warns(UserWarning, match="not the standard tiny_shakespeare file"):
+        corpus = load_corpus("tiny_shakespeare")
     assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (900, 50, 50)
 
 

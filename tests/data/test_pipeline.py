@@ -33,6 +33,16 @@ def test_one_pass_serves_every_window_once(pipeline):
     assert sorted(rows) == sorted(expected)
 
 
+def test_numpy_batches_reshuffle_between_epochs():
+    ids = np.arange(64 * 4 + 1, dtype=np.int32)
+    dataset = make_dataset(ids, 4, 8, shuffle=True, seed=0, pipeline="numpy")
+    first = np.concatenate([dataset[i][0] for i in range(dataset.num_batches)])
+    dataset.on_epoch_end()
+    second = np.concatenate([dataset[i][0] for i in range(dataset.num_batches)])
+    assert sorted(map(tuple, first)) == sorted(map(tuple, second))
+    assert not np.array_equal(first, second)
+
+
 def test_numpy_evaluation_batches_keep_order_and_the_last_partial_batch():
     ids = np.arange(5 * 4 + 1, dtype=np.int32)
     dataset = make_dataset(ids, 4, 2, shuffle=False, pipeline="numpy")

@@ -72,6 +72,18 @@ def test_unknown_prompt_characters_are_kept_and_read_as_out_of_vocabulary(model_
     assert text.startswith("Zé") and len(text) == 7
 
 
+def test_the_out_of_vocabulary_id_is_never_generated(model_and_vocabulary):
+    model, vocabulary = model_and_vocabulary
+    head = model.get_layer("logits")
+    bias = keras.ops.convert_to_numpy(head.bias).copy()
+    bias[0] = 100.0  # the model now prefers the out-of-vocabulary id above all
+    head.bias.assign(bias)
+    for temperature in (0.0, 1.0):
+        text = generate_text(model, vocabulary, "O", max_length=20, temperature=temperature)
+        assert len(text) == 21
+
+
+@pytest.mark.smoke
 def test_gru_generation_runs():
     vocabulary = tiny_vocabulary()
     model = build_gru(vocabulary.size, units=4)

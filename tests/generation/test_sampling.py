@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from kerazoo.generation.sampling import bits_to_unit
 from kerazoo.generation.sampling import check_sampling_args
 from kerazoo.generation.sampling import hash_uniform
 from kerazoo.generation.sampling import sample_next
@@ -17,6 +18,13 @@ def test_hash_uniform_is_in_the_open_unit_interval_and_deterministic():
     assert not np.array_equal(u, ops.convert_to_numpy(hash_uniform(3, 8, (64, 50))))
     # Roughly uniform: mean 1/2, variance 1/12.
     assert abs(u.mean() - 0.5) < 0.02 and abs(u.var() - 1 / 12) < 0.01
+
+
+def test_extreme_random_bits_stay_inside_the_unit_interval():
+    # -1 is all 32 bits set, 0 none; both must map strictly inside (0, 1).
+    u = ops.convert_to_numpy(bits_to_unit(np.array([-1, 0, 2**31 - 1, -(2**31)], dtype="int32")))
+    assert (u > 0).all() and (u < 1).all()
+    assert np.isfinite(-np.log(-np.log(u))).all()
 
 
 def test_temperature_zero_is_greedy():

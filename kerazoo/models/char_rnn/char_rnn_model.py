@@ -215,5 +215,5 @@ def _validate(vocabulary_size, cell_type, units, num_layers, embedding_dim, drop
         raise ValueError(
             f"`embedding_dim` must be None or an integer >= 0. Received: embedding_dim={embedding_dim!r}"
         )
-    if not 0.0 <= dropout < 1.0:
+    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")

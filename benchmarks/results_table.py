@@ -1,0 +1,45 @@
+"""Prints the markdown tables of docs/results.md from benchmarks/results/*.jsonl.
+
+    python benchmarks/results_table.py
+"""
+
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read(name):
+    path = os.path.join(HERE, "results", name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def char_rnn_table(rows):
+    print("| preset | corpus | val split | val loss, windowed (nats/char) | val loss, streamed (nats/char) "
+          "| val bits/char, streamed | train accuracy | steps | wall (s) | train chars/s | parameters | date |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| `{r['preset']}` | {r['corpus']} | {r['validation_split']} | {r['val_loss_windowed']:.3f} "
+            f"| {r['val_loss_streamed']:.3f} | {r['val_bpc_streamed']:.3f} | {r['train_accuracy_final']:.3f} "
+            f"| {r['steps']} | {r['wall_s']:.0f} | {r['train_chars_per_s']:.0f} | {r['parameters']:,} | {r['date']} |"
+        )
+
+
+def throughput_table(rows):
+    print("| path | layers × units | batch × seq | train chars/s | parameters | date |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| {r['path']} | {r['num_layers']} × {r['units']} | {r['batch_size']} × {r['seq_length']} "
+            f"| {r['train_chars_per_s']:.0f} | {r['parameters']:,} | {r['date']} |"
+        )
+
+
+if __name__ == "__main__":
+    char_rnn_table(read("char_rnn.jsonl"))
+    print()
+    throughput_table(read("lstm_throughput.jsonl"))
