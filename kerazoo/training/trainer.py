@@ -158,12 +158,28 @@ def _check_run_dir(output, config):
                 "resume it with the same settings or pass a new `--output`."
             )
     finished = os.path.exists(os.path.join(output, "model.keras"))
-    if finished and not os.path.isdir(os.path.join(output, "backup")):
+    resumable = os.path.isdir(os.path.join(output, "backup")) or _stopped_by_budget(output)
+    if finished and not resumable:
         # Training again here would start a new model over the finished one.
         raise ValueError(
             f"The run folder {output!r} holds a finished run. Pass a new `--output`, "
             "or move that folder away first."
         )
+
+
+def _previous_metrics(output):
+    path = os.path.join(output, "metrics.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _stopped_by_budget(output):
+    """Whether `output` holds a run that `--max-minutes` stopped, which may go on."""
+    return bool(_previous_metrics(output).get("stopped_by_time_budget")) and os.path.exists(
+        os.path.join(output, "model.keras")
+    )
 
 
 def _resumed_epoch(output):
@@ -201,8 +217,13 @@ def train(config, output, callbacks=None):
     seq_length, batch_size = config["seq_length"], config["batch_size"]
     train_ids = vocabulary.encode(corpus.train)
     validation_ids = vocabulary.encode(corpus.split(config["validation_split"]))
+    # A run stopped by its time budget goes on from its final model, optimizer state
+    # included; a killed run resumes from its backup (BackupAndRestore, below).
+    continuing = _stopped_by_budget(output) and not os.path.isdir(os.path.join(output, "backup"))
+    previous = _previous_metrics(output)
+    initial_epoch = len(read_csv_history(os.path.join(output, "history.csv"))) if continuing else 0
     # A resumed run must not replay the first epochs' order: derive its shuffle seed from the epoch.
-    resumed_epoch = _resumed_epoch(output)
+    resumed_epoch = max(_resumed_epoch(output), initial_epoch)
     train_data = make_dataset(
         train_ids,
         seq_length,
@@ -223,7 +244,11 @@ def train(config, output, callbacks=None):
         json.dump(config, f, indent=2)
     steps_per_epoch = config["steps_per_epoch"] or max(1, (len(train_ids) - 1) // seq_length // batch_size)
 
-    model = compile_model(build_model(config, vocabulary.size), config)
+    if continuing:
+        model = keras.saving.load_model(os.path.join(output, "model.keras"))
+    else:
+        model = compile_model(build_model(config, vocabulary.size), config)
+    wall_before = previous.get("wall_s_before_session", 0.0) + previous.get("wall_s_this_session", 0.0)
     csv_path = os.path.join(output, "history.csv")
     # A resumed run keeps the best checkpoint it had unless it beats its loss.
     earlier = [row["val_loss"] for row in read_csv_history(csv_path) if row.get("val_loss") is not None]
@@ -236,6 +261,7 @@ def train(config, output, callbacks=None):
             "vocabulary_size": vocabulary.size,
             "corpus_chars": {"train": len(corpus.train), "validation": len(validation_ids)},
             "backend": keras.backend.backend(),
+            "wall_s_before_session": round(wall_before, 2),
         },
         chars_per_step=seq_length * batch_size,
     )
@@ -274,6 +300,7 @@ def train(config, output, callbacks=None):
     history = model.fit(
         train_data,
         epochs=config["epochs"],
+        initial_epoch=initial_epoch,
         steps_per_epoch=steps_per_epoch,
         validation_data=validation_data,
         validation_steps=config["validation_steps"],
@@ -287,6 +314,7 @@ def train(config, output, callbacks=None):
         model.save(os.path.join(output, "best.keras"))
     metrics_callback.extra = {
         "wall_s": round(wall, 2),
+        "wall_s_total": round(metrics_callback.static["wall_s_before_session"] + wall, 2),
         "stopped_by_time_budget": bool(budget and budget.stopped_early),
         "terminated_on_nan": any(
             not math.isfinite(value) for value in history.history.get("loss", [0.0])

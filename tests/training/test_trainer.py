@@ -165,6 +165,21 @@ def test_resuming_with_another_model_is_refused(tiny_text_file, tmp_path):
         train(other, run)
 
 
+def test_a_run_stopped_by_its_time_budget_goes_on(tiny_text_file, tmp_path):
+    run = str(tmp_path / "run")
+    # A budget this small stops after the first batch.
+    stopped = train(tiny_config(tiny_text_file, epochs=3, sample_every=0, max_minutes=1e-6), run)[2]
+    assert stopped["stopped_by_time_budget"] is True and stopped["steps"] == 1
+    # The same command without the budget continues: the step taken is kept, the
+    # two remaining epochs run in full, and the history goes on from epoch 1.
+    finished = train(tiny_config(tiny_text_file, epochs=3, sample_every=0), run)[2]
+    assert finished["steps"] == 1 + 2 * 3
+    assert [row["epoch"] for row in finished["history"]] == [0, 1, 2]
+    assert finished["wall_s_total"] >= finished["wall_s"] + stopped["wall_s_this_session"] - 1e-6
+    with pytest.raises(ValueError, match="holds a finished run"):
+        train(tiny_config(tiny_text_file, epochs=3, sample_every=0), run)
+
+
 def test_a_finished_run_is_not_trained_over(tiny_text_file, tmp_path):
     run = str(tmp_path / "run")
     train(tiny_config(tiny_text_file, epochs=1, sample_every=0), run)
