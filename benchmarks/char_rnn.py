@@ -90,6 +90,8 @@ def main(argv=None):
         "val_accuracy_final": round(final.get("val_accuracy") or 0.0, 4),
         "steps": metrics["steps"],
         "wall_s": metrics["wall_s"],
+        # A run continued after its budget adds up its sessions here.
+        "wall_s_total": metrics.get("wall_s_total", metrics["wall_s"]),
         "train_chars_per_s": metrics["train_chars_per_s"],
         "parameters": metrics["parameters"],
         "backend": keras.backend.backend(),

@@ -19,23 +19,25 @@ def read(name):
 
 def char_rnn_table(rows):
     print("| preset | corpus | val split | val loss, windowed (nats/char) | val loss, streamed (nats/char) "
-          "| val bits/char, streamed | train accuracy | steps | wall (s) | train chars/s | parameters | date |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| val bits/char, streamed | train accuracy | steps | wall (s) | train chars/s | parameters | hardware | date |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
+        wall = r.get("wall_s_total", r["wall_s"])
         print(
             f"| `{r['preset']}` | {r['corpus']} | {r['validation_split']} | {r['val_loss_windowed']:.3f} "
             f"| {r['val_loss_streamed']:.3f} | {r['val_bpc_streamed']:.3f} | {r['train_accuracy_final']:.3f} "
-            f"| {r['steps']} | {r['wall_s']:.0f} | {r['train_chars_per_s']:.0f} | {r['parameters']:,} | {r['date']} |"
+            f"| {r['steps']} | {wall:.0f} | {r['train_chars_per_s']:.0f} | {r['parameters']:,} "
+            f"| {r['hardware']}, {r['backend']} | {r['date']} |"
         )
 
 
 def throughput_table(rows):
-    print("| path | layers × units | batch × seq | train chars/s | parameters | date |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| path | layers × units | batch × seq | train chars/s | parameters | hardware | date |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(
             f"| {r['path']} | {r['num_layers']} × {r['units']} | {r['batch_size']} × {r['seq_length']} "
-            f"| {r['train_chars_per_s']:.0f} | {r['parameters']:,} | {r['date']} |"
+            f"| {r['train_chars_per_s']:.0f} | {r['parameters']:,} | {r['hardware']}, {r['backend']} | {r['date']} |"
         )
 
 
