@@ -51,12 +51,10 @@ def _add_training_arguments(parser):
 
 
 def _training_settings(args):
-    keys = [
-        "corpus", "data_dir", "validation_split", "epochs", "steps_per_epoch", "validation_steps",
-        "batch_size", "seq_length", "optimizer", "learning_rate", "clipnorm", "clipvalue", "seed",
-        "sample_every", "sample_length", "max_minutes", "pipeline", "verbose",
-    ]
-    settings = {key: getattr(args, key) for key in keys}
+    from kerazoo.training import TRAINING_DEFAULTS
+
+    # Every training setting that has a flag; unset flags are None and keep the preset's value.
+    settings = {key: getattr(args, key) for key in TRAINING_DEFAULTS if hasattr(args, key)}
     model_kwargs = {
         key: getattr(args, key)
         for key in ("units", "num_layers", "embedding_dim", "dropout", "cell_api")

@@ -52,8 +52,6 @@ def generate_ids(
     tokens = ops.concatenate(
         [prompt_ids, ops.zeros((batch, max_length), dtype="int32")], axis=1
     )
-    positions = ops.expand_dims(ops.arange(total, dtype="int32"), 0)
-
     def body(t, carry):
         tokens, state = carry
         logits, state = step_fn(ops.take(tokens, t, axis=1), state)
@@ -65,8 +63,10 @@ def generate_ids(
         following = t + 1
         # Rows still inside their prompt are fed the prompt, not a sample.
         in_prompt = following < prompt_lengths
-        next_token = ops.where(in_prompt, ops.take(tokens, ops.minimum(following, total - 1), axis=1), sampled)
-        tokens = ops.where(positions == following, ops.expand_dims(next_token, 1), tokens)
+        # t runs to total - 2, so `following` is always a column of the buffer.
+        next_token = ops.where(in_prompt, ops.take(tokens, following, axis=1), sampled)
+        # Write one column, not the whole buffer: the loop stays linear in its length.
+        tokens = ops.slice_update(tokens, (ops.zeros((), "int32"), following), ops.expand_dims(next_token, 1))
         return tokens, state
 
     tokens, _ = ops.fori_loop(0, total - 1, body, (tokens, state))

@@ -83,6 +83,8 @@ def top_k_filter(logits, top_k):
     `top_k` may be a Python int or a scalar tensor (the exported model takes it
     as an input), so the threshold is read from a sort rather than `ops.top_k`.
     """
+    if isinstance(top_k, int) and top_k <= 0:
+        return logits  # known to be off: skip the per-step sort
     vocabulary = ops.shape(logits)[-1]
     top_k = ops.cast(top_k, "int32")
     k = ops.where(ops.logical_and(top_k > 0, top_k < vocabulary), top_k, vocabulary)

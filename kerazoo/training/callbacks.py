@@ -127,6 +127,7 @@ class MetricsJSON(keras.callbacks.Callback):
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(metrics, f, indent=2)
         os.replace(tmp, self.path)
+        return metrics
 
 
 def read_csv_history(path):

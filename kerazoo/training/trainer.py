@@ -13,6 +13,7 @@ A run folder holds everything a run makes:
     logs/              TensorBoard logs (TensorFlow backend)
 """
 
+import collections
 import copy
 import json
 import math
@@ -145,50 +146,53 @@ def compile_model(model, config):
     return model
 
 
-def _check_run_dir(output, config):
+# What a run folder holds from earlier sessions, read once at the start of `train`.
+RunState = collections.namedtuple(
+    "RunState", ["config", "metrics", "history", "backup_epoch", "has_model"]
+)
+
+
+def _read_json(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_run_state(output):
+    """The earlier sessions of the run in `output` (all empty for a new folder)."""
+    backup = _read_json(os.path.join(output, "backup", "training_metadata.json"))
+    return RunState(
+        config=_read_json(os.path.join(output, "config.json")),
+        metrics=_read_json(os.path.join(output, "metrics.json")) or {},
+        history=read_csv_history(os.path.join(output, "history.csv")),
+        # A BackupAndRestore backup: the run was killed and resumes at this epoch.
+        backup_epoch=int(backup.get("epoch", 0)) if backup is not None else None,
+        has_model=os.path.exists(os.path.join(output, "model.keras")),
+    )
+
+
+def _stopped_by_budget(state):
+    """Whether the run stopped at `--max-minutes` and can go on from its final model."""
+    return state.has_model and bool(state.metrics.get("stopped_by_time_budget"))
+
+
+def _check_run_dir(output, config, state):
     """Refuses a run folder that holds another run, or a finished one."""
-    path = os.path.join(output, "config.json")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            previous = json.load(f)
-        changed = [key for key in _RUN_IDENTITY if previous.get(key) != config.get(key)]
+    if state.config is not None:
+        changed = [key for key in _RUN_IDENTITY if state.config.get(key) != config.get(key)]
         if changed:
             raise ValueError(
                 f"The run folder {output!r} holds a run with other {changed}; "
                 "resume it with the same settings or pass a new `--output`."
             )
-    finished = os.path.exists(os.path.join(output, "model.keras"))
-    resumable = os.path.isdir(os.path.join(output, "backup")) or _stopped_by_budget(output)
-    if finished and not resumable:
+    resumable = state.backup_epoch is not None or _stopped_by_budget(state)
+    if state.has_model and not resumable:
         # Training again here would start a new model over the finished one.
         raise ValueError(
             f"The run folder {output!r} holds a finished run. Pass a new `--output`, "
             "or move that folder away first."
         )
-
-
-def _previous_metrics(output):
-    path = os.path.join(output, "metrics.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def _stopped_by_budget(output):
-    """Whether `output` holds a run that `--max-minutes` stopped, which may go on."""
-    return bool(_previous_metrics(output).get("stopped_by_time_budget")) and os.path.exists(
-        os.path.join(output, "model.keras")
-    )
-
-
-def _resumed_epoch(output):
-    """The epoch a BackupAndRestore backup in `output` resumes at (0 without one)."""
-    path = os.path.join(output, "backup", "training_metadata.json")
-    if not os.path.exists(path):
-        return 0
-    with open(path, encoding="utf-8") as f:
-        return int(json.load(f).get("epoch", 0))
 
 
 def train(config, output, callbacks=None):
@@ -204,7 +208,8 @@ def train(config, output, callbacks=None):
         the dict written to `metrics.json`.
     """
     keras.utils.set_random_seed(config["seed"])
-    _check_run_dir(output, config)
+    state = read_run_state(output)
+    _check_run_dir(output, config, state)
     corpus = load_corpus(config["corpus"], data_dir=config["data_dir"])
     os.makedirs(output, exist_ok=True)
     vocabulary_path = os.path.join(output, "vocabulary.json")
@@ -219,11 +224,10 @@ def train(config, output, callbacks=None):
     validation_ids = vocabulary.encode(corpus.split(config["validation_split"]))
     # A run stopped by its time budget goes on from its final model, optimizer state
     # included; a killed run resumes from its backup (BackupAndRestore, below).
-    continuing = _stopped_by_budget(output) and not os.path.isdir(os.path.join(output, "backup"))
-    previous = _previous_metrics(output)
-    initial_epoch = len(read_csv_history(os.path.join(output, "history.csv"))) if continuing else 0
+    continuing = _stopped_by_budget(state) and state.backup_epoch is None
+    initial_epoch = len(state.history) if continuing else 0
     # A resumed run must not replay the first epochs' order: derive its shuffle seed from the epoch.
-    resumed_epoch = max(_resumed_epoch(output), initial_epoch)
+    resumed_epoch = max(state.backup_epoch or 0, initial_epoch)
     train_data = make_dataset(
         train_ids,
         seq_length,
@@ -248,10 +252,10 @@ def train(config, output, callbacks=None):
         model = keras.saving.load_model(os.path.join(output, "model.keras"))
     else:
         model = compile_model(build_model(config, vocabulary.size), config)
-    wall_before = previous.get("wall_s_before_session", 0.0) + previous.get("wall_s_this_session", 0.0)
+    wall_before = state.metrics.get("wall_s_before_session", 0.0) + state.metrics.get("wall_s_this_session", 0.0)
     csv_path = os.path.join(output, "history.csv")
     # A resumed run keeps the best checkpoint it had unless it beats its loss.
-    earlier = [row["val_loss"] for row in read_csv_history(csv_path) if row.get("val_loss") is not None]
+    earlier = [row["val_loss"] for row in state.history if row.get("val_loss") is not None]
     metrics_callback = MetricsJSON(
         os.path.join(output, "metrics.json"),
         csv_path,
@@ -314,16 +318,13 @@ def train(config, output, callbacks=None):
         model.save(os.path.join(output, "best.keras"))
     metrics_callback.extra = {
         "wall_s": round(wall, 2),
-        "wall_s_total": round(metrics_callback.static["wall_s_before_session"] + wall, 2),
+        "wall_s_total": round(wall_before + wall, 2),
         "stopped_by_time_budget": bool(budget and budget.stopped_early),
         "terminated_on_nan": any(
             not math.isfinite(value) for value in history.history.get("loss", [0.0])
         ),
     }
-    metrics_callback.write()
-    with open(os.path.join(output, "metrics.json"), encoding="utf-8") as f:
-        metrics = json.load(f)
-    return model, vocabulary, metrics
+    return model, vocabulary, metrics_callback.write()
 
 
 def load_run(run_dir, which="best"):
