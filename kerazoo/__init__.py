@@ -5,5 +5,7 @@ from kerazoo.models.char_rnn import CharRNN
 from kerazoo.models.char_rnn import build_gru
 from kerazoo.models.char_rnn import build_lstm
 from kerazoo.models.char_rnn import build_simple_rnn
+from kerazoo.models.gpt import GPT
+from kerazoo.models.gpt import build_gpt
 
 __version__ = "0.1.0"

@@ -66,14 +66,14 @@ def _training_settings(args):
 
 
 def cmd_list(args):
-    from kerazoo.models.char_rnn import BUILDERS
-    from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
+    from kerazoo.models.registry import BUILDERS
+    from kerazoo.models.registry import PRESETS
 
     print("Models (kerazoo train MODEL):")
     for name, builder in BUILDERS.items():
         print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
     print("\nPresets (--preset NAME):")
-    for name, preset in CHAR_RNN_PRESETS.items():
+    for name, preset in PRESETS.items():
         print(f"  {name:16s} [{preset['model']}] {preset['description']}")
     return 0
 

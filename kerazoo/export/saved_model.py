@@ -6,14 +6,15 @@ The SavedModel carries its vocabulary (a lookup table in the graph, and
 - `serving_default`: `token_ids` int32 [batch, time] -> `logits` float32
   [batch, time, vocab].
 - `generate`: `prompt` string [batch], `max_length` int32, `temperature`
-  float32, `top_k` int32 (0 = off), `seed` int32 -> `text` string [batch],
-  each prompt followed by its continuation. It runs the same decoding loop as
-  `kerazoo.generation`, compiled into the graph, so the same seed gives the
-  same text as the Python API.
-- `step`: `token_ids` int32 [batch, time] and `state` float32 [batch, S] ->
-  `logits` and the next `state`. All recurrent states are packed side by side
-  into one tensor of width S (recorded in `assets/kerazoo.json`); start from
-  zeros and send back the state the last call returned.
+  float32, `top_k` int32 (0 = off), `top_p` float32 (1 = off), `seed` int32
+  -> `text` string [batch], each prompt followed by its continuation. It runs
+  the same decoding loop as `kerazoo.generation`, compiled into the graph, so
+  the same seed gives the same text as the Python API. A GPT decodes through
+  its key/value cache; a prompt plus `max_length` must fit its context.
+- `step` (char RNNs only): `token_ids` int32 [batch, time] and `state` float32
+  [batch, S] -> `logits` and the next `state`. All recurrent states are packed
+  side by side into one tensor of width S (recorded in `assets/kerazoo.json`);
+  start from zeros and send back the state the last call returned.
 
 Bad input (negative temperature, max_length out of range, empty prompts, ids
 outside the vocabulary) fails the call with an `InvalidArgumentError` naming
@@ -28,11 +29,9 @@ import tempfile
 import keras
 
 from kerazoo.data.vocabulary import OOV_ID
+from kerazoo.generation.decoding import decoder_for
 from kerazoo.generation.decoding import generate_ids
-from kerazoo.generation.decoding import rnn_step_fn
 from kerazoo.generation.sampling import MAX_GENERATE_LENGTH
-
-SIGNATURES = ("serving_default", "generate", "step")
 
 
 def _require_tensorflow_backend():
@@ -58,18 +57,21 @@ def _check_name(name):
 
 
 def build_serving_module(model, vocabulary):
-    """A `tf.Module` holding the model, its vocabulary and the three signatures."""
+    """A `tf.Module` holding the model, its vocabulary and its signatures (`module.signature_functions`)."""
     import tensorflow as tf
 
-    streaming = model.streaming_model()
-    state_sizes = list(streaming.state_sizes)
-    state_width = sum(state_sizes)
+    decoder = decoder_for(model)
+    recurrent = hasattr(decoder, "streaming")
     vocabulary_size = vocabulary.size
-    step_fn = rnn_step_fn(streaming)
+    limit = decoder.max_decoding_length
 
     module = tf.Module()
     module.model = model
-    module.streaming = streaming
+    if recurrent:
+        streaming = decoder.streaming
+        state_sizes = list(streaming.state_sizes)
+        state_width = sum(state_sizes)
+        module.streaming = streaming
     module.table = tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(
             tf.constant(vocabulary.characters, dtype=tf.string),
@@ -98,26 +100,15 @@ def build_serving_module(model, vocabulary):
 
     @tf.function(
         input_signature=[
-            tf.TensorSpec([None, None], tf.int32, name="token_ids"),
-            tf.TensorSpec([None, state_width], tf.float32, name="state"),
-        ]
-    )
-    def step(token_ids, state):
-        with tf.control_dependencies(check_ids(token_ids)):
-            token_ids = tf.identity(token_ids)
-        outputs = streaming([token_ids, *tf.split(state, state_sizes, axis=1)], training=False)
-        return {"logits": outputs[0], "state": tf.concat(outputs[1:], axis=1)}
-
-    @tf.function(
-        input_signature=[
             tf.TensorSpec([None], tf.string, name="prompt"),
             tf.TensorSpec([], tf.int32, name="max_length"),
             tf.TensorSpec([], tf.float32, name="temperature"),
             tf.TensorSpec([], tf.int32, name="top_k"),
+            tf.TensorSpec([], tf.float32, name="top_p"),
             tf.TensorSpec([], tf.int32, name="seed"),
         ]
     )
-    def generate(prompt, max_length, temperature, top_k, seed):
+    def generate(prompt, max_length, temperature, top_k, top_p, seed):
         characters = tf.strings.unicode_split(prompt, "UTF-8")
         lengths = tf.cast(characters.row_lengths(), tf.int32)
         checks = [
@@ -125,6 +116,8 @@ def build_serving_module(model, vocabulary):
                 temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"
             ),
             tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 turns it off)"),
+            tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1] (1 turns it off)"),
+            tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1] (1 turns it off)"),
             tf.debugging.assert_greater_equal(max_length, 1, message="`max_length` must be >= 1"),
             tf.debugging.assert_less_equal(
                 max_length, MAX_GENERATE_LENGTH, message=f"`max_length` must be <= {MAX_GENERATE_LENGTH}"
@@ -136,22 +129,43 @@ def build_serving_module(model, vocabulary):
                 lengths, message="every `prompt` must hold at least one character"
             ),
         ]
+        if limit is not None:
+            checks.append(
+                tf.debugging.assert_less_equal(
+                    tf.reduce_max(lengths) + max_length,
+                    limit,
+                    message=f"the longest `prompt` plus `max_length` must fit the context of {limit} positions",
+                )
+            )
         with tf.control_dependencies(checks):
             ids = module.table.lookup(characters).to_tensor(default_value=0)
             batch = tf.shape(ids)[0]
-            state = [tf.zeros([batch, size]) for size in state_sizes]
+            state = decoder.initial_decoding_state(batch)
             tokens = generate_ids(
-                step_fn, state, ids, lengths, max_length, temperature, top_k, seed, banned_id=OOV_ID
+                decoder.decoding_step, state, ids, lengths, max_length, temperature, top_k, seed,
+                banned_id=OOV_ID, top_p=top_p,
             )
         positions = tf.expand_dims(lengths, 1) + tf.range(max_length)[tf.newaxis, :]
         continuation = tf.gather(tokens, positions, batch_dims=1)
         text = tf.strings.reduce_join(tf.gather(token_strings, continuation), axis=1)
         return {"text": tf.strings.join([prompt, text])}
 
-    module.serving_default = serving_default
-    module.step = step
-    module.generate = generate
-    module.state_sizes = state_sizes
+    module.signature_functions = {"serving_default": serving_default, "generate": generate}
+    if recurrent:
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, None], tf.int32, name="token_ids"),
+                tf.TensorSpec([None, state_width], tf.float32, name="state"),
+            ]
+        )
+        def step(token_ids, state):
+            with tf.control_dependencies(check_ids(token_ids)):
+                token_ids = tf.identity(token_ids)
+            outputs = streaming([token_ids, *tf.split(state, state_sizes, axis=1)], training=False)
+            return {"logits": outputs[0], "state": tf.concat(outputs[1:], axis=1)}
+
+        module.signature_functions["step"] = step
+        module.state_sizes = state_sizes
     return module
 
 
@@ -163,7 +177,7 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     version that a server could pick up.
 
     Args:
-        model: a `CharRNN`.
+        model: a `CharRNN` or a `GPT`.
         vocabulary: its `CharVocabulary`.
         name: str. The model name, a folder under `base_dir`.
         base_dir: str. Where SavedModels live.
@@ -182,11 +196,15 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
         os.makedirs(assets)
         vocabulary.save(os.path.join(assets, "vocabulary.json"))
         info = {
+            "model_class": type(model).__name__,
             "model_config": model.get_config(),
-            "state_sizes": module.state_sizes,
-            "state_width": sum(module.state_sizes),
             "vocabulary_size": vocabulary.size,
-            "signatures": list(SIGNATURES),
+            "signatures": list(module.signature_functions),
+            **(
+                {"state_sizes": module.state_sizes, "state_width": sum(module.state_sizes)}
+                if hasattr(module, "state_sizes")
+                else {"context_length": model.max_sequence_length}
+            ),
             **(metadata or {}),
         }
         with open(os.path.join(assets, "kerazoo.json"), "w", encoding="utf-8") as f:
@@ -197,11 +215,7 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
         tf.saved_model.save(
             module,
             target,
-            signatures={
-                "serving_default": module.serving_default,
-                "generate": module.generate,
-                "step": module.step,
-            },
+            signatures=module.signature_functions,
         )
         while True:
             destination = os.path.join(model_dir, str(next_version(model_dir)))

@@ -1,7 +1,7 @@
 """Calling an exported SavedModel the way a server does: `tf.saved_model.load` and its signatures."""
 
 
-def generate_from_saved_model(path, prompts, max_length=500, temperature=0.8, top_k=0, seed=0):
+def generate_from_saved_model(path, prompts, max_length=500, temperature=0.8, top_k=0, seed=0, top_p=1.0):
     """Runs the `generate` signature of the SavedModel at `path`.
 
     Bad arguments come back as a ValueError carrying the model's own message.
@@ -18,6 +18,7 @@ def generate_from_saved_model(path, prompts, max_length=500, temperature=0.8, to
             max_length=tf.constant(max_length, dtype=tf.int32),
             temperature=tf.constant(temperature, dtype=tf.float32),
             top_k=tf.constant(top_k, dtype=tf.int32),
+            top_p=tf.constant(top_p, dtype=tf.float32),
             seed=tf.constant(seed, dtype=tf.int32),
         )
     except tf.errors.InvalidArgumentError as error:
@@ -35,6 +36,6 @@ def _assertion_text(message):
         return message.strip().splitlines()[-1]
     text = found.group("text")
     value = re.search(r"\[x \((?P<name>\w+):0\) = \] \[(?P<value>[^\]]*)\]", message)
-    if value and value.group("name") in ("temperature", "max_length", "top_k", "seed"):
+    if value and value.group("name") in ("temperature", "max_length", "top_k", "top_p", "seed"):
         text += f". Received: {value.group('name')}={value.group('value')}"
     return text

@@ -27,6 +27,7 @@ def generate_ids(
     top_k=0,
     seed=0,
     banned_id=None,
+    top_p=1.0,
 ):
     """Extends each prompt by `max_length` tokens.
 
@@ -36,7 +37,7 @@ def generate_ids(
         prompt_ids: int32 tensor `(batch, prompt_width)`, prompts padded on the right.
         prompt_lengths: int32 tensor `(batch,)`, every length >= 1.
         max_length: int or int32 scalar. New tokens per row.
-        temperature, top_k, seed: see `sample_next`.
+        temperature, top_k, top_p, seed: see `sample_next`.
         banned_id: int or None. A token id never to generate, e.g. the
             out-of-vocabulary id, which has no text of its own.
 
@@ -46,12 +47,43 @@ def generate_ids(
         `prompt_lengths[i] + max_length` positions.
     """
     prompt_ids = ops.cast(prompt_ids, "int32")
-    prompt_lengths = ops.cast(prompt_lengths, "int32")
     batch = ops.shape(prompt_ids)[0]
     total = ops.shape(prompt_ids)[1] + max_length
     tokens = ops.concatenate(
         [prompt_ids, ops.zeros((batch, max_length), dtype="int32")], axis=1
     )
+    return decode_into(
+        step_fn, state, tokens, prompt_lengths, total, temperature, top_k, seed, banned_id, top_p
+    )
+
+
+def decode_into(
+    step_fn,
+    state,
+    tokens,
+    prompt_lengths,
+    total,
+    temperature=1.0,
+    top_k=0,
+    seed=0,
+    banned_id=None,
+    top_p=1.0,
+):
+    """The loop of `generate_ids`, writing into a buffer that may be wider than needed.
+
+    A compiled caller allocates `tokens` at a fixed width (for instance the
+    model's context length), so that one compiled program serves every
+    prompt and length; `total` (a scalar, possibly a tensor) says how many
+    columns to fill.
+
+    Args:
+        tokens: int32 `(batch, width)`: the prompts, right-padded with anything.
+        total: int or int32 scalar <= width. Columns `[0, total)` are filled.
+        The rest: as in `generate_ids`.
+    """
+    tokens = ops.cast(tokens, "int32")
+    prompt_lengths = ops.cast(prompt_lengths, "int32")
+
     def body(t, carry):
         tokens, state = carry
         logits, state = step_fn(ops.take(tokens, t, axis=1), state)
@@ -59,7 +91,7 @@ def generate_ids(
             vocabulary = ops.shape(logits)[-1]
             banned = ops.expand_dims(ops.arange(vocabulary, dtype="int32") == banned_id, 0)
             logits = ops.where(banned, float("-inf"), ops.cast(logits, "float32"))
-        sampled = sample_next(logits, temperature, top_k, seed, t)
+        sampled = sample_next(logits, temperature, top_k, seed, t, top_p)
         following = t + 1
         # Rows still inside their prompt are fed the prompt, not a sample.
         in_prompt = following < prompt_lengths
@@ -86,3 +118,49 @@ def rnn_step_fn(streaming_model):
 def zero_state(state_sizes, batch_size):
     """Zero initial states, one `(batch, size)` tensor per entry of `state_sizes`."""
     return [ops.zeros((batch_size, size), dtype="float32") for size in state_sizes]
+
+
+class RNNDecoder:
+    """The decoding protocol for a `CharRNN`, through its streaming twin.
+
+    The twin has weights of its own; `refresh()` copies the model's current
+    values into them, so a compiled decoder can be reused while the model trains.
+    """
+
+    max_decoding_length = None
+
+    def __init__(self, model):
+        self.model = model
+        self.streaming = model.streaming_model()
+        self._step = rnn_step_fn(self.streaming)
+
+    @property
+    def variables(self):
+        return self.streaming.variables
+
+    def refresh(self):
+        if self.streaming is not self.model:
+            self.streaming.set_weights(self.model.get_weights())
+
+    def initial_decoding_state(self, batch_size):
+        return zero_state(self.streaming.state_sizes, batch_size)
+
+    def decoding_step(self, token_ids, state):
+        return self._step(token_ids, state)
+
+
+def decoder_for(model):
+    """The object that implements the decoding protocol for `model`.
+
+    A model that decodes on its own (the GPT and its key/value cache) provides
+    `initial_decoding_state(batch_size)`, `decoding_step(token_ids, state)` and
+    `max_decoding_length`; a `CharRNN` gets an `RNNDecoder`.
+    """
+    if hasattr(model, "decoding_step"):
+        return model
+    if hasattr(model, "streaming_model"):
+        return RNNDecoder(model)
+    raise TypeError(
+        "`model` must be a kerazoo language model (a CharRNN or a GPT). "
+        f"Received: model={type(model).__name__}"
+    )

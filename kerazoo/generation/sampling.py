@@ -1,4 +1,4 @@
-"""Next-token samplers: greedy, temperature and top-k, in `keras.ops` only.
+"""Next-token samplers: greedy, temperature, top-k and top-p, in `keras.ops` only.
 
 Randomness comes from a counter-based hash of (seed, step, row, token), not
 from a stateful generator. The same seed therefore gives the same tokens
@@ -62,8 +62,10 @@ def bits_to_unit(bits):
     return (top + 0.5) / float(1 << 23)
 
 
-def check_sampling_args(temperature, top_k, max_length=None):
+def check_sampling_args(temperature, top_k, max_length=None, top_p=1.0):
     """Raises ValueError naming the argument when a sampling option is out of range."""
+    if top_p is None or not 0.0 < top_p <= 1.0:
+        raise ValueError(f"`top_p` must be in (0, 1] (1 turns it off). Received: top_p={top_p}")
     if temperature is None or not temperature >= 0:
         raise ValueError(f"`temperature` must be >= 0 (0 means greedy). Received: temperature={temperature}")
     if top_k is None or int(top_k) != top_k or top_k < 0:
@@ -94,7 +96,25 @@ def top_k_filter(logits, top_k):
     return ops.where(logits < threshold, float("-inf"), logits)
 
 
-def sample_next(logits, temperature=1.0, top_k=0, seed=0, step=0):
+def top_p_filter(logits, top_p):
+    """Nucleus filtering (Holtzman et al., 2020): keeps the smallest set of top tokens with mass >= p.
+
+    A token is kept when the probability of all tokens ranked above it is
+    still below `top_p`, so the most likely token always survives. `top_p`
+    may be a float or a scalar tensor; 1 keeps every token.
+    """
+    if isinstance(top_p, (int, float)) and top_p >= 1.0:
+        return logits
+    top_p = ops.cast(top_p, "float32")
+    descending = ops.flip(ops.sort(logits, axis=-1), axis=-1)
+    probabilities = ops.softmax(descending, axis=-1)
+    mass_above = ops.cumsum(probabilities, axis=-1) - probabilities
+    kept = ops.logical_or(mass_above < top_p, top_p >= 1.0)
+    threshold = ops.min(ops.where(kept, descending, float("inf")), axis=-1, keepdims=True)
+    return ops.where(logits < threshold, float("-inf"), logits)
+
+
+def sample_next(logits, temperature=1.0, top_k=0, seed=0, step=0, top_p=1.0):
     """Draws one token per row of `logits` (batch, vocabulary).
 
     Args:
@@ -103,6 +123,8 @@ def sample_next(logits, temperature=1.0, top_k=0, seed=0, step=0):
         top_k: int or scalar tensor. Sample among the k most likely tokens; 0 is off.
         seed: int or scalar tensor.
         step: int or scalar tensor. The decoding position, so each step draws anew.
+        top_p: float or scalar tensor in (0, 1]. Sample from the nucleus of
+            mass p of the tempered distribution; 1 is off.
 
     Returns:
         int32 tensor `(batch,)`.
@@ -111,7 +133,8 @@ def sample_next(logits, temperature=1.0, top_k=0, seed=0, step=0):
     greedy = ops.cast(ops.argmax(logits, axis=-1), "int32")
     temperature = ops.cast(temperature, "float32")
     safe_temperature = ops.where(temperature > 0, temperature, 1.0)
-    filtered = top_k_filter(logits, top_k) / safe_temperature
+    # Temperature first, so top-p measures the mass of the distribution actually sampled.
+    filtered = top_p_filter(top_k_filter(logits / safe_temperature, top_k), top_p)
     uniform = hash_uniform(seed, step, ops.shape(logits))
     gumbel = -ops.log(-ops.log(uniform))
     sampled = ops.cast(ops.argmax(filtered + gumbel, axis=-1), "int32")

@@ -1,12 +1,27 @@
 """Text in, text out: prompt encoding and decoding around `generate_ids`."""
 
+import weakref
+
 import numpy as np
 
 from kerazoo.data.vocabulary import OOV_ID
-from kerazoo.generation.decoding import generate_ids
-from kerazoo.generation.decoding import rnn_step_fn
-from kerazoo.generation.decoding import zero_state
+from kerazoo.generation.compiled import CompiledDecoder
+from kerazoo.generation.decoding import decoder_for
 from kerazoo.generation.sampling import check_sampling_args
+
+# One compiled decoding program per model, kept as long as the model lives.
+_DECODERS = weakref.WeakKeyDictionary()
+
+
+def compiled_decoder(model):
+    """The model's `CompiledDecoder`, built on first use and reused afterwards."""
+    decoder = _DECODERS.get(model)
+    if decoder is None:
+        decoder = CompiledDecoder(decoder_for(model), banned_id=OOV_ID)
+        _DECODERS[model] = decoder
+    if hasattr(decoder.decoder, "refresh"):
+        decoder.decoder.refresh()
+    return decoder
 
 
 def encode_prompts(vocabulary, prompts):
@@ -31,38 +46,42 @@ def encode_prompts(vocabulary, prompts):
     return padded, lengths
 
 
-def generate_text(model, vocabulary, prompts, max_length=200, temperature=1.0, top_k=0, seed=0):
+def generate_text(model, vocabulary, prompts, max_length=200, temperature=1.0, top_k=0, seed=0, top_p=1.0):
     """Continues each prompt with `max_length` sampled characters.
 
+    The decoding loop runs as one compiled program (see
+    `kerazoo.generation.compiled`): the GPT through its key/value cache, the
+    char RNNs through their recurrent state.
+
     Args:
-        model: a `CharRNN` (either form).
+        model: a `CharRNN` (either form) or a `GPT`.
         vocabulary: the `CharVocabulary` the model was trained with.
         prompts: str or list of str. Prompts of different lengths may share a batch.
         max_length: int in [1, 10000]. Characters generated per prompt.
         temperature: float >= 0. 0 is greedy decoding.
         top_k: int >= 0. Sample among the k most likely characters; 0 is off.
         seed: int. The same seed gives the same text, here and in the exported model.
+        top_p: float in (0, 1]. Nucleus sampling; 1 is off.
 
     Returns:
         The prompt followed by its continuation: a str for a str prompt, else a list.
+
+    Raises:
+        ValueError: for an option out of range, or when a prompt plus
+            `max_length` exceeds a GPT's context length.
     """
-    check_sampling_args(temperature, top_k, max_length)
+    check_sampling_args(temperature, top_k, max_length, top_p)
     single = isinstance(prompts, str)
     batch = [prompts] if single else list(prompts)
     ids, lengths = encode_prompts(vocabulary, batch)
-    streaming = model.streaming_model()
-    tokens = generate_ids(
-        rnn_step_fn(streaming),
-        zero_state(streaming.state_sizes, len(batch)),
-        ids,
-        lengths,
-        int(max_length),
-        float(temperature),
-        int(top_k),
-        int(seed),
-        banned_id=OOV_ID,
-    )
-    tokens = np.asarray(tokens)
+    decoder = compiled_decoder(model)
+    limit = decoder.decoder.max_decoding_length
+    if limit is not None and int(lengths.max()) + max_length > limit:
+        raise ValueError(
+            f"The longest prompt ({int(lengths.max())} characters) plus `max_length` must fit the "
+            f"context of {limit} positions. Received: max_length={max_length}"
+        )
+    tokens = decoder(ids, lengths, max_length, temperature, top_k, top_p, seed)
     texts = [
         prompt + vocabulary.decode(tokens[row, lengths[row] : lengths[row] + max_length])
         for row, prompt in enumerate(batch)

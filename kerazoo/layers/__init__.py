@@ -1,1 +1,6 @@
+from kerazoo.layers.multi_head_attention import MultiHeadAttention
 from kerazoo.layers.one_hot import OneHot
+from kerazoo.layers.position_encoding import PositionEmbedding
+from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
+from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
+from kerazoo.layers.transformer_encoder import TransformerEncoderBlock

@@ -26,8 +26,8 @@ from kerazoo import optimizers
 from kerazoo.data.corpora import load_corpus
 from kerazoo.data.pipeline import make_dataset
 from kerazoo.data.vocabulary import CharVocabulary
-from kerazoo.models.char_rnn import BUILDERS
-from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
+from kerazoo.models.registry import BUILDERS
+from kerazoo.models.registry import PRESETS
 from kerazoo.training.callbacks import MetricsJSON
 from kerazoo.training.callbacks import SampleText
 from kerazoo.training.callbacks import TimeBudget
@@ -64,9 +64,9 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     """Merges defaults, a preset and explicit settings into one run configuration.
 
     Args:
-        model: str or None. `"simple_rnn"`, `"lstm"` or `"gru"`; taken from the
+        model: str or None. `"simple_rnn"`, `"lstm"`, `"gru"` or `"gpt"`; taken from the
             preset when None.
-        preset: str or None. A name in `CHAR_RNN_PRESETS`.
+        preset: str or None. A name in `kerazoo.models.registry.PRESETS`.
         model_kwargs: dict or None. Builder arguments on top of the preset's.
         **training: settings on top of `TRAINING_DEFAULTS`; None values are ignored.
 
@@ -75,9 +75,9 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     """
     preset_config = {"model_kwargs": {}, "training": {}}
     if preset is not None:
-        if preset not in CHAR_RNN_PRESETS:
-            raise ValueError(f"`preset` must be one of {sorted(CHAR_RNN_PRESETS)}. Received: preset={preset!r}")
-        preset_config = CHAR_RNN_PRESETS[preset]
+        if preset not in PRESETS:
+            raise ValueError(f"`preset` must be one of {sorted(PRESETS)}. Received: preset={preset!r}")
+        preset_config = PRESETS[preset]
         if model is not None and model != preset_config["model"]:
             raise ValueError(
                 f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}"

@@ -28,27 +28,30 @@ out = {"signatures": sorted(loaded.signatures.keys())}
 ids = tf.constant(IDS, dtype=tf.int32)
 out["logits"] = loaded.signatures["serving_default"](token_ids=ids)["logits"].numpy().tolist()
 
-step = loaded.signatures["step"]
-width = step.structured_input_signature[1]["state"].shape[1]
-state = tf.zeros([ids.shape[0], width])
-pieces = []
-for t in range(ids.shape[1]):  # one token per call, the state sent back each time
-    result = step(token_ids=ids[:, t : t + 1], state=state)
-    pieces.append(result["logits"].numpy())
-    state = result["state"]
-out["stepped_logits"] = np.concatenate(pieces, axis=1).tolist()
+if "step" in loaded.signatures:
+    step = loaded.signatures["step"]
+    width = step.structured_input_signature[1]["state"].shape[1]
+    state = tf.zeros([ids.shape[0], width])
+    pieces = []
+    for t in range(ids.shape[1]):  # one token per call, the state sent back each time
+        result = step(token_ids=ids[:, t : t + 1], state=state)
+        pieces.append(result["logits"].numpy())
+        state = result["state"]
+    out["stepped_logits"] = np.concatenate(pieces, axis=1).tolist()
 
 generate = loaded.signatures["generate"]
-def call(prompts, max_length=30, temperature=0.9, top_k=5, seed=11):
+def call(prompts, max_length=30, temperature=0.9, top_k=5, seed=11, top_p=1.0):
     return generate(
         prompt=tf.constant(prompts, dtype=tf.string),
         max_length=tf.constant(max_length, dtype=tf.int32),
         temperature=tf.constant(temperature, dtype=tf.float32),
         top_k=tf.constant(top_k, dtype=tf.int32),
+        top_p=tf.constant(top_p, dtype=tf.float32),
         seed=tf.constant(seed, dtype=tf.int32),
     )["text"].numpy()
 out["text"] = [t.decode("utf-8") for t in call(PROMPTS)]
 out["greedy"] = [t.decode("utf-8") for t in call(PROMPTS, temperature=0.0, top_k=0)]
+out["nucleus"] = [t.decode("utf-8") for t in call(PROMPTS, temperature=1.0, top_k=0, top_p=0.8, seed=3)]
 
 errors = {}
 bad = {
@@ -58,6 +61,8 @@ bad = {
     "empty_prompts": dict(prompts=["", ""]),
     "one_empty_prompt": dict(prompts=["abc", ""]),
     "negative_top_k": dict(prompts=["a"], top_k=-3),
+    "top_p_zero": dict(prompts=["a"], top_p=0.0),
+    "top_p_above_one": dict(prompts=["a"], top_p=1.5),
 }
 for name, kwargs in bad.items():
     try:
@@ -117,6 +122,7 @@ def test_generate_gives_the_same_text_as_the_python_api(exported):
     model, vocabulary, _, _, served = exported
     assert served["text"] == generate_text(model, vocabulary, PROMPTS, 30, 0.9, 5, 11)
     assert served["greedy"] == generate_text(model, vocabulary, PROMPTS, 30, 0.0, 0, 0)
+    assert served["nucleus"] == generate_text(model, vocabulary, PROMPTS, 30, 1.0, 0, 3, top_p=0.8)
     for prompt, text in zip(PROMPTS, served["text"]):
         assert text.startswith(prompt) and len(text) == len(prompt) + 30
 
@@ -130,6 +136,8 @@ def test_generate_gives_the_same_text_as_the_python_api(exported):
         ("empty_prompts", "every `prompt` must hold at least one character"),
         ("one_empty_prompt", "every `prompt` must hold at least one character"),
         ("negative_top_k", "`top_k` must be >= 0"),
+        ("top_p_zero", "`top_p` must be in (0, 1]"),
+        ("top_p_above_one", "`top_p` must be in (0, 1]"),
         ("id_out_of_range", "`token_ids` must be < the vocabulary size"),
     ],
 )
@@ -147,7 +155,7 @@ def test_saved_model_cli_lists_the_signatures(exported):
         pytest.skip("saved_model_cli is not on PATH")
     shown = subprocess.run([cli, "show", "--dir", path, "--all"], capture_output=True, text=True, timeout=300)
     assert shown.returncode == 0, shown.stderr[-2000:]
-    for name in ("serving_default", "generate", "step", "token_ids", "max_length", "temperature", "top_k", "seed", "state"):
+    for name in ("serving_default", "generate", "step", "token_ids", "max_length", "temperature", "top_k", "top_p", "seed", "state"):
         assert name in shown.stdout, name
 
 
