@@ -7,5 +7,9 @@ from kerazoo.models.char_rnn import build_lstm
 from kerazoo.models.char_rnn import build_simple_rnn
 from kerazoo.models.gpt import GPT
 from kerazoo.models.gpt import build_gpt
+from kerazoo.models.seq2seq import Seq2SeqLSTM
+from kerazoo.models.seq2seq import build_seq2seq_lstm
+from kerazoo.models.transformer import Transformer
+from kerazoo.models.transformer import build_transformer
 
 __version__ = "0.1.0"

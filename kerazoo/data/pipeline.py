@@ -2,6 +2,8 @@
 
 The text is cut into non-overlapping windows of `seq_length + 1` ids, as
 char-rnn does; each window gives inputs `ids[:-1]` and targets `ids[1:]`.
+With `sampling="random"` every training window starts at a random
+character instead, as nanoGPT draws its batches.
 With TensorFlow installed the windows go through tf.data (cache, shuffle,
 batch, prefetch). Without it, `NumpyBatches`, a `keras.utils.PyDataset`,
 serves the same pairs, so training runs on the JAX backend with no TensorFlow.
@@ -77,6 +79,50 @@ class NumpyBatches(keras.utils.PyDataset):
         return self.inputs[rows], self.targets[rows]
 
 
+class RandomWindowBatches(keras.utils.PyDataset):
+    """Endless batches of windows that start at uniformly random characters (nanoGPT's `get_batch`).
+
+    Args:
+        ids: int32 array, the encoded text.
+        seq_length, batch_size: ints.
+        seed: int or None.
+    """
+
+    def __init__(self, ids, seq_length, batch_size, seed=None):
+        super().__init__()
+        self.ids = np.asarray(ids, dtype=np.int32)
+        self.seq_length, self.batch_size = seq_length, batch_size
+        self.seed = seed
+        self._span = np.arange(seq_length + 1)
+
+    @property
+    def num_batches(self):
+        return None
+
+    def __getitem__(self, index):
+        # Batch `index` is a pure function of (seed, index): workers and resumes agree.
+        rng = np.random.default_rng([self.seed or 0, index])
+        starts = rng.integers(0, len(self.ids) - self.seq_length, size=self.batch_size)
+        windows = self.ids[starts[:, None] + self._span]
+        return windows[:, :-1], windows[:, 1:]
+
+
+def _random_windows_tf(ids, seq_length, batch_size, seed):
+    import tensorflow as tf
+
+    ids = tf.constant(np.asarray(ids, dtype=np.int32))
+    limit = tf.cast(tf.size(ids) - seq_length, tf.int64)
+    span = tf.range(seq_length + 1)
+
+    def windows(random):
+        starts = tf.cast(tf.math.floormod(random, limit), tf.int32)
+        batch = tf.gather(ids, starts[:, None] + span[None, :])
+        return batch[:, :-1], batch[:, 1:]
+
+    dataset = tf.data.Dataset.random(seed=seed).batch(batch_size).map(windows)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
 def _use_tf_data(backend):
     if backend == "auto":
         return keras.backend.backend() == "tensorflow"
@@ -88,7 +134,7 @@ def _use_tf_data(backend):
 
 
 def make_dataset(
-    ids, seq_length, batch_size, shuffle=True, repeat=False, seed=None, pipeline="auto"
+    ids, seq_length, batch_size, shuffle=True, repeat=False, seed=None, pipeline="auto", sampling="windows"
 ):
     """Batches of `(inputs, targets)` next-character pairs.
 
@@ -101,13 +147,22 @@ def make_dataset(
         seed: int or None. Shuffle seed.
         pipeline: str. `"tf"` (tf.data), `"numpy"` (`NumpyBatches`), or
             `"auto"`: tf.data on the TensorFlow backend, NumPy elsewhere.
+        sampling: str. `"windows"`: the non-overlapping windows above;
+            `"random"`: endless batches of windows at random starts (training
+            only: `shuffle` and `repeat` are implied).
 
     Returns:
         A `tf.data.Dataset` or a `NumpyBatches`.
     """
     if batch_size < 1:
         raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+    if sampling not in ("windows", "random"):
+        raise ValueError(f"`sampling` must be 'windows' or 'random'. Received: sampling={sampling!r}")
     inputs, targets = make_windows(ids, seq_length)
+    if sampling == "random":
+        if _use_tf_data(pipeline):
+            return _random_windows_tf(ids, seq_length, batch_size, seed)
+        return RandomWindowBatches(ids, seq_length, batch_size, seed)
     if shuffle and len(inputs) < batch_size:
         # Training drops partial batches, so this text would give no batch at all.
         raise ValueError(

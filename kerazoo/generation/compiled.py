@@ -27,6 +27,34 @@ _SIGNATURE = [
 ]
 
 
+def compile_for_backend(fn, variables, input_signature):
+    """Compiles `fn(*tensors)` once for the current backend.
+
+    Args:
+        fn: a function of tensors that reads the Keras `variables`.
+        variables: the variables `fn` reads. On JAX they become arguments of
+            the jitted program, so it always sees their current values.
+        input_signature: list of `(shape, dtype)`, used by `tf.function`.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        from kerazoo.export.graph import tf_function
+
+        return tf_function(fn, input_signature)
+    if backend == "jax":
+        import jax
+
+        variables = list(variables)
+
+        def pure(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn(*args)
+
+        jitted = jax.jit(pure)
+        return lambda *args: jitted([v.value for v in variables], *args)
+    return fn
+
+
 class CompiledDecoder:
     """Runs `decode_into` for one decoder (see `kerazoo.generation.decoding.decoder_for`).
 
@@ -38,24 +66,7 @@ class CompiledDecoder:
     def __init__(self, decoder, banned_id=None):
         self.decoder = decoder
         self.banned_id = banned_id
-        backend = keras.backend.backend()
-        if backend == "tensorflow":
-            from kerazoo.export.graph import tf_function
-
-            self._run = tf_function(self._loop, _SIGNATURE)
-        elif backend == "jax":
-            import jax
-
-            variables = list(decoder.variables)
-
-            def pure(values, *args):
-                with keras.StatelessScope(state_mapping=list(zip(variables, values))):
-                    return self._loop(*args)
-
-            jitted = jax.jit(pure)
-            self._run = lambda *args: jitted([v.value for v in variables], *args)
-        else:
-            self._run = self._loop
+        self._run = compile_for_backend(self._loop, decoder.variables, _SIGNATURE)
 
     def _loop(self, tokens, prompt_lengths, total, temperature, top_k, top_p, seed):
         batch = keras.ops.shape(tokens)[0]

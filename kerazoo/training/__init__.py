@@ -4,3 +4,6 @@ from kerazoo.training.trainer import load_run
 from kerazoo.training.trainer import resolve_config
 from kerazoo.training.trainer import train
 from kerazoo.training.evaluation import streaming_loss
+from kerazoo.training.seq2seq_trainer import load_seq2seq_run
+from kerazoo.training.seq2seq_trainer import resolve_seq2seq_config
+from kerazoo.training.seq2seq_trainer import train_seq2seq

@@ -54,6 +54,9 @@ TRAINING_DEFAULTS = {
     "sample_prompt": "\n",
     "max_minutes": None,  # stop after this much wall time
     "pipeline": "auto",  # "tf", "numpy", or "auto" (tf.data on TensorFlow)
+    "sampling": "windows",  # "windows" (char-rnn's fixed windows) or "random" starts (nanoGPT)
+    "steps_per_execution": 1,  # training steps per compiled call; more cuts per-step overhead
+    "jit_compile": "auto",  # XLA: True, False or "auto" (Keras decides)
     "verbose": 1,
 }
 # What must not change when a run folder is resumed.
@@ -107,7 +110,13 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     kwargs = copy.deepcopy(preset_config["model_kwargs"])
     kwargs.update(model_kwargs or {})
     config.update({"model": model, "preset": preset, "model_kwargs": kwargs})
-    _check_positive(config, ("seq_length", "batch_size", "epochs"))
+    _check_positive(config, ("seq_length", "batch_size", "epochs", "steps_per_execution"))
+    context = kwargs.get("max_sequence_length", 256 if model == "gpt" else None)
+    if model == "gpt" and context is not None and config["seq_length"] > context:
+        raise ValueError(
+            f"`seq_length` must be <= the GPT's `max_sequence_length` ({context}). "
+            f"Received: seq_length={config['seq_length']}"
+        )
     _check_positive(
         config,
         ("steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm", "clipvalue"),
@@ -142,6 +151,8 @@ def compile_model(model, config):
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy"), BitsPerCharacter()],
+        steps_per_execution=config.get("steps_per_execution", 1),
+        jit_compile=config.get("jit_compile", "auto"),
     )
     return model
 
@@ -236,6 +247,7 @@ def train(config, output, callbacks=None):
         repeat=True,
         seed=config["seed"] + 1_000_003 * resumed_epoch,
         pipeline=config["pipeline"],
+        sampling=config["sampling"],
     )
     try:
         validation_data = make_dataset(

@@ -1,0 +1,2 @@
+from kerazoo.models.transformer.transformer_builders import build_transformer
+from kerazoo.models.transformer.transformer_model import Transformer
