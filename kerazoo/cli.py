@@ -48,6 +48,14 @@ def _add_training_arguments(parser):
     model.add_argument("--dropout", type=float)
     model.add_argument("--cell-api", action="store_true", default=None,
                        help="stack cells in one RNN (the lectures' StackedRNNCells form)")
+    model.add_argument("--num-heads", type=_positive_int, help="attention heads (gpt, transformer)")
+    model.add_argument("--hidden-dim", type=_positive_int, help="model width (gpt, transformer)")
+    model.add_argument("--max-sequence-length", type=_positive_int, help="context length (gpt, seq2seq)")
+    seq2seq = parser.add_argument_group("sequence-to-sequence models (transformer, seq2seq_lstm)")
+    seq2seq.add_argument("--task", help="'dates' (default) or a TSV file of source<TAB>target lines")
+    seq2seq.add_argument("--train-size", type=_positive_int)
+    seq2seq.add_argument("--test-size", type=_positive_int)
+    seq2seq.add_argument("--beam-width", type=_positive_int, help="test-set decoding; 1 is greedy")
 
 
 def _training_settings(args):
@@ -57,7 +65,8 @@ def _training_settings(args):
     settings = {key: getattr(args, key) for key in TRAINING_DEFAULTS if hasattr(args, key)}
     model_kwargs = {
         key: getattr(args, key)
-        for key in ("units", "num_layers", "embedding_dim", "dropout", "cell_api")
+        for key in ("units", "num_layers", "embedding_dim", "dropout", "cell_api", "num_heads", "hidden_dim",
+                    "max_sequence_length")
         if getattr(args, key) is not None
     }
     if model_kwargs.get("embedding_dim") == 0:
@@ -68,13 +77,33 @@ def _training_settings(args):
 def cmd_list(args):
     from kerazoo.models.registry import BUILDERS
     from kerazoo.models.registry import PRESETS
+    from kerazoo.models.registry import SEQ2SEQ_BUILDERS
+    from kerazoo.models.registry import SEQ2SEQ_PRESETS
 
     print("Models (kerazoo train MODEL):")
-    for name, builder in BUILDERS.items():
+    for name, builder in {**BUILDERS, **SEQ2SEQ_BUILDERS}.items():
         print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
     print("\nPresets (--preset NAME):")
-    for name, preset in PRESETS.items():
-        print(f"  {name:16s} [{preset['model']}] {preset['description']}")
+    for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS}.items():
+        print(f"  {name:18s} [{preset['model']}] {preset['description']}")
+    return 0
+
+
+SEQ2SEQ_MODELS = ("transformer", "seq2seq_lstm")
+
+
+def cmd_train_seq2seq(args):
+    from kerazoo.training import resolve_seq2seq_config
+    from kerazoo.training import train_seq2seq
+    from kerazoo.training.seq2seq_trainer import SEQ2SEQ_DEFAULTS
+
+    settings = {key: getattr(args, key) for key in SEQ2SEQ_DEFAULTS if getattr(args, key, None) is not None}
+    _, model_kwargs = _training_settings(args)
+    config = resolve_seq2seq_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
+    output = args.output or os.path.join("runs", args.preset or args.model)
+    _, _, metrics = train_seq2seq(config, output)
+    summary = {key: metrics.get(key) for key in ("test_exact_match", "best_val_loss", "train_s", "parameters")}
+    print(json.dumps({"run_dir": output, **summary}))
     return 0
 
 
@@ -82,6 +111,8 @@ def cmd_train(args):
     from kerazoo.training import resolve_config
     from kerazoo.training import train
 
+    if args.model in SEQ2SEQ_MODELS:
+        return cmd_train_seq2seq(args)
     settings, model_kwargs = _training_settings(args)
     config = resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
     output = args.output or os.path.join("runs", args.preset or args.model)
@@ -107,23 +138,51 @@ def _latest_version(path):
     return None
 
 
+def _translate(args, saved_model):
+    from kerazoo.training.seq2seq_trainer import is_seq2seq_run
+
+    if saved_model:
+        import tensorflow as tf
+
+        if "translate" not in tf.saved_model.load(saved_model).signatures:
+            return None
+        from kerazoo.export.serving import translate_from_saved_model
+
+        return translate_from_saved_model(saved_model, args.prompt or [])
+    if not is_seq2seq_run(args.source):
+        return None
+    from kerazoo.generation.translate import translate
+    from kerazoo.training import load_seq2seq_run
+
+    model, vocabulary = load_seq2seq_run(args.source, which=args.checkpoint)
+    return translate(model, vocabulary, args.prompt or [], beam_width=args.beam_width)
+
+
 def cmd_generate(args):
-    prompts = args.prompt or ["\n"]
     saved_model = _latest_version(args.source) if os.path.isdir(args.source) else None
+    # A sequence-to-sequence model translates each prompt instead of continuing it.
+    translations = _translate(args, saved_model)
+    if translations is not None:
+        for text in translations:
+            print(text)
+        return 0
+    prompts = args.prompt or ["\n"]
     if saved_model:
         from kerazoo.export.serving import generate_from_saved_model
 
         texts = generate_from_saved_model(
-            saved_model, prompts, args.length, args.temperature, args.top_k, args.seed
+            saved_model, prompts, args.length, args.temperature, args.top_k, args.seed, args.top_p
         )
     else:
         from kerazoo.generation import check_sampling_args
         from kerazoo.generation import generate_text
         from kerazoo.training import load_run
 
-        check_sampling_args(args.temperature, args.top_k, args.length)
+        check_sampling_args(args.temperature, args.top_k, args.length, args.top_p)
         model, vocabulary = load_run(args.source, which=args.checkpoint)
-        texts = generate_text(model, vocabulary, prompts, args.length, args.temperature, args.top_k, args.seed)
+        texts = generate_text(
+            model, vocabulary, prompts, args.length, args.temperature, args.top_k, args.seed, args.top_p
+        )
     for text in texts:
         print(text)
     return 0
@@ -132,7 +191,9 @@ def cmd_generate(args):
 def cmd_export(args):
     from kerazoo.export import export_run
 
-    path = export_run(args.run_dir, args.name, base_dir=args.base_dir, which=args.checkpoint)
+    path = export_run(
+        args.run_dir, args.name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width
+    )
     print(path)
     return 0
 
@@ -176,18 +237,22 @@ def build_parser():
 
     commands.add_parser("list", help="show the models and presets").set_defaults(func=cmd_list)
 
-    train = commands.add_parser("train", help="train a char model with model.fit")
-    train.add_argument("model", choices=["simple_rnn", "lstm", "gru"])
+    train = commands.add_parser("train", help="train a model with model.fit")
+    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS])
     train.add_argument("--output", help="the run folder (default runs/<preset or model>)")
     _add_training_arguments(train)
     train.set_defaults(func=cmd_train)
 
-    generate = commands.add_parser("generate", help="generate text from a run folder or a SavedModel")
+    generate = commands.add_parser(
+        "generate", help="generate text (or translate, for seq2seq models) from a run folder or a SavedModel"
+    )
     generate.add_argument("source", help="a run folder, a SavedModel version folder, or saved_models/NAME")
-    generate.add_argument("--prompt", action="append", help="repeat for a batch of prompts")
+    generate.add_argument("--prompt", action="append", help="repeat for a batch of prompts (seq2seq: sources)")
     generate.add_argument("--length", type=int, default=500, help="characters to generate")
     generate.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
     generate.add_argument("--top-k", type=int, default=0, help="0 means off")
+    generate.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass; 1 means off")
+    generate.add_argument("--beam-width", type=_positive_int, default=1, help="seq2seq: beam search width")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--checkpoint", choices=["best", "final"], default="best")
     generate.set_defaults(func=cmd_generate)
@@ -197,6 +262,7 @@ def build_parser():
     export.add_argument("--name", required=True, help="written to saved_models/NAME/<next version>/")
     export.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
     export.add_argument("--checkpoint", choices=["best", "final"], default="best")
+    export.add_argument("--beam-width", type=_positive_int, default=1, help="seq2seq: the beam of `translate`")
     export.set_defaults(func=cmd_export)
 
     quick = commands.add_parser("quickstart", help="the main job: train, export, generate")

@@ -16,6 +16,14 @@ The SavedModel carries its vocabulary (a lookup table in the graph, and
   side by side into one tensor of width S (recorded in `assets/kerazoo.json`);
   start from zeros and send back the state the last call returned.
 
+A sequence-to-sequence model (`Transformer`, `Seq2SeqLSTM`) has instead:
+
+- `translate`: `source` string [batch] -> `target` string [batch], decoded
+  by the same beam search as `kerazoo.generation.translate` (the width is
+  fixed at export; 1 is greedy).
+- `serving_default`: `encoder_token_ids` and `decoder_token_ids` int32 ->
+  `logits` float32 [batch, time, target vocab].
+
 Bad input (negative temperature, max_length out of range, empty prompts, ids
 outside the vocabulary) fails the call with an `InvalidArgumentError` naming
 the argument; the server keeps running.
@@ -169,7 +177,71 @@ def build_serving_module(model, vocabulary):
     return module
 
 
-def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadata=None):
+def build_translate_module(model, vocabulary, beam_width=1):
+    """A `tf.Module` with the `translate` and `serving_default` signatures of a seq2seq model."""
+    import tensorflow as tf
+
+    from kerazoo.generation.beam_search import beam_search
+
+    module = tf.Module()
+    module.model = model
+    module.table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            tf.constant(vocabulary.source.characters, dtype=tf.string),
+            tf.range(1, vocabulary.source.size, dtype=tf.int32),
+        ),
+        default_value=0,
+    )
+    target_strings = tf.constant([""] + vocabulary.target.characters, dtype=tf.string)
+    max_length = model.max_decoding_length - 1
+    start_id, end_id = vocabulary.start_id, vocabulary.end_id
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="source")])
+    def translate(source):
+        characters = tf.strings.unicode_split(source, "UTF-8")
+        checks = [
+            tf.debugging.assert_positive(tf.size(source), message="`source` must hold at least one string"),
+            tf.debugging.assert_positive(
+                characters.row_lengths(), message="every `source` must hold at least one character"
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            ids = module.table.lookup(characters).to_tensor(default_value=0)
+        state = model.initial_decoding_state(ids)
+        tokens, _ = beam_search(
+            model.decoding_step, state, start_id, end_id, max_length, beam_width, 0.0, (OOV_ID, start_id)
+        )
+        tokens = tokens[:, 1:]
+        # Everything from the first end token on decodes to nothing.
+        ended = tf.cumsum(tf.cast(tokens == end_id, tf.int32), axis=1) > 0
+        tokens = tf.where(ended, tf.zeros_like(tokens), tokens)
+        return {"target": tf.strings.reduce_join(tf.gather(target_strings, tokens), axis=1)}
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, None], tf.int32, name="encoder_token_ids"),
+            tf.TensorSpec([None, None], tf.int32, name="decoder_token_ids"),
+        ]
+    )
+    def serving_default(encoder_token_ids, decoder_token_ids):
+        checks = [
+            tf.debugging.assert_non_negative(encoder_token_ids, message="`encoder_token_ids` must be >= 0"),
+            tf.debugging.assert_less(encoder_token_ids, vocabulary.source.size,
+                                     message="`encoder_token_ids` must be < the source vocabulary size"),
+            tf.debugging.assert_non_negative(decoder_token_ids, message="`decoder_token_ids` must be >= 0"),
+            tf.debugging.assert_less(decoder_token_ids, vocabulary.target.size,
+                                     message="`decoder_token_ids` must be < the target vocabulary size"),
+        ]
+        with tf.control_dependencies(checks):
+            inputs = {"encoder_token_ids": tf.identity(encoder_token_ids), "decoder_token_ids": tf.identity(decoder_token_ids)}
+        return {"logits": model(inputs, training=False)}
+
+    module.signature_functions = {"serving_default": serving_default, "translate": translate}
+    module.beam_width = beam_width
+    return module
+
+
+def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadata=None, beam_width=1):
     """Writes `model` as `base_dir/name/<next version>/` and returns that path.
 
     The SavedModel is written to a temporary folder beside its destination
@@ -177,11 +249,13 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     version that a server could pick up.
 
     Args:
-        model: a `CharRNN` or a `GPT`.
-        vocabulary: its `CharVocabulary`.
+        model: a `CharRNN` or a `GPT` (signatures `generate`, ...), or a
+            `Transformer` or `Seq2SeqLSTM` (signature `translate`).
+        vocabulary: its `CharVocabulary`, or `PairVocabulary` for seq2seq.
         name: str. The model name, a folder under `base_dir`.
         base_dir: str. Where SavedModels live.
         metadata: dict or None. Extra facts for `assets/kerazoo.json`.
+        beam_width: int. The beam of a seq2seq model's `translate`; 1 is greedy.
     """
     _require_tensorflow_backend()
     _check_name(name)
@@ -189,7 +263,11 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
 
     model_dir = os.path.join(base_dir, name)
     os.makedirs(model_dir, exist_ok=True)
-    module = build_serving_module(model, vocabulary)
+    seq2seq = hasattr(model, "encode")
+    if seq2seq:
+        module = build_translate_module(model, vocabulary, beam_width)
+    else:
+        module = build_serving_module(model, vocabulary)
     staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
     try:
         assets = os.path.join(staging, "_assets_source")
@@ -198,12 +276,17 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
         info = {
             "model_class": type(model).__name__,
             "model_config": model.get_config(),
-            "vocabulary_size": vocabulary.size,
             "signatures": list(module.signature_functions),
             **(
                 {"state_sizes": module.state_sizes, "state_width": sum(module.state_sizes)}
                 if hasattr(module, "state_sizes")
                 else {"context_length": model.max_sequence_length}
+            ),
+            **(
+                {"beam_width": beam_width, "source_vocabulary_size": vocabulary.source.size,
+                 "target_vocabulary_size": vocabulary.target.size}
+                if seq2seq
+                else {"vocabulary_size": vocabulary.size}
             ),
             **(metadata or {}),
         }
@@ -231,12 +314,16 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     return destination
 
 
-def export_run(run_dir, name, base_dir="saved_models", which="best"):
-    """Exports the model of a run folder; see `export_saved_model`."""
+def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=1):
+    """Exports the model of a run folder (language model or seq2seq); see `export_saved_model`."""
     _require_tensorflow_backend()
+    from kerazoo.training.seq2seq_trainer import is_seq2seq_run
+    from kerazoo.training.seq2seq_trainer import load_seq2seq_run
     from kerazoo.training.trainer import load_run
 
-    model, vocabulary = load_run(run_dir, which=which)
+    load = load_seq2seq_run if is_seq2seq_run(run_dir) else load_run
+    model, vocabulary = load(run_dir, which=which)
     return export_saved_model(
-        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which}
+        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which},
+        beam_width=beam_width,
     )

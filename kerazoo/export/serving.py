@@ -39,3 +39,15 @@ def _assertion_text(message):
     if value and value.group("name") in ("temperature", "max_length", "top_k", "top_p", "seed"):
         text += f". Received: {value.group('name')}={value.group('value')}"
     return text
+
+
+def translate_from_saved_model(path, sources):
+    """Runs the `translate` signature of a seq2seq SavedModel; returns a list of str."""
+    import tensorflow as tf
+
+    translate = tf.saved_model.load(path).signatures["translate"]
+    try:
+        outputs = translate(source=tf.constant(list(sources), dtype=tf.string))
+    except tf.errors.InvalidArgumentError as error:
+        raise ValueError(_assertion_text(error.message)) from None
+    return [text.decode("utf-8") for text in outputs["target"].numpy()]

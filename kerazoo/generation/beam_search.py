@@ -11,6 +11,8 @@ follows its hypothesis when beams are reordered.
 
 from keras import ops
 
+from kerazoo.generation.decoding import banned_mask
+
 
 def _tile(x, beam_width):
     if len(x.shape) == 0:
@@ -42,7 +44,7 @@ def beam_search(step_fn, state, start_id, end_id, max_length, beam_width=4, leng
         beam_width: int >= 1. 1 is greedy search.
         length_penalty: float. Final scores are divided by length^alpha
             (Wu et al., 2016, without their constant); 0 keeps raw sums.
-        banned_id: int or None. A token never generated (padding).
+        banned_id: int, tuple of ints, or None. Tokens never generated (padding, start).
 
     Returns:
         `(tokens, scores)`: int32 `(batch, max_length + 1)` of the best
@@ -73,7 +75,7 @@ def beam_search(step_fn, state, start_id, end_id, max_length, beam_width=4, leng
         vocabulary = ops.shape(logits)[-1]
         log_probs = ops.log_softmax(logits, axis=-1)
         if banned_id is not None:
-            log_probs = ops.where(ops.arange(vocabulary) == banned_id, -1e9, log_probs)
+            log_probs = ops.where(banned_mask(vocabulary, banned_id), -1e9, log_probs)
         log_probs = ops.reshape(log_probs, (batch, beam_width, vocabulary))
         # A finished hypothesis continues with the end token only, at no cost.
         only_end = ops.where(ops.arange(vocabulary) == end_id, 0.0, -1e9)

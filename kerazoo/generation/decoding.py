@@ -38,8 +38,8 @@ def generate_ids(
         prompt_lengths: int32 tensor `(batch,)`, every length >= 1.
         max_length: int or int32 scalar. New tokens per row.
         temperature, top_k, top_p, seed: see `sample_next`.
-        banned_id: int or None. A token id never to generate, e.g. the
-            out-of-vocabulary id, which has no text of its own.
+        banned_id: int, tuple of ints, or None. Token ids never to generate,
+            e.g. the out-of-vocabulary id, which has no text of its own.
 
     Returns:
         int32 tensor `(batch, prompt_width + max_length)`. Row i holds its
@@ -88,9 +88,8 @@ def decode_into(
         tokens, state = carry
         logits, state = step_fn(ops.take(tokens, t, axis=1), state)
         if banned_id is not None:
-            vocabulary = ops.shape(logits)[-1]
-            banned = ops.expand_dims(ops.arange(vocabulary, dtype="int32") == banned_id, 0)
-            logits = ops.where(banned, float("-inf"), ops.cast(logits, "float32"))
+            logits = ops.where(ops.expand_dims(banned_mask(ops.shape(logits)[-1], banned_id), 0),
+                               float("-inf"), ops.cast(logits, "float32"))
         sampled = sample_next(logits, temperature, top_k, seed, t, top_p)
         following = t + 1
         # Rows still inside their prompt are fed the prompt, not a sample.
@@ -103,6 +102,15 @@ def decode_into(
 
     tokens, _ = ops.fori_loop(0, total - 1, body, (tokens, state))
     return tokens
+
+
+def banned_mask(vocabulary, banned):
+    """Boolean `(vocabulary,)`, True at the banned id (an int) or ids (a tuple)."""
+    ids = ops.arange(vocabulary, dtype="int32")
+    mask = ops.zeros((vocabulary,), dtype="bool")
+    for banned_id in (banned if isinstance(banned, (tuple, list)) else (banned,)):
+        mask = ops.logical_or(mask, ids == banned_id)
+    return mask
 
 
 def rnn_step_fn(streaming_model):

@@ -17,6 +17,9 @@ _PROGRAMS = weakref.WeakKeyDictionary()
 def check_translate_args(sources, beam_width, max_length, model):
     if isinstance(sources, str) or not len(sources):
         raise ValueError(f"`sources` must be a non-empty list of strings. Received: sources={sources!r}")
+    empty = [i for i, source in enumerate(sources) if not source]
+    if empty:
+        raise ValueError(f"Every source must hold at least one character. Received empty sources at positions {empty}.")
     if int(beam_width) != beam_width or beam_width < 1:
         raise ValueError(f"`beam_width` must be an integer >= 1. Received: beam_width={beam_width}")
     limit = model.max_decoding_length
@@ -35,7 +38,8 @@ def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_
         def run(encoder_ids):
             state = model.initial_decoding_state(encoder_ids)
             tokens, _ = beam_search(
-                model.decoding_step, state, start_id, end_id, max_length, beam_width, length_penalty, OOV_ID
+                model.decoding_step, state, start_id, end_id, max_length, beam_width, length_penalty,
+                (OOV_ID, start_id),
             )
             return tokens
 
@@ -50,7 +54,8 @@ def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_
             )
             lengths = keras.ops.ones((batch,), "int32")
             return decode_into(
-                model.decoding_step, state, tokens, lengths, max_length + 1, temperature, top_k, seed, OOV_ID, top_p
+                model.decoding_step, state, tokens, lengths, max_length + 1, temperature, top_k, seed,
+                (OOV_ID, start_id), top_p,
             )
 
         signature = [((None, None), "int32"), ((), "float32"), ((), "int32"), ((), "float32"), ((), "int32")]

@@ -17,7 +17,7 @@ class AdditiveAttention(keras.layers.Layer):
         query: float `(batch, query_width)`, the decoder state s_{i-1}.
         keys: float `(batch, S, key_width)`, the encoder outputs h_j.
         projected_keys: float `(batch, S, units)` from `project_keys`, or None.
-        mask: bool `(batch, S)`, True at real source positions.
+        key_mask: bool `(batch, S)`, True at real source positions.
 
     Returns:
         (context `(batch, key_width)`, weights `(batch, S)`).
@@ -43,13 +43,13 @@ class AdditiveAttention(keras.layers.Layer):
     def project_keys(self, keys):
         return self.key_dense(keys)
 
-    def call(self, query, keys, projected_keys=None, mask=None):
+    def call(self, query, keys, projected_keys=None, key_mask=None):
         if projected_keys is None:
             projected_keys = self.key_dense(keys)
         hidden = ops.tanh(projected_keys + ops.expand_dims(self.query_dense(query), 1))
         scores = ops.cast(ops.einsum("bsu,u->bs", hidden, self.score_vector), "float32")
-        if mask is not None:
-            scores = ops.where(ops.cast(mask, "bool"), scores, -1e9)
+        if key_mask is not None:
+            scores = ops.where(ops.cast(key_mask, "bool"), scores, -1e9)
         weights = ops.softmax(scores, axis=-1)
         context = ops.einsum("bs,bsk->bk", ops.cast(weights, keys.dtype), keys)
         return context, weights
