@@ -147,6 +147,10 @@ def compile_model(model, config):
         global_clipnorm=config["clipnorm"],
         clipvalue=config["clipvalue"],
     )
+    if getattr(optimizer, "weight_decay", None):
+        # Decoupled weight decay on matrices and embeddings only, never on
+        # biases or layer-norm scales (nanoGPT's configure_optimizers, GPT-2).
+        optimizer.exclude_from_weight_decay(var_list=[v for v in model.trainable_variables if len(v.shape) < 2])
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

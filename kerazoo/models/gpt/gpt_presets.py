@@ -4,7 +4,9 @@ The two nanoGPT presets copy `config/train_shakespeare_char.py` of nanoGPT
 (the GPU run) and the CPU command in its README (4 layers, 4 heads, 128 wide,
 context 64, batch 12, 2000 iterations, no dropout). Both use AdamW at 1e-3
 with 100 warmup steps, cosine decay to 1e-4, beta2 = 0.99, weight decay 0.1
-and gradients clipped at a global norm of 1.
+and gradients clipped at a global norm of 1 (weight decay only on
+matrices and embeddings, as nanoGPT's `configure_optimizers` does). Batches
+are windows at random starts, as nanoGPT's `get_batch` draws them.
 """
 
 GPT_PRESETS = {
@@ -28,6 +30,10 @@ GPT_PRESETS = {
             "optimizer": "nanogpt_adamw_cosine",
             "learning_rate": 1e-3,
             "clipnorm": 1.0,
+            "sampling": "random",
+            "steps_per_execution": 25,
+            "jit_compile": True,
+            "sample_every": 0,
         },
     },
     "nanogpt-gpu": {
@@ -50,6 +56,10 @@ GPT_PRESETS = {
             "optimizer": "nanogpt_adamw_cosine",
             "learning_rate": 1e-3,
             "clipnorm": 1.0,
+            "sampling": "random",
+            "steps_per_execution": 25,
+            "jit_compile": True,
+            "sample_every": 0,
         },
     },
     "gpt-tiny": {

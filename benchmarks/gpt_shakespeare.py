@@ -1,0 +1,124 @@
+"""nanoGPT's shakespeare_char runs with kerazoo's GPT: validation loss, wall time, iterations.
+
+    python benchmarks/gpt_shakespeare.py --config nanogpt-cpu
+    KERAS_BACKEND=jax python benchmarks/gpt_shakespeare.py --config nanogpt-gpu --mixed-precision
+
+The run is `kerazoo.training.train` with the preset of the same name (the
+call behind `kerazoo train gpt --preset nanogpt-cpu`): tiny_shakespeare,
+nanoGPT's split (the first 1,003,854 characters train, the last 111,540 are
+validation), windows at random starts, AdamW 1e-3 with 100 warmup steps and
+cosine decay to 1e-4, beta2 0.99, weight decay 0.1, clipping at 1.
+
+`val_loss` is the mean loss over every non-overlapping 64-character window
+(256 for the GPU config) of the validation text, a complete pass rather than
+nanoGPT's estimate from 20 or 200 random batches. `wall_s` runs from the
+start of `train` (data, model, compilation) to the end of that evaluation.
+Prints one JSON line and appends it to benchmarks/results/gpt_shakespeare.jsonl.
+
+Reference (from the issue): PyTorch nanoGPT on this 2-core machine type,
+val loss 1.886 in about 100 s of wall time, evaluation included.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import tempfile
+import time
+
+import keras
+
+from kerazoo.training import resolve_config
+from kerazoo.training import train
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED_TEXT = os.path.join(HERE, "..", "..", "shared", "data", "tinyshakespeare", "input.txt")
+REFERENCE = {"nanogpt-cpu": {"val_loss": 1.886, "wall_s": 100.0}, "nanogpt-gpu": {"val_loss": 1.4697, "wall_s": 180.0}}
+# Dense bf16 peak FLOP/s, for model FLOPs utilisation.
+PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
+
+
+def flops_per_token(model, context):
+    """6N + 12 L T d per token (Chowdhery et al., 2022, appendix B), nanoGPT's estimate_mfu."""
+    parameters = model.count_params() - model.max_sequence_length * model.hidden_dim
+    return 6 * parameters + 12 * model.num_layers * context * model.hidden_dim
+
+
+def device_name():
+    try:
+        import jax
+
+        device = jax.devices()[0]
+        if device.platform == "gpu":
+            return device.device_kind
+    except Exception:
+        pass
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPU cores ({cpu})"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", choices=sorted(REFERENCE), default="nanogpt-cpu")
+    parser.add_argument("--corpus", default=os.environ.get("KERAZOO_TINY_SHAKESPEARE", SHARED_TEXT))
+    parser.add_argument("--iters", type=int, default=None, help="override the preset's iterations")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps-per-execution", type=int, default=None)
+    parser.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 policy")
+    parser.add_argument("--no-jit", action="store_true", help="turn XLA compilation off")
+    args = parser.parse_args(argv)
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    config = resolve_config(
+        preset=args.config,
+        corpus=os.path.abspath(args.corpus),
+        steps_per_epoch=args.iters,
+        seed=args.seed,
+        steps_per_execution=args.steps_per_execution,
+        jit_compile=False if args.no_jit else None,
+        verbose=0,
+    )
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as output:
+        model, _, metrics = train(config, output)
+    wall = time.monotonic() - start
+    iters = metrics["steps"]
+    context = config["seq_length"]
+    tokens_per_s = iters * config["batch_size"] * context / metrics["wall_s"]
+    row = {
+        "config": args.config,
+        "val_loss": round(metrics["best_val_loss"], 4),
+        "wall_s": round(wall, 1),
+        "iters": iters,
+        "train_s": metrics["wall_s"],
+        "ms_per_iter": round(1000 * metrics["wall_s"] / iters, 1),
+        "reference_val_loss": REFERENCE[args.config]["val_loss"],
+        "wall_ratio_vs_reference": round(wall / REFERENCE[args.config]["wall_s"], 3),
+        "parameters": model.count_params(),
+        "backend": keras.backend.backend(),
+        "policy": keras.mixed_precision.global_policy().name,
+        "jit_compile": config["jit_compile"],
+        "steps_per_execution": config["steps_per_execution"],
+        "device": device_name(),
+        "seed": args.seed,
+        "date": datetime.date.today().isoformat(),
+        "command": "python benchmarks/gpt_shakespeare.py --config " + args.config,
+    }
+    peak = next((flops for name, flops in PEAK_FLOPS.items() if name in row["device"]), None)
+    if peak:
+        row["mfu"] = round(flops_per_token(model, context) * tokens_per_s / peak, 4)
+    print(json.dumps(row), flush=True)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "gpt_shakespeare.jsonl"), "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
