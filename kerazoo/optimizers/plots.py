@@ -133,12 +133,15 @@ def plot_loss_curves(curves, path, title=None):
     figure, (axis,) = _figure(width=7.5, height=4.5)
     for index, (label, curve) in enumerate(curves.items()):
         color = f"C{index}"
-        axis.plot(curve["steps"], curve["loss"], color=color, label=f"{label} (train)")
+        axis.plot(curve["steps"], curve["loss"], color=color, label=label)
         if curve.get("val_loss"):
-            axis.plot(curve["steps"], curve["val_loss"], color=color, linestyle="--", label=f"{label} (validation)")
+            axis.plot(curve["steps"], curve["val_loss"], color=color, linestyle="--")
+    # One legend entry per run; the line style says train or validation.
+    axis.plot([], [], color="black", label="solid: train, mean over the epoch")
+    axis.plot([], [], color="black", linestyle="--", label="dashed: validation")
     axis.set_xlabel("optimizer step")
     axis.set_ylabel("loss, nats per character")
     axis.set_title(title or "")
     axis.grid(alpha=0.3)
-    axis.legend(fontsize="small", ncol=2)
+    axis.legend(fontsize="small")
     return _save(figure, path)
