@@ -94,7 +94,7 @@ RECIPES = {
         keras.optimizers.AdamW,
         {"learning_rate": 1e-3, "weight_decay": 0.1, "beta_1": 0.9, "beta_2": 0.99, "epsilon": 1e-8,
          "global_clipnorm": 1.0},
-        "nanoGPT's shakespeare_char config (Karpathy 2023): AdamW peak rate 1e-3, betas 0.9/0.99, "
+        "nanoGPT's shakespeare_char config (Karpathy): AdamW peak rate 1e-3, betas 0.9/0.99, "
         "weight decay 0.1, global norm clipped at 1, 100 warmup steps, cosine decay to 1e-4 at the "
         "last step.",
         schedule="warmup_cosine", schedule_defaults={"warmup_steps": 100, "total_steps": 5000, "alpha": 0.1},

@@ -20,6 +20,7 @@ def test_sgd_toy_problem_recipe_writes_its_figure(tmp_path, capsys):
     assert "| full-batch gradient, α = 0.5 | 2 |" in out and "| SGD, constant α = 0.5 | 42 |" in out
 
 
+@pytest.mark.smoke
 def test_optimizer_surfaces_recipe_writes_its_figure(tmp_path):
     path = str(tmp_path / "surfaces.png")
     optimizer_surfaces.main(["--steps", "3", "--output", path])
