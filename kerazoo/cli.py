@@ -1,4 +1,4 @@
-"""The `kerazoo` command: list, train, generate, export, and the quickstart main job.
+"""The `kerazoo` command: list, train, generate, export, schedule, and the quickstart main job.
 
 Each subcommand is a thin call into the library functions that the recipes
 use: `kerazoo.training.train`, `kerazoo.generation.generate_text`,
@@ -31,7 +31,7 @@ def _add_training_arguments(parser):
     parser.add_argument("--validation-steps", type=_positive_int)
     parser.add_argument("--batch-size", type=_positive_int)
     parser.add_argument("--seq-length", type=_positive_int)
-    parser.add_argument("--optimizer", help="an optimizer recipe: adam, rmsprop, sgd, ...")
+    parser.add_argument("--optimizer", help="an optimizer recipe: adam, rmsprop, nanogpt_adamw_cosine, ... (see `kerazoo list`)")
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--clipnorm", type=float)
     parser.add_argument("--clipvalue", type=float)
@@ -86,6 +86,13 @@ def cmd_list(args):
     print("\nPresets (--preset NAME):")
     for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS}.items():
         print(f"  {name:18s} [{preset['model']}] {preset['description']}")
+    from kerazoo.optimizers import RECIPES
+    from kerazoo.optimizers import SCHEDULES
+
+    print("\nOptimizer recipes (--optimizer NAME; plot with `kerazoo schedule NAME`):")
+    for name, recipe in RECIPES.items():
+        print(f"  {name:22s} {recipe.source}")
+    print(f"\nSchedules (kerazoo schedule NAME): {', '.join(SCHEDULES)}")
     return 0
 
 
@@ -119,6 +126,21 @@ def cmd_train(args):
     _, _, metrics = train(config, output)
     summary = {key: metrics.get(key) for key in ("best_val_loss", "best_val_bpc", "steps", "wall_s", "parameters")}
     print(json.dumps({"run_dir": output, **summary}))
+    return 0
+
+
+def cmd_schedule(args):
+    from kerazoo.optimizers import named_schedule
+    from kerazoo.optimizers import robbins_monro
+    from kerazoo.optimizers.plots import plot_schedule
+
+    schedule = named_schedule(args.name, args.learning_rate, args.steps_per_epoch, total_steps=args.steps)
+    output = args.output or f"schedule-{args.name}.png"
+    title = f"{args.name} ({type(schedule).__name__}), {args.steps} steps"
+    summary = plot_schedule(schedule, args.steps, output, title=title, log_y=args.log_y)
+    print(f"{output}: rate {summary['first']:.4g} at step 0, peak {summary['peak']:.4g} at step "
+          f"{summary['peak_step']}, {summary['last']:.4g} at step {args.steps - 1}")
+    print(f"Robbins-Monro: {robbins_monro(schedule)}")
     return 0
 
 
@@ -256,6 +278,15 @@ def build_parser():
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--checkpoint", choices=["best", "final"], default="best")
     generate.set_defaults(func=cmd_generate)
+
+    schedule = commands.add_parser("schedule", help="plot a learning-rate schedule or a recipe's rate to a PNG")
+    schedule.add_argument("name", help="a schedule or an optimizer recipe (see `kerazoo list`)")
+    schedule.add_argument("--steps", type=_positive_int, required=True, help="optimizer steps to plot (the run's length)")
+    schedule.add_argument("--output", help="the PNG file (default schedule-NAME.png)")
+    schedule.add_argument("--learning-rate", type=float, help="the base or peak rate (default: the recipe's)")
+    schedule.add_argument("--steps-per-epoch", type=_positive_int, help="needed by schedules that count epochs")
+    schedule.add_argument("--log-y", action="store_true", help="a logarithmic rate axis")
+    schedule.set_defaults(func=cmd_schedule)
 
     export = commands.add_parser("export", help="export a run as a SavedModel for TF Serving")
     export.add_argument("run_dir")

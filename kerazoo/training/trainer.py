@@ -96,6 +96,11 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     config.update(copy.deepcopy(preset_config["training"]))
     explicit = {key: value for key, value in training.items() if value is not None}
     config.update(explicit)
+    recipe = optimizers.get_recipe(config["optimizer"])  # an unknown name fails before any file is written
+    if not {"clipnorm", "clipvalue"} & (set(explicit) | set(preset_config["training"])):
+        # Neither the command line nor the preset clips: the recipe's clipping holds.
+        config["clipnorm"] = recipe.defaults.get("global_clipnorm", config["clipnorm"])
+        config["clipvalue"] = recipe.defaults.get("clipvalue", config["clipvalue"])
     # Keras takes one kind of clipping: an explicit or preset clipvalue replaces
     # the default clipnorm, and asking for both at once is an error.
     if config["clipvalue"] is not None:
@@ -140,9 +145,18 @@ def build_model(config, vocabulary_size):
     return BUILDERS[config["model"]](vocabulary_size, **config["model_kwargs"])
 
 
-def compile_model(model, config):
+def compile_model(model, config, steps_per_epoch=None):
+    """Compiles `model` with the config's optimizer recipe, loss and metrics.
+
+    `steps_per_epoch` (default: the config's) tells a scheduled recipe how
+    long an epoch and the run are: char-rnn's decay counts epochs, nanoGPT's
+    cosine spans the run.
+    """
+    steps_per_epoch = steps_per_epoch or config["steps_per_epoch"]
     optimizer = optimizers.get(
         config["optimizer"],
+        steps_per_epoch=steps_per_epoch,
+        total_steps=config["epochs"] * steps_per_epoch if steps_per_epoch else None,
         learning_rate=config["learning_rate"],
         global_clipnorm=config["clipnorm"],
         clipvalue=config["clipvalue"],
@@ -267,7 +281,7 @@ def train(config, output, callbacks=None):
     if continuing:
         model = keras.saving.load_model(os.path.join(output, "model.keras"))
     else:
-        model = compile_model(build_model(config, vocabulary.size), config)
+        model = compile_model(build_model(config, vocabulary.size), config, steps_per_epoch)
     wall_before = state.metrics.get("wall_s_before_session", 0.0) + state.metrics.get("wall_s_this_session", 0.0)
     csv_path = os.path.join(output, "history.csv")
     # A resumed run keeps the best checkpoint it had unless it beats its loss.

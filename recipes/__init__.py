@@ -1,0 +1,1 @@
+"""Runnable scripts, one per published result (`python recipes/NAME.py`); importable for tests."""
