@@ -38,7 +38,7 @@ def sampled_softmax_nll(hidden, targets, kernel, bias, sampled_ids, vocabulary_s
     sampled_logits = ops.matmul(hidden, ops.transpose(ops.cast(ops.take(kernel, sampled_ids, axis=0), "float32")))
     sampled_logits = sampled_logits + ops.cast(ops.take(bias, sampled_ids), "float32")
     sampled_logits = sampled_logits - ops.log(num_samples * log_uniform_probabilities(sampled_ids, vocabulary_size))
-    hits = ops.expand_dims(targets, 1) == ops.expand_dims(sampled_ids, 0)
+    hits = ops.equal(ops.expand_dims(targets, 1), ops.expand_dims(sampled_ids, 0))
     sampled_logits = ops.where(hits, _REMOVED, sampled_logits)
     logits = ops.concatenate([ops.expand_dims(true_logits, 1), sampled_logits], axis=1)
     return ops.logsumexp(logits, axis=1) - true_logits
@@ -124,7 +124,7 @@ class SampledSoftmax(keras.layers.Layer):
             nll = ops.logsumexp(logits, axis=-1) - ops.take_along_axis(
                 logits, ops.expand_dims(flat_targets, 1), axis=1
             )[:, 0]
-        nll = ops.where(flat_targets != 0, nll, 0.0)
+        nll = ops.where(ops.not_equal(flat_targets, 0), nll, 0.0)
         return ops.reshape(nll, shape)
 
     def compute_output_shape(self, hidden_shape):

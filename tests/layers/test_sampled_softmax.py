@@ -42,6 +42,24 @@ def test_sampled_nll_equals_the_corrected_formula_with_accidental_hits_removed()
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
+def test_sampled_nll_equals_tensorflows_sampled_softmax_loss_given_the_same_samples():
+    tf = pytest.importorskip("tensorflow")
+    rng = np.random.default_rng(2)
+    V, S = 50, 12
+    hidden = rng.normal(size=(6, 4)).astype("float32")
+    targets = rng.integers(1, V, 6).astype("int32")
+    sampled = rng.integers(0, V, S).astype("int32")
+    W = rng.normal(size=(V, 4)).astype("float32")
+    b = rng.normal(size=(V,)).astype("float32")
+    q = lambda ids: S * (np.log(ids + 2.0) - np.log(ids + 1.0)) / np.log(V + 1.0)  # noqa: E731
+    reference = tf.nn.sampled_softmax_loss(
+        W, b, targets[:, None].astype("int64"), hidden, S, V,
+        sampled_values=(sampled.astype("int64"), q(targets)[:, None].astype("float32"), q(sampled).astype("float32")),
+    )
+    got = sampled_softmax_nll(hidden, targets, W, b, sampled, V)
+    np.testing.assert_allclose(ops.convert_to_numpy(got), reference.numpy(), atol=1e-5)
+
+
 def test_sampler_draws_frequent_ids_more_often():
     layer = SampledSoftmax(1000, num_samples=999, seed=0)
     layer.build((None, 2))

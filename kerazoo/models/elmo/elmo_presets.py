@@ -1,0 +1,65 @@
+"""Named configurations of ELMo's biLM, with their training settings.
+
+`elmo-original` is AllenNLP's full ELMo ("Original", 93.6M parameters without
+its softmax): the architecture of allenai/bilm-tf's `options.json` for
+`elmo_2x4096_512_2048cnn_2xhighway`, trained there for 10 epochs on the One
+Billion Word Benchmark (a 793,471-word vocabulary, 8192 sampled words per
+step, batches of 128 windows of 20 tokens, Adagrad at 0.2). It is far too big
+for a CPU; it is here so the full configuration is one flag away on a GPU.
+
+`elmo-small` keeps every part of that design at a size that trains on two
+CPU cores in minutes.
+"""
+
+ELMO_PRESETS = {
+    "elmo-small": {
+        "description": "A 2-layer, 512-cell, 128-wide biLM with a 256-filter char CNN; trains on 2 CPU cores in minutes.",
+        "model": "elmo",
+        "model_kwargs": {
+            "character_filters": [[1, 32], [2, 32], [3, 64], [4, 128]],
+            "character_embedding_dim": 16,
+            "num_highway": 2,
+            "projection_dim": 128,
+            "num_layers": 2,
+            "lstm_units": 512,
+            "cell_clip": 3.0,
+            "projection_clip": 3.0,
+            "dropout": 0.1,
+            "num_samples": 1024,
+        },
+        "training": {
+            "min_count": 3,
+            "seq_length": 20,
+            "batch_size": 128,
+            "epochs": 20,
+            "steps_per_epoch": 100,
+            "validation_steps": 10,
+            "optimizer": "adam",
+            "learning_rate": 2e-3,
+            "clipnorm": 5.0,
+            "max_minutes": 8.0,
+        },
+    },
+    "elmo-original": {
+        "description": "AllenNLP's full ELMo: 2048-filter char CNN, 2 layers of 4096 cells projected to 512, 8192 sampled words.",
+        "model": "elmo",
+        "model_kwargs": {
+            "character_filters": [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
+            "character_embedding_dim": 16,
+            "num_highway": 2,
+            "projection_dim": 512,
+            "num_layers": 2,
+            "lstm_units": 4096,
+            "cell_clip": 3.0,
+            "projection_clip": 3.0,
+            "dropout": 0.1,
+            "num_samples": 8192,
+        },
+        "training": {
+            "seq_length": 20,
+            "batch_size": 128,
+            "epochs": 10,
+            "optimizer": "bilm_adagrad",
+        },
+    },
+}
