@@ -5,6 +5,10 @@ from kerazoo.models.char_rnn import CharRNN
 from kerazoo.models.char_rnn import build_gru
 from kerazoo.models.char_rnn import build_lstm
 from kerazoo.models.char_rnn import build_simple_rnn
+from kerazoo.models.elmo import ElmoBiLM
+from kerazoo.models.elmo import ElmoEmbedder
+from kerazoo.models.elmo import build_elmo
+from kerazoo.models.elmo import build_elmo_embedder
 from kerazoo.models.gpt import GPT
 from kerazoo.models.gpt import build_gpt
 from kerazoo.models.seq2seq import Seq2SeqLSTM

@@ -56,6 +56,12 @@ def _add_training_arguments(parser):
     seq2seq.add_argument("--train-size", type=_positive_int)
     seq2seq.add_argument("--test-size", type=_positive_int)
     seq2seq.add_argument("--beam-width", type=_positive_int, help="test-set decoding; 1 is greedy")
+    bilm = parser.add_argument_group("ELMo biLM (elmo)")
+    bilm.add_argument("--max-vocabulary", type=_positive_int, help="softmax words, most frequent first")
+    bilm.add_argument("--min-count", type=_positive_int, help="training occurrences a word needs for a softmax id")
+    bilm.add_argument("--num-samples", type=int, help="sampled-softmax words per step; 0 is the full softmax")
+    bilm.add_argument("--projection-dim", type=_positive_int)
+    bilm.add_argument("--lstm-units", type=_positive_int)
 
 
 def _training_settings(args):
@@ -79,12 +85,14 @@ def cmd_list(args):
     from kerazoo.models.registry import PRESETS
     from kerazoo.models.registry import SEQ2SEQ_BUILDERS
     from kerazoo.models.registry import SEQ2SEQ_PRESETS
+    from kerazoo.models.registry import BILM_BUILDERS
+    from kerazoo.models.registry import BILM_PRESETS
 
     print("Models (kerazoo train MODEL):")
-    for name, builder in {**BUILDERS, **SEQ2SEQ_BUILDERS}.items():
+    for name, builder in {**BUILDERS, **SEQ2SEQ_BUILDERS, **BILM_BUILDERS}.items():
         print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
     print("\nPresets (--preset NAME):")
-    for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS}.items():
+    for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS, **BILM_PRESETS}.items():
         print(f"  {name:18s} [{preset['model']}] {preset['description']}")
     from kerazoo.optimizers import RECIPES
     from kerazoo.optimizers import SCHEDULES
@@ -97,6 +105,26 @@ def cmd_list(args):
 
 
 SEQ2SEQ_MODELS = ("transformer", "seq2seq_lstm")
+BILM_MODELS = ("elmo",)
+
+
+def cmd_train_bilm(args):
+    from kerazoo.training import resolve_bilm_config
+    from kerazoo.training import train_bilm
+    from kerazoo.training.bilm_trainer import BILM_DEFAULTS
+
+    settings = {key: getattr(args, key) for key in BILM_DEFAULTS if getattr(args, key, None) is not None}
+    model_kwargs = {
+        key: getattr(args, key)
+        for key in ("num_layers", "dropout", "num_samples", "projection_dim", "lstm_units")
+        if getattr(args, key) is not None
+    }
+    config = resolve_bilm_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
+    output = args.output or os.path.join("runs", args.preset or args.model)
+    _, _, metrics = train_bilm(config, output)
+    keys = ("validation_forward_perplexity", "validation_backward_perplexity", "train_tokens_per_s", "steps", "parameters")
+    print(json.dumps({"run_dir": output, **{key: metrics.get(key) for key in keys}}))
+    return 0
 
 
 def cmd_train_seq2seq(args):
@@ -120,6 +148,8 @@ def cmd_train(args):
 
     if args.model in SEQ2SEQ_MODELS:
         return cmd_train_seq2seq(args)
+    if args.model in BILM_MODELS:
+        return cmd_train_bilm(args)
     settings, model_kwargs = _training_settings(args)
     config = resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
     output = args.output or os.path.join("runs", args.preset or args.model)
@@ -181,6 +211,11 @@ def _translate(args, saved_model):
 
 
 def cmd_generate(args):
+    from kerazoo.training.bilm_trainer import is_bilm_run
+
+    if is_bilm_run(args.source):
+        raise ValueError(f"{args.source!r} holds an ELMo biLM, which embeds text and does not generate it. "
+                         "Export it (`kerazoo export`) and call the SavedModel's `embed` signature.")
     saved_model = _latest_version(args.source) if os.path.isdir(args.source) else None
     # A sequence-to-sequence model translates each prompt instead of continuing it.
     translations = _translate(args, saved_model)
@@ -260,7 +295,7 @@ def build_parser():
     commands.add_parser("list", help="show the models and presets").set_defaults(func=cmd_list)
 
     train = commands.add_parser("train", help="train a model with model.fit")
-    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS])
+    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS, *BILM_MODELS])
     train.add_argument("--output", help="the run folder (default runs/<preset or model>)")
     _add_training_arguments(train)
     train.set_defaults(func=cmd_train)

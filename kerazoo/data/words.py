@@ -48,6 +48,15 @@ PADDING_ID, OOV_ID, BOS_ID, EOS_ID = range(4)
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 
 
+# The whitespace `tf.strings.split` splits on, so that Python and the SavedModel see the same tokens.
+_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
+
+
+def split_whitespace(sentence):
+    """The tokens of a whitespace-tokenised sentence, split on ASCII whitespace only, as the SavedModel splits."""
+    return [token for token in _WHITESPACE.split(sentence) if token]
+
+
 def tokenize(line):
     """Splits `line` into words and punctuation marks: "O, woo'd!" -> ["O", ",", "woo'd", "!"]."""
     return _TOKEN.findall(line)
@@ -90,12 +99,13 @@ def encode_sentences(sentences, max_characters=MAX_CHARACTERS):
     """Whitespace-tokenised sentences -> `(characters (batch, T, max_characters), lengths (batch,))`.
 
     This is what the ELMo SavedModel's `embed` signature does in its graph:
-    split each sentence on whitespace, encode each token, pad with zero rows
-    to the longest sentence. A sentence without tokens is an error.
+    split each sentence on ASCII whitespace (`split_whitespace`), encode each
+    token, pad with zero rows to the longest sentence. A sentence without
+    tokens is an error.
     """
     if isinstance(sentences, str):
         raise ValueError(f"`sentences` must be a list of str, not one str. Received: sentences={sentences!r}")
-    split = [sentence.split() for sentence in sentences]
+    split = [split_whitespace(sentence) for sentence in sentences]
     if not split:
         raise ValueError("`sentences` must hold at least one sentence. Received: sentences=[]")
     empty = [i for i, tokens in enumerate(split) if not tokens]

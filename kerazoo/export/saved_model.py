@@ -24,6 +24,10 @@ A sequence-to-sequence model (`Transformer`, `Seq2SeqLSTM`) has instead:
 - `serving_default`: `encoder_token_ids` and `decoder_token_ids` int32 ->
   `logits` float32 [batch, time, target vocab].
 
+An ELMo biLM (`ElmoBiLM`, exported as its `ElmoEmbedder`) has `embed`
+(`sentences` string [batch] -> TF-Hub's ELMo outputs) and `serving_default`
+(`token_characters` int32 -> the same); see `kerazoo.export.elmo`.
+
 Bad input (negative temperature, max_length out of range, empty prompts, ids
 outside the vocabulary) fails the call with an `InvalidArgumentError` naming
 the argument; the server keeps running.
@@ -37,6 +41,8 @@ import tempfile
 import keras
 
 from kerazoo.data.vocabulary import OOV_ID
+from kerazoo.export.elmo import as_embedder
+from kerazoo.export.elmo import build_embed_module
 from kerazoo.generation.decoding import decoder_for
 from kerazoo.generation.decoding import generate_ids
 from kerazoo.generation.sampling import MAX_GENERATE_LENGTH
@@ -249,9 +255,11 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     version that a server could pick up.
 
     Args:
-        model: a `CharRNN` or a `GPT` (signatures `generate`, ...), or a
-            `Transformer` or `Seq2SeqLSTM` (signature `translate`).
-        vocabulary: its `CharVocabulary`, or `PairVocabulary` for seq2seq.
+        model: a `CharRNN` or a `GPT` (signatures `generate`, ...), a
+            `Transformer` or `Seq2SeqLSTM` (signature `translate`), or an
+            `ElmoBiLM` or `ElmoEmbedder` (signature `embed`).
+        vocabulary: its `CharVocabulary`, `PairVocabulary` for seq2seq, or
+            `WordVocabulary` for ELMo.
         name: str. The model name, a folder under `base_dir`.
         base_dir: str. Where SavedModels live.
         metadata: dict or None. Extra facts for `assets/kerazoo.json`.
@@ -264,7 +272,11 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     model_dir = os.path.join(base_dir, name)
     os.makedirs(model_dir, exist_ok=True)
     seq2seq = hasattr(model, "encode")
-    if seq2seq:
+    embedder = as_embedder(model)
+    if embedder is not None:
+        model = embedder
+        module = build_embed_module(embedder)
+    elif seq2seq:
         module = build_translate_module(model, vocabulary, beam_width)
     else:
         module = build_serving_module(model, vocabulary)
@@ -280,7 +292,7 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
             **(
                 {"state_sizes": module.state_sizes, "state_width": sum(module.state_sizes)}
                 if hasattr(module, "state_sizes")
-                else {"context_length": model.max_sequence_length}
+                else getattr(module, "info", None) or {"context_length": model.max_sequence_length}
             ),
             **(
                 {"beam_width": beam_width, "source_vocabulary_size": vocabulary.source.size,
@@ -315,13 +327,15 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
 
 
 def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=1):
-    """Exports the model of a run folder (language model or seq2seq); see `export_saved_model`."""
+    """Exports the model of a run folder (language model, seq2seq or ELMo biLM); see `export_saved_model`."""
     _require_tensorflow_backend()
+    from kerazoo.training.bilm_trainer import is_bilm_run
+    from kerazoo.training.bilm_trainer import load_bilm_run
     from kerazoo.training.seq2seq_trainer import is_seq2seq_run
     from kerazoo.training.seq2seq_trainer import load_seq2seq_run
     from kerazoo.training.trainer import load_run
 
-    load = load_seq2seq_run if is_seq2seq_run(run_dir) else load_run
+    load = load_seq2seq_run if is_seq2seq_run(run_dir) else load_bilm_run if is_bilm_run(run_dir) else load_run
     model, vocabulary = load(run_dir, which=which)
     return export_saved_model(
         model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which},

@@ -11,7 +11,12 @@ def generate_from_saved_model(path, prompts, max_length=500, temperature=0.8, to
     """
     import tensorflow as tf
 
-    generate = tf.saved_model.load(path).signatures["generate"]
+    signatures = tf.saved_model.load(path).signatures
+    if "generate" not in signatures:
+        raise ValueError(
+            f"The SavedModel at {path!r} has no `generate` signature; it has {sorted(signatures)}."
+        )
+    generate = signatures["generate"]
     try:
         outputs = generate(
             prompt=tf.constant(list(prompts), dtype=tf.string),
@@ -51,3 +56,15 @@ def translate_from_saved_model(path, sources):
     except tf.errors.InvalidArgumentError as error:
         raise ValueError(_assertion_text(error.message)) from None
     return [text.decode("utf-8") for text in outputs["target"].numpy()]
+
+
+def embed_from_saved_model(path, sentences):
+    """Runs the `embed` signature of an ELMo SavedModel; returns a dict of NumPy arrays."""
+    import tensorflow as tf
+
+    embed = tf.saved_model.load(path).signatures["embed"]
+    try:
+        outputs = embed(sentences=tf.constant(list(sentences), dtype=tf.string))
+    except tf.errors.InvalidArgumentError as error:
+        raise ValueError(_assertion_text(error.message)) from None
+    return {name: value.numpy() for name, value in outputs.items()}

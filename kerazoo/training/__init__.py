@@ -7,3 +7,6 @@ from kerazoo.training.evaluation import streaming_loss
 from kerazoo.training.seq2seq_trainer import load_seq2seq_run
 from kerazoo.training.seq2seq_trainer import resolve_seq2seq_config
 from kerazoo.training.seq2seq_trainer import train_seq2seq
+from kerazoo.training.bilm_trainer import load_bilm_run
+from kerazoo.training.bilm_trainer import resolve_bilm_config
+from kerazoo.training.bilm_trainer import train_bilm
