@@ -20,7 +20,12 @@ class CharacterCNN(keras.layers.Layer):
             `kerazoo.data.words` ids.
         embedding_dim: int. The width of each character embedding (16 in ELMo).
         activation: str or callable, applied after the max-pool (ELMo: relu).
-        kernel_initializer: initializer of the convolutions.
+        embeddings_initializer: initializer of the character embeddings.
+            ELMo's uniform(−1, 1) by default: with Keras's usual ±0.05 every
+            token starts with almost the same features, and the shared
+            padding positions win the max-pool.
+        kernel_initializer: initializer of the convolutions; ELMo's
+            N(0, 1 / (width · embedding_dim)) by default.
 
     Call arguments:
         inputs: int tensor `(..., max_characters)` of character ids.
@@ -46,7 +51,8 @@ class CharacterCNN(keras.layers.Layer):
         character_vocabulary_size=261,
         embedding_dim=16,
         activation="relu",
-        kernel_initializer="glorot_uniform",
+        embeddings_initializer=None,
+        kernel_initializer=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -65,9 +71,17 @@ class CharacterCNN(keras.layers.Layer):
         self.character_vocabulary_size = character_vocabulary_size
         self.embedding_dim = embedding_dim
         self.activation = keras.activations.get(activation)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.embeddings_initializer = keras.initializers.get(
+            embeddings_initializer if embeddings_initializer is not None
+            else keras.initializers.RandomUniform(-1.0, 1.0)
+        )
+        self.kernel_initializer = keras.initializers.get(
+            kernel_initializer if kernel_initializer is not None
+            else keras.initializers.VarianceScaling(1.0, "fan_in", "untruncated_normal")
+        )
         self.embedding = keras.layers.Embedding(
-            character_vocabulary_size, embedding_dim, name="character_embedding", dtype=self.dtype_policy
+            character_vocabulary_size, embedding_dim, embeddings_initializer=self.embeddings_initializer,
+            name="character_embedding", dtype=self.dtype_policy,
         )
         self.convolutions = [
             keras.layers.Conv1D(
@@ -113,6 +127,7 @@ class CharacterCNN(keras.layers.Layer):
                 "character_vocabulary_size": self.character_vocabulary_size,
                 "embedding_dim": self.embedding_dim,
                 "activation": keras.activations.serialize(self.activation),
+                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             }
         )

@@ -27,7 +27,8 @@ def build_elmo(
     Example:
 
     >>> model = build_elmo(10000, **ELMO_PRESETS["elmo-small"]["model_kwargs"])
-    >>> model.count_params()
+    >>> model.count_params()  # 1,290,000 of them in the softmax
+    3970784
     """
     return ElmoBiLM(
         vocabulary_size,
