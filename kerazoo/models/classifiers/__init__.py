@@ -1,0 +1,5 @@
+from kerazoo.models.classifiers.classifier_builders import adapt_standardization
+from kerazoo.models.classifiers.classifier_builders import build_averaged_embedding_classifier
+from kerazoo.models.classifiers.classifier_builders import build_bag_of_words_classifier
+from kerazoo.models.classifiers.classifier_builders import build_embedding_and_elmo_classifier
+from kerazoo.models.classifiers.classifier_builders import build_scalar_mix_classifier
