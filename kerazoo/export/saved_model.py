@@ -259,7 +259,7 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
             `Transformer` or `Seq2SeqLSTM` (signature `translate`), or an
             `ElmoBiLM` or `ElmoEmbedder` (signature `embed`).
         vocabulary: its `CharVocabulary`, `PairVocabulary` for seq2seq, or
-            `WordVocabulary` for ELMo.
+            `BilmVocabulary` for ELMo.
         name: str. The model name, a folder under `base_dir`.
         base_dir: str. Where SavedModels live.
         metadata: dict or None. Extra facts for `assets/kerazoo.json`.

@@ -17,7 +17,7 @@ class CharacterCNN(keras.layers.Layer):
             full model uses ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256),
             (6, 512), (7, 1024)), 2048 features.
         character_vocabulary_size: int. Character ids lie in [0, this); 261 for
-            `kerazoo.data.words` ids.
+            `kerazoo.data.characters` ids.
         embedding_dim: int. The width of each character embedding (16 in ELMo).
         activation: str or callable, applied after the max-pool (ELMo: relu).
         embeddings_initializer: initializer of the character embeddings.

@@ -52,7 +52,7 @@ class SampledSoftmax(keras.layers.Layer):
     position: exact (full softmax) when evaluating or when `num_samples` is 0,
     and estimated from `num_samples` words drawn from a log-uniform
     distribution when training (see `sampled_softmax_nll`). The ids must be
-    sorted by falling frequency, as `kerazoo.data.words.WordVocabulary` sorts
+    sorted by falling frequency, as `kerazoo.data.bilm.BilmVocabulary` sorts
     them. ELMo shares one such layer between its two directions.
 
     Args:

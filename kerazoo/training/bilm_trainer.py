@@ -1,6 +1,6 @@
 """Training of ELMo's biLM with `model.fit`, scored by forward and backward perplexity on held-out plays.
 
-A run folder holds `config.json`, `vocabulary.json` (a `WordVocabulary`),
+A run folder holds `config.json`, `vocabulary.json` (a `BilmVocabulary`),
 `best.keras` (lowest validation loss), `model.keras`, `history.csv`,
 `backup/` (rerun the same command to resume) and `metrics.json`: the
 perplexities of the best checkpoint on the whole validation split, and the
@@ -20,7 +20,7 @@ from kerazoo.data.bilm import DEFAULT_VALIDATION_PLAYS
 from kerazoo.data.bilm import TokenStream
 from kerazoo.data.bilm import load_sentences
 from kerazoo.data.bilm import make_bilm_dataset
-from kerazoo.data.words import WordVocabulary
+from kerazoo.data.bilm import BilmVocabulary
 from kerazoo.models.registry import BILM_BUILDERS
 from kerazoo.models.registry import BILM_PRESETS
 from kerazoo.training.callbacks import TimeBudget
@@ -98,7 +98,7 @@ def prepare_bilm_data(config, vocabulary=None):
     """`(vocabulary, train TokenStream, validation TokenStream)` for a config."""
     train_sentences, validation_sentences = load_sentences(config["corpus"], config["validation_plays"])
     if vocabulary is None:
-        vocabulary = WordVocabulary.from_tokens(
+        vocabulary = BilmVocabulary.from_tokens(
             (token for sentence in train_sentences for token in sentence),
             max_size=config["max_vocabulary"],
             min_count=config["min_count"],
@@ -131,7 +131,7 @@ def train_bilm(config, output, callbacks=None):
     if os.path.exists(os.path.join(output, "model.keras")) and not os.path.isdir(os.path.join(output, "backup")):
         raise ValueError(f"The run folder {output!r} holds a finished run. Pass a new `--output`.")
     vocabulary_path = os.path.join(output, "vocabulary.json")
-    existing = WordVocabulary.load(vocabulary_path) if os.path.exists(vocabulary_path) else None
+    existing = BilmVocabulary.load(vocabulary_path) if os.path.exists(vocabulary_path) else None
     start = time.monotonic()
     vocabulary, train_stream, validation_stream = prepare_bilm_data(config, existing)
     data_s = time.monotonic() - start
@@ -221,13 +221,13 @@ def train_bilm(config, output, callbacks=None):
 
 
 def load_bilm_run(run_dir, which="best"):
-    """Loads `(ElmoBiLM, WordVocabulary)` from a run folder written by `train_bilm`."""
+    """Loads `(ElmoBiLM, BilmVocabulary)` from a run folder written by `train_bilm`."""
     if which not in ("best", "final"):
         raise ValueError(f"`which` must be 'best' or 'final'. Received: which={which!r}")
     path = os.path.join(run_dir, "best.keras" if which == "best" else "model.keras")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No trained model in {run_dir!r}: {os.path.basename(path)} is missing.")
-    return keras.saving.load_model(path, compile=False), WordVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
+    return keras.saving.load_model(path, compile=False), BilmVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
 
 
 def is_bilm_run(run_dir):

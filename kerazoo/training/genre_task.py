@@ -25,9 +25,9 @@ import numpy as np
 from kerazoo.data.genre import genre_lines
 from kerazoo.data.genre import read_word_vectors
 from kerazoo.data.genre import stratified_split
-from kerazoo.data.words import PADDING_ID
-from kerazoo.data.words import WordVocabulary
-from kerazoo.data.words import encode_characters
+from kerazoo.data.bilm import PADDING_ID
+from kerazoo.data.bilm import BilmVocabulary
+from kerazoo.data.characters import encode_characters
 from kerazoo.models.classifiers import adapt_standardization
 from kerazoo.models.classifiers import build_averaged_embedding_classifier
 from kerazoo.models.classifiers import build_bag_of_words_classifier
@@ -160,7 +160,7 @@ def run_genre_comparison(embedder, config=None, lines=None, log=print):
         "config": config,
     }
 
-    vocabulary = WordVocabulary.from_tokens(t for i in fit_index for t in lines.tokens[i])
+    vocabulary = BilmVocabulary.from_tokens(t for i in fit_index for t in lines.tokens[i])
     ids = token_id_matrix(lines.tokens, vocabulary, config["max_tokens"])
     results["vocabulary_size"] = vocabulary.size
     results["test_unknown_rate"] = round(float(np.mean(

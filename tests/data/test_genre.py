@@ -6,7 +6,7 @@ from kerazoo.data.genre import read_word_vectors
 from kerazoo.data.genre import stratified_split
 from kerazoo.data.shakespeare import GENRES
 from kerazoo.data.shakespeare import load_plays
-from kerazoo.data.words import tokenize
+from kerazoo.data.bilm import tokenize
 
 
 def test_stratified_split_keeps_each_labels_share_and_partitions_the_lines():

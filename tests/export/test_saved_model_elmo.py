@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from kerazoo.data.words import WordVocabulary
+from kerazoo.data.bilm import BilmVocabulary
 from kerazoo.export import export_saved_model
 from kerazoo.export.serving import embed_from_saved_model
 from kerazoo.models.elmo import ElmoEmbedder
@@ -43,7 +43,7 @@ print("RESULT" + json.dumps(out))
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    vocabulary = WordVocabulary.from_tokens("I watch the play my stopped".split())
+    vocabulary = BilmVocabulary.from_tokens("I watch the play my stopped".split())
     bilm = build_elmo(vocabulary.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
                       projection_dim=4, lstm_units=8, dropout=0.0)
     randomize_weights(bilm, seed=5, scale=0.6)

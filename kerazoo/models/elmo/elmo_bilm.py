@@ -5,8 +5,8 @@ from kerazoo.layers.character_cnn import CharacterCNN
 from kerazoo.layers.highway import Highway
 from kerazoo.layers.projected_lstm_cell import ProjectedLSTMCell
 from kerazoo.layers.sampled_softmax import SampledSoftmax
-from kerazoo.data.words import CHARACTER_VOCABULARY_SIZE
-from kerazoo.data.words import MAX_CHARACTERS
+from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
+from kerazoo.data.characters import MAX_CHARACTERS
 
 # The character CNN of AllenNLP's full ("original") ELMo: 2048 filters over widths 1-7.
 ELMO_CHARACTER_FILTERS = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
@@ -61,7 +61,7 @@ class ElmoBiLM(keras.Model):
 
     Call arguments:
         token_characters: int tensor `(batch, time, max_characters)` from
-            `kerazoo.data.words.encode_characters`; an all-zero row is padding.
+            `kerazoo.data.characters.encode_characters`; an all-zero row is padding.
 
     Returns:
         dict with `forward` and `backward`, the top states `(batch, time, projection_dim)`.

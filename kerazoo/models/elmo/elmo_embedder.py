@@ -2,10 +2,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerazoo.data.words import BOS_CHARACTER
-from kerazoo.data.words import EOS_CHARACTER
-from kerazoo.data.words import boundary_characters
-from kerazoo.data.words import encode_sentences
+from kerazoo.data.characters import BOS_CHARACTER
+from kerazoo.data.characters import EOS_CHARACTER
+from kerazoo.data.characters import boundary_characters
+from kerazoo.data.characters import encode_sentences
 from kerazoo.layers.scalar_mix import ScalarMix
 from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
 
@@ -53,7 +53,7 @@ class ElmoEmbedder(keras.Model):
     Call arguments:
         token_characters: int tensor `(batch, time, max_characters)`, the words
             only (no boundaries), all-zero rows for padding. Build it with
-            `kerazoo.data.words.encode_sentences`, or call `embed`.
+            `kerazoo.data.characters.encode_sentences`, or call `embed`.
 
     Example:
 

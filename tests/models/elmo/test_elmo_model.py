@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from keras import ops
 
-from kerazoo.data.words import encode_characters
-from kerazoo.data.words import encode_sentences
+from kerazoo.data.characters import encode_characters
+from kerazoo.data.characters import encode_sentences
 from kerazoo.models.elmo import ELMO_PRESETS
 from kerazoo.models.elmo import ElmoBiLM
 from kerazoo.models.elmo import ElmoEmbedder

@@ -5,13 +5,13 @@ from kerazoo.data.bilm import DEFAULT_VALIDATION_PLAYS
 from kerazoo.data.bilm import TokenStream
 from kerazoo.data.bilm import load_sentences
 from kerazoo.data.bilm import make_bilm_dataset
-from kerazoo.data.words import BOS_ID
-from kerazoo.data.words import EOS_ID
-from kerazoo.data.words import OOV_ID
-from kerazoo.data.words import WordVocabulary
-from kerazoo.data.words import encode_characters
-from kerazoo.data.words import encode_sentences
-from kerazoo.data.words import tokenize
+from kerazoo.data.bilm import BOS_ID
+from kerazoo.data.bilm import EOS_ID
+from kerazoo.data.bilm import OOV_ID
+from kerazoo.data.bilm import BilmVocabulary
+from kerazoo.data.characters import encode_characters
+from kerazoo.data.characters import encode_sentences
+from kerazoo.data.bilm import tokenize
 
 
 def test_tokenize_splits_punctuation_and_keeps_inner_apostrophes_and_hyphens():
@@ -41,16 +41,16 @@ def test_encode_sentences_pads_and_refuses_empty_sentences():
 
 
 def test_vocabulary_orders_by_frequency_and_round_trips(tmp_path):
-    vocabulary = WordVocabulary.from_tokens("b a b c b a".split(), min_count=2)
+    vocabulary = BilmVocabulary.from_tokens("b a b c b a".split(), min_count=2)
     assert vocabulary.tokens == ["<pad>", "<unk>", "<S>", "</S>", "b", "a"]
     assert vocabulary.encode(["a", "c"]).tolist() == [5, OOV_ID]
     vocabulary.save(tmp_path / "vocabulary.json")
-    assert WordVocabulary.load(str(tmp_path)) == vocabulary
+    assert BilmVocabulary.load(str(tmp_path)) == vocabulary
 
 
 def test_windows_predict_every_stream_token_once_in_each_direction():
     sentences = [["a", "b"], ["c", "zzz", "a"]]
-    vocabulary = WordVocabulary.from_tokens(["a", "b", "c"])
+    vocabulary = BilmVocabulary.from_tokens(["a", "b", "c"])
     stream = TokenStream.from_sentences(sentences, vocabulary)
     words = stream.word_ids[stream.type_ids]
     assert words.tolist() == [BOS_ID, 4, 5, EOS_ID, BOS_ID, 6, OOV_ID, 4, EOS_ID]
@@ -63,7 +63,7 @@ def test_windows_predict_every_stream_token_once_in_each_direction():
 
 def test_tf_data_and_numpy_pipelines_give_the_same_batches():
     sentences = [["w%d" % (i % 7)] * (i % 4 + 1) for i in range(40)]
-    vocabulary = WordVocabulary.from_tokens([t for s in sentences for t in s], max_size=4)
+    vocabulary = BilmVocabulary.from_tokens([t for s in sentences for t in s], max_size=4)
     stream = TokenStream.from_sentences(sentences, vocabulary)
     a = list(make_bilm_dataset(stream, 5, 4, shuffle=False, pipeline="numpy"))
     b = list(make_bilm_dataset(stream, 5, 4, shuffle=False, pipeline="tf"))
