@@ -73,6 +73,8 @@ def main(argv=None):
     parser.add_argument("--steps-per-execution", type=int, default=None)
     parser.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 policy")
     parser.add_argument("--no-jit", action="store_true", help="turn XLA compilation off")
+    parser.add_argument("--results", default=os.path.join(HERE, "results", "gpt_shakespeare.jsonl"),
+                        help="the JSON-lines file the row is appended to")
     args = parser.parse_args(argv)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -115,8 +117,8 @@ def main(argv=None):
     if peak:
         row["mfu"] = round(flops_per_token(model, context) * tokens_per_s / peak, 4)
     print(json.dumps(row), flush=True)
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "gpt_shakespeare.jsonl"), "a", encoding="utf-8") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+    with open(args.results, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
 
 
