@@ -73,6 +73,8 @@ def main(argv=None):
     parser.add_argument("--steps-per-execution", type=int, default=None)
     parser.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 policy")
     parser.add_argument("--no-jit", action="store_true", help="turn XLA compilation off")
+    parser.add_argument("--untied", action="store_true",
+                        help="a separate output matrix instead of nanoGPT's tied embedding (+vocab x width weights)")
     parser.add_argument("--results", default=os.path.join(HERE, "results", "gpt_shakespeare.jsonl"),
                         help="the JSON-lines file the row is appended to")
     args = parser.parse_args(argv)
@@ -80,6 +82,7 @@ def main(argv=None):
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     config = resolve_config(
         preset=args.config,
+        model_kwargs={"tie_weights": False} if args.untied else None,
         corpus=os.path.abspath(args.corpus),
         steps_per_epoch=args.iters,
         seed=args.seed,
@@ -104,6 +107,7 @@ def main(argv=None):
         "reference_val_loss": REFERENCE[args.config]["val_loss"],
         "wall_ratio_vs_reference": round(wall / REFERENCE[args.config]["wall_s"], 3),
         "parameters": model.count_params(),
+        "tie_weights": model.tie_weights,
         "backend": keras.backend.backend(),
         "policy": keras.mixed_precision.global_policy().name,
         "jit_compile": config["jit_compile"],
@@ -111,7 +115,8 @@ def main(argv=None):
         "device": device_name(),
         "seed": args.seed,
         "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/gpt_shakespeare.py --config " + args.config,
+        "command": "python benchmarks/gpt_shakespeare.py --config " + args.config
+        + (" --untied" if args.untied else "") + f" --seed {args.seed}",
     }
     peak = next((flops for name, flops in PEAK_FLOPS.items() if name in row["device"]), None)
     if peak:
