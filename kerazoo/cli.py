@@ -41,6 +41,9 @@ def _add_training_arguments(parser):
     parser.add_argument("--max-minutes", type=float, help="stop training after this much wall time")
     parser.add_argument("--pipeline", choices=["auto", "tf", "numpy"])
     parser.add_argument("--verbose", type=int, choices=[0, 1, 2])
+    parser.add_argument("--distribute", choices=["none", "mirrored", "multi-worker"],
+                        help="data-parallel training (char models and gpt): local devices, or a cluster "
+                             "from TF_CONFIG / KERAS_DISTRIBUTION_* (docs/backends.md)")
     model = parser.add_argument_group("model (override the preset)")
     model.add_argument("--units", type=_positive_int)
     model.add_argument("--num-layers", type=_positive_int)
@@ -104,6 +107,8 @@ def cmd_train_seq2seq(args):
     from kerazoo.training import train_seq2seq
     from kerazoo.training.seq2seq_trainer import SEQ2SEQ_DEFAULTS
 
+    if getattr(args, "distribute", None) not in (None, "none"):
+        raise ValueError(f"`--distribute` trains the char models and gpt only. Received: distribute={args.distribute!r}")
     settings = {key: getattr(args, key) for key in SEQ2SEQ_DEFAULTS if getattr(args, key, None) is not None}
     _, model_kwargs = _training_settings(args)
     config = resolve_seq2seq_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
