@@ -134,8 +134,6 @@ def test_two_process_multi_worker_run_ends_with_identical_weights(text_file, tmp
     assert [m["replicas"] for m in metrics] == [2, 2] and metrics[0]["steps"] == 6
     for a, b in zip(*(model.get_weights() for model in models)):
         np.testing.assert_array_equal(a, b)
-    initial = keras.saving.load_model(str(tmp_path / "worker0" / "best.keras"), compile=False)
-    assert initial is not None
 
 
 def test_distribute_names_are_checked(text_file):
