@@ -4,3 +4,6 @@ from kerazoo.training.trainer import load_run
 from kerazoo.training.trainer import resolve_config
 from kerazoo.training.trainer import train
 from kerazoo.training.evaluation import streaming_loss
+from kerazoo.training.word2vec_trainer import WORD2VEC_DEFAULTS
+from kerazoo.training.word2vec_trainer import resolve_word2vec_config
+from kerazoo.training.word2vec_trainer import train_word2vec
