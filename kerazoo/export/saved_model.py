@@ -173,13 +173,9 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     _check_name(name)
     import tensorflow as tf
 
-    model_dir = os.path.join(base_dir, name)
-    os.makedirs(model_dir, exist_ok=True)
     module = build_serving_module(model, vocabulary)
-    staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
-    try:
-        assets = os.path.join(staging, "_assets_source")
-        os.makedirs(assets)
+
+    def write(staging, assets):
         vocabulary.save(os.path.join(assets, "vocabulary.json"))
         info = {
             "model_config": model.get_config(),
@@ -193,16 +189,33 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
             json.dump(info, f, indent=2)
         module.vocabulary_file = tf.saved_model.Asset(os.path.join(assets, "vocabulary.json"))
         module.info_file = tf.saved_model.Asset(os.path.join(assets, "kerazoo.json"))
-        target = os.path.join(staging, "model")
         tf.saved_model.save(
             module,
-            target,
+            staging,
             signatures={
                 "serving_default": module.serving_default,
                 "generate": module.generate,
                 "step": module.step,
             },
         )
+
+    return write_new_version(os.path.join(base_dir, name), write)
+
+
+def write_new_version(model_dir, write):
+    """Runs `write(target, assets_dir)` and renames `target` into `model_dir/<next version>/`.
+
+    The SavedModel is written to a temporary folder beside its destination
+    and renamed into place, so a failed export never leaves a half-written
+    version that a server could pick up. Returns the version folder.
+    """
+    os.makedirs(model_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
+    try:
+        assets = os.path.join(staging, "_assets_source")
+        os.makedirs(assets)
+        target = os.path.join(staging, "model")
+        write(target, assets)
         while True:
             destination = os.path.join(model_dir, str(next_version(model_dir)))
             try:
@@ -218,9 +231,16 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
 
 
 def export_run(run_dir, name, base_dir="saved_models", which="best"):
-    """Exports the model of a run folder; see `export_saved_model`."""
+    """Exports the model of a run folder; see `export_saved_model` (word2vec runs:
+    `kerazoo.export.word2vec.export_word_vectors`)."""
     _require_tensorflow_backend()
     from kerazoo.training.trainer import load_run
+    from kerazoo.training.word2vec_trainer import is_word2vec_run
+
+    if is_word2vec_run(run_dir):
+        from kerazoo.export.word2vec import export_word2vec_run
+
+        return export_word2vec_run(run_dir, name, base_dir)
 
     model, vocabulary = load_run(run_dir, which=which)
     return export_saved_model(
