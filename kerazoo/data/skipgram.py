@@ -261,8 +261,9 @@ class SkipGramData:
         steps = expected / self.batch_size
         if steps >= steps_multiple:
             self.steps_per_epoch = steps_multiple * int(round(steps / steps_multiple))
+            self.chunk_steps = steps_multiple
         else:
-            self.steps_per_epoch = max(1, int(round(steps)))
+            self.steps_per_epoch = self.chunk_steps = max(1, int(round(steps)))
 
     @classmethod
     def from_sentences(cls, sentences, vocabulary, **kwargs):
@@ -365,20 +366,39 @@ class SkipGramData:
         return window_pairs(kept, tf.boolean_mask(sentence_ids, keep), radius, self.window, xp=tf)
 
     def tf_epoch(self, epoch):
-        """The TensorFlow twin of `numpy_epoch` and `numpy_batch`: a dict of [steps, B(, K)] tensors."""
+        """The TensorFlow twin of `numpy_epoch`, cut into chunks of batches.
+
+        Returns a dict of `[chunks, chunk_steps, B]` targets and contexts, and
+        each chunk's seed for its negatives (`tf_chunk` draws them): the first
+        batches need not wait for a whole epoch of negatives.
+        """
         import tensorflow as tf
 
         seeds = self._tf_seeds(epoch)
         targets, contexts = self.tf_pairs(epoch)
         order = tf.random.experimental.stateless_shuffle(tf.range(tf.size(targets)), seed=seeds[_SHUFFLE])
         take = tf.gather(order, tf.range(self.pairs_per_epoch) % tf.size(order))
-        contexts = tf.gather(contexts, take)
-        negatives = self.sampler.sample_tf(seeds[_NEGATIVE], contexts, self.num_negative)
-        shape = [self.steps_per_epoch, self.batch_size]
+        chunks = self.steps_per_epoch // self.chunk_steps
+        shape = [chunks, self.chunk_steps, self.batch_size]
         return {
             "target": tf.reshape(tf.gather(targets, take), shape),
-            "context": tf.reshape(contexts, shape),
-            "negative": tf.reshape(negatives, shape + [self.num_negative]),
+            "context": tf.reshape(tf.gather(contexts, take), shape),
+            "seed": tf.stack([tf.fill([chunks], seeds[_NEGATIVE][1]), tf.range(chunks, dtype=tf.int64)], axis=1),
+        }
+
+    def tf_chunk(self, chunk):
+        """Draws the negatives of one chunk from `tf_epoch`: a dict of [chunk_steps, B(, K)] tensors."""
+        import tensorflow as tf
+
+        seed = tf.random.experimental.stateless_fold_in(
+            tf.stack([tf.constant(self.seed, tf.int64), chunk["seed"][0]]), chunk["seed"][1]
+        )
+        contexts = tf.reshape(chunk["context"], [-1])
+        negatives = self.sampler.sample_tf(seed, contexts, self.num_negative)
+        return {
+            "target": chunk["target"],
+            "context": chunk["context"],
+            "negative": tf.reshape(negatives, [self.chunk_steps, self.batch_size, self.num_negative]),
         }
 
     # -- Datasets ----------------------------------------------------------
@@ -400,12 +420,17 @@ class SkipGramData:
 
         self._tf_corpus()
         self.sampler.tf_tables()
-        # The next epoch is drawn in the background while this one trains.
-        epochs_dataset = tf.data.Dataset.range(initial_epoch, epochs).map(self.tf_epoch).prefetch(1)
-        batches = epochs_dataset.flat_map(tf.data.Dataset.from_tensor_slices).prefetch(16)
+        # The next epoch is drawn in the background while this one trains. Plain graph
+        # code: skipping autograph's source conversion makes the traces faster.
+        plain = tf.autograph.experimental.do_not_convert
+        epochs_dataset = tf.data.Dataset.range(initial_epoch, epochs).map(plain(self.tf_epoch)).prefetch(1)
+        chunks = epochs_dataset.flat_map(tf.data.Dataset.from_tensor_slices).map(plain(self.tf_chunk)).prefetch(2)
+        batches = chunks.flat_map(tf.data.Dataset.from_tensor_slices).prefetch(16)
         options = tf.data.Options()
-        # Fixed buffers are enough here; autotuning's thread delays the iterator's teardown.
+        # Fixed buffers are enough here; autotuning's thread delays the iterator's teardown,
+        # and tf.data's graph rewrites add a quarter second before the first batch.
         options.autotune.enabled = False
+        options.experimental_optimization.apply_default_optimizations = False
         return batches.with_options(options)
 
 
