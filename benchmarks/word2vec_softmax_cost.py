@@ -10,6 +10,12 @@ train with `fit` (SGD, XLA) on the same random (target, context) batches of
 
 Prints one JSON line per (model, vocabulary size) and appends them to
 benchmarks/results/word2vec_softmax_cost.jsonl.
+
+    python benchmarks/word2vec_softmax_cost.py --batch-sweep
+
+measures instead negative sampling alone at the plays' vocabulary (8,672)
+for several batch sizes: the CPU cost per pair that `batch_size` trades
+against agreement with gensim (see word2vec_schedules.py).
 """
 
 import argparse
@@ -33,10 +39,11 @@ from char_rnn import hardware  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def measure(kind, vocabulary_size, args):
+def measure(kind, vocabulary_size, args, batch_size=None):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    shape = (args.steps, args.batch_size)
+    batch_size = batch_size or args.batch_size
+    shape = (args.steps, batch_size)
     targets = rng.integers(0, vocabulary_size, shape).astype("int32")
     contexts = rng.integers(0, vocabulary_size, shape).astype("int32")
     if kind == "softmax":
@@ -53,7 +60,7 @@ def measure(kind, vocabulary_size, args):
         model.compile(optimizer=keras.optimizers.SGD(0.01), jit_compile=True, steps_per_execution=args.steps)
         negatives = rng.integers(0, vocabulary_size, shape + (5,)).astype("int32")
         data = ({"target": targets.reshape(-1), "context": contexts.reshape(-1), "negative": negatives.reshape(-1, 5)},)
-    fit = dict(batch_size=args.batch_size, epochs=1, verbose=0, shuffle=False)
+    fit = dict(batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
     model.fit(*data, **fit)  # compiles
     start, cpu = time.perf_counter(), time.process_time()
     model.fit(*data, **fit)
@@ -62,10 +69,11 @@ def measure(kind, vocabulary_size, args):
         "benchmark": "word2vec_softmax_cost",
         "model": "full softmax" if kind == "softmax" else "negative sampling (K=5)",
         "vocabulary_size": vocabulary_size,
-        "batch_size": args.batch_size,
+        "batch_size": batch_size,
         "embedding_dim": args.embedding_dim,
         "ms_per_step": round(1e3 * wall / args.steps, 3),
         "cpu_ms_per_step": round(1e3 * cpu / args.steps, 3),
+        "cpu_us_per_pair": round(1e6 * cpu / (args.steps * batch_size), 3),
         "parameters": model.count_params(),
         "backend": keras.backend.backend(),
         "hardware": hardware(),
@@ -79,14 +87,18 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--embedding-dim", type=int, default=100)
     parser.add_argument("--steps", type=int, default=20, help="timed steps per case")
+    parser.add_argument("--batch-sweep", action="store_true", help="negative sampling at V=8672, several batch sizes")
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
+    if args.batch_sweep:
+        cases = [("negative", 8672, batch) for batch in (1024, 2048, 4096, 8192)]
+    else:
+        cases = [(kind, int(size), None) for size in args.sizes.split(",") for kind in ("softmax", "negative")]
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        for kind in ("softmax", "negative"):
-            row = measure(kind, size, args)
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+    for kind, size, batch in cases:
+        row = measure(kind, size, args, batch)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
     if not args.no_save:
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
         with open(os.path.join(HERE, "results", "word2vec_softmax_cost.jsonl"), "a", encoding="utf-8") as f:

@@ -71,6 +71,28 @@ def run_gensim(sentences, seed, **overrides):
     return model.wv, time.perf_counter() - start
 
 
+def evaluations(kerazoo_vectors, gensim_vectors):
+    """Both systems on gensim's bundled questions-words and WordSim-353 files."""
+    import gensim
+
+    from kerazoo.models.word2vec import KeyedVectors
+
+    data = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
+    questions, pairs = os.path.join(data, "questions-words.txt"), os.path.join(data, "wordsim353.tsv")
+    gensim_as_ours = KeyedVectors(gensim_vectors.index_to_key, gensim_vectors.vectors)
+    result = {}
+    for name, vectors in (("kerazoo", kerazoo_vectors), ("gensim", gensim_as_ours)):
+        accuracy, sections = vectors.evaluate_word_analogies(questions)
+        _, spearman, oov = vectors.evaluate_word_pairs(pairs)
+        result[name] = {
+            "analogy_accuracy": round(accuracy, 4),
+            "analogy_questions": len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]),
+            "wordsim353_spearman": round(spearman, 4),
+            "wordsim353_oov_percent": round(oov, 1),
+        }
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="fast", help="kerazoo word2vec preset: fast or gensim")
@@ -124,6 +146,7 @@ def main(argv=None):
         "kerazoo_cpu_s": round(CPU_SECONDS["kerazoo"], 2),
         "gensim_cpu_s": round(CPU_SECONDS["gensim"], 2),
         "kerazoo_clock_s": metrics["clock_s"],
+        "evaluations": evaluations(vectors, gensim_1),
         "kerazoo": {k: config[k] for k in ("preset", "epochs", "learning_rate", "batch_size", "pipeline", "seed")},
         "kerazoo_steps": metrics["steps_per_epoch"] * config["epochs"],
         "kerazoo_pairs_per_epoch": metrics["pairs_per_epoch"],
