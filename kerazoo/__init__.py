@@ -5,5 +5,8 @@ from kerazoo.models.char_rnn import CharRNN
 from kerazoo.models.char_rnn import build_gru
 from kerazoo.models.char_rnn import build_lstm
 from kerazoo.models.char_rnn import build_simple_rnn
+from kerazoo.models.word2vec import KeyedVectors
+from kerazoo.models.word2vec import build_skipgram
+from kerazoo.models.word2vec import build_skipgram_softmax
 
 __version__ = "0.1.0"
