@@ -254,7 +254,7 @@ class SkipGramData:
             )
         # One draw fixes the batch size and the steps of every epoch.
         rng = np.random.default_rng([self.seed, 1 << 30])
-        keep = rng.random(len(self.ids)) < self.keep_probability[self.ids]
+        keep = rng.random(len(self.ids)) < self._word_keep_probability
         radius = self.window - rng.integers(0, self.window, size=int(keep.sum()))
         expected = self._count_pairs(keep, radius) or all_pairs
         self.batch_size = int(min(batch_size, expected))

@@ -173,9 +173,13 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     _check_name(name)
     import tensorflow as tf
 
+    model_dir = os.path.join(base_dir, name)
+    os.makedirs(model_dir, exist_ok=True)
     module = build_serving_module(model, vocabulary)
-
-    def write(staging, assets):
+    staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
+    try:
+        assets = os.path.join(staging, "_assets_source")
+        os.makedirs(assets)
         vocabulary.save(os.path.join(assets, "vocabulary.json"))
         info = {
             "model_config": model.get_config(),
@@ -189,25 +193,54 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
             json.dump(info, f, indent=2)
         module.vocabulary_file = tf.saved_model.Asset(os.path.join(assets, "vocabulary.json"))
         module.info_file = tf.saved_model.Asset(os.path.join(assets, "kerazoo.json"))
+        target = os.path.join(staging, "model")
         tf.saved_model.save(
             module,
-            staging,
+            target,
             signatures={
                 "serving_default": module.serving_default,
                 "generate": module.generate,
                 "step": module.step,
             },
         )
+        while True:
+            destination = os.path.join(model_dir, str(next_version(model_dir)))
+            try:
+                os.rename(target, destination)
+                break
+            except OSError:
+                if not os.path.exists(destination):
+                    raise
+                # Another export took this version number first; take the next.
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return destination
 
-    return write_new_version(os.path.join(base_dir, name), write)
+
+def export_run(run_dir, name, base_dir="saved_models", which="best"):
+    """Exports the model of a run folder; see `export_saved_model`."""
+    _require_tensorflow_backend()
+    from kerazoo.training.trainer import load_run
+    from kerazoo.training.word2vec_trainer import is_word2vec_run
+
+    if is_word2vec_run(run_dir):
+        from kerazoo.export.word2vec import export_word2vec_run
+
+        return export_word2vec_run(run_dir, name, base_dir)
+
+    model, vocabulary = load_run(run_dir, which=which)
+    return export_saved_model(
+        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which}
+    )
 
 
 def write_new_version(model_dir, write):
     """Runs `write(target, assets_dir)` and renames `target` into `model_dir/<next version>/`.
 
-    The SavedModel is written to a temporary folder beside its destination
-    and renamed into place, so a failed export never leaves a half-written
-    version that a server could pick up. Returns the version folder.
+    The same temporary-folder-and-rename protocol as `export_saved_model`, for
+    exports that build their own module (word vectors): a failed export never
+    leaves a half-written version that a server could pick up. Returns the
+    version folder.
     """
     os.makedirs(model_dir, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
@@ -228,21 +261,3 @@ def write_new_version(model_dir, write):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return destination
-
-
-def export_run(run_dir, name, base_dir="saved_models", which="best"):
-    """Exports the model of a run folder; see `export_saved_model` (word2vec runs:
-    `kerazoo.export.word2vec.export_word_vectors`)."""
-    _require_tensorflow_backend()
-    from kerazoo.training.trainer import load_run
-    from kerazoo.training.word2vec_trainer import is_word2vec_run
-
-    if is_word2vec_run(run_dir):
-        from kerazoo.export.word2vec import export_word2vec_run
-
-        return export_word2vec_run(run_dir, name, base_dir)
-
-    model, vocabulary = load_run(run_dir, which=which)
-    return export_saved_model(
-        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which}
-    )
