@@ -15,6 +15,7 @@ import os
 import time
 
 import keras
+import numpy as np
 
 from kerazoo.data.skipgram import SkipGramData
 from kerazoo.data.words import WordVocabulary
@@ -165,7 +166,8 @@ def train_word2vec(config, output=None, sentences=None, callbacks=None):
         dataset,
         epochs=config["epochs"],
         steps_per_epoch=data.steps_per_epoch,
-        callbacks=[clock, *(callbacks or [])],
+        # Too large a rate or batch diverges (docs/results.md): stop at the first NaN.
+        callbacks=[clock, keras.callbacks.TerminateOnNaN(), *(callbacks or [])],
         verbose=config["verbose"],
         shuffle=False,  # the pipeline shuffles the pairs of every epoch
     )
@@ -186,6 +188,7 @@ def train_word2vec(config, output=None, sentences=None, callbacks=None):
         "batch_size": batch,
         "steps_per_epoch": data.steps_per_epoch,
         "pairs_per_epoch": data.pairs_per_epoch,
+        "terminated_on_nan": bool(model.stop_training) or not np.isfinite(vectors.vectors).all(),
         "backend": keras.backend.backend(),
     }
     if output is not None:

@@ -31,6 +31,7 @@ def test_a_planted_structure_is_learned(tmp_path, pipeline):
     config = resolve_word2vec_config(corpus=corpus, epochs=4, pipeline=pipeline, **SMALL)
     _, vocabulary, vectors, metrics = train_word2vec(config)
     assert vocabulary.size == 20 and metrics["history"][-1]["loss"] < metrics["history"][0]["loss"]
+    assert not metrics["terminated_on_nan"]
     for group in GROUPS:
         for word in group:
             nearest = [w for w, _ in vectors.most_similar(word, topn=4)]
@@ -99,3 +100,11 @@ print("RESULT" + json.dumps([w for w, _ in vectors.most_similar("av", topn=4)]))
     assert process.returncode == 0, process.stderr[-3000:]
     nearest = json.loads(process.stdout.split("RESULT")[1])
     assert set(nearest) == {"aw", "ax", "ay", "az"}
+
+
+def test_a_diverging_run_stops_and_says_so(tmp_path):
+    corpus = planted_corpus(tmp_path / "planted.txt", sentences=300)
+    config = resolve_word2vec_config(corpus=corpus, epochs=3, **{**SMALL, "learning_rate": 1e6})
+    _, _, _, metrics = train_word2vec(config)
+    assert metrics["terminated_on_nan"]
+    assert len(metrics["history"]) < 3 or not np.isfinite(metrics["history"][-1]["loss"])
