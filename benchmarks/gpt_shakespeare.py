@@ -90,6 +90,7 @@ def main(argv=None):
         jit_compile=False if args.no_jit else None,
         verbose=0,
     )
+    load_before = os.getloadavg()[0]
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as output:
         model, _, metrics = train(config, output)
@@ -114,6 +115,8 @@ def main(argv=None):
         "steps_per_execution": config["steps_per_execution"],
         "device": device_name(),
         "seed": args.seed,
+        # 1-minute load averages: above ~2 on 2 cores, other work shared the machine.
+        "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "date": datetime.date.today().isoformat(),
         "command": "python benchmarks/gpt_shakespeare.py --config " + args.config
         + (" --untied" if args.untied else "") + f" --seed {args.seed}",

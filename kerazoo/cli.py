@@ -59,6 +59,12 @@ def _add_training_arguments(parser):
     seq2seq.add_argument("--train-size", type=_positive_int)
     seq2seq.add_argument("--test-size", type=_positive_int)
     seq2seq.add_argument("--beam-width", type=_positive_int, help="test-set decoding; 1 is greedy")
+    word2vec = parser.add_argument_group("word2vec (with --epochs, --batch-size, --learning-rate, --embedding-dim, ...)")
+    word2vec.add_argument("--window", type=_positive_int)
+    word2vec.add_argument("--negative", type=_positive_int, dest="num_negative", help="negatives per pair")
+    word2vec.add_argument("--min-count", type=_positive_int)
+    word2vec.add_argument("--max-vocab", type=_positive_int)
+    word2vec.add_argument("--sample", type=float, help="subsampling threshold (0: off)")
 
 
 def _training_settings(args):
@@ -86,9 +92,14 @@ def cmd_list(args):
     print("Models (kerazoo train MODEL):")
     for name, builder in {**BUILDERS, **SEQ2SEQ_BUILDERS}.items():
         print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
+    print(f"  {'word2vec':12s} Skip-gram word2vec with negative sampling.")
     print("\nPresets (--preset NAME):")
     for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS}.items():
         print(f"  {name:18s} [{preset['model']}] {preset['description']}")
+    from kerazoo.models.word2vec import WORD2VEC_PRESETS
+
+    for name, preset in WORD2VEC_PRESETS.items():
+        print(f"  {name:18s} [word2vec] {preset['description']}")
     from kerazoo.optimizers import RECIPES
     from kerazoo.optimizers import SCHEDULES
 
@@ -119,12 +130,29 @@ def cmd_train_seq2seq(args):
     return 0
 
 
+def cmd_train_word2vec(args):
+    from kerazoo.training import WORD2VEC_DEFAULTS
+    from kerazoo.training import resolve_word2vec_config
+    from kerazoo.training import train_word2vec
+
+    settings = {key: getattr(args, key) for key in WORD2VEC_DEFAULTS if hasattr(args, key)}
+    config = resolve_word2vec_config(preset=args.preset, **settings)
+    output = args.output or os.path.join("runs", "word2vec")
+    _, _, vectors, metrics = train_word2vec(config, output)
+    summary = {key: metrics[key] for key in ("vocabulary_size", "corpus_words", "wall_s")}
+    print(json.dumps({"run_dir": output, "loss": metrics["history"][-1]["loss"], **summary}))
+    return 0
+
+
 def cmd_train(args):
     from kerazoo.training import resolve_config
     from kerazoo.training import train
 
     if args.model in SEQ2SEQ_MODELS:
         return cmd_train_seq2seq(args)
+    if args.model == "word2vec":
+        return cmd_train_word2vec(args)
+
     settings, model_kwargs = _training_settings(args)
     config = resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
     output = args.output or os.path.join("runs", args.preset or args.model)
@@ -265,7 +293,7 @@ def build_parser():
     commands.add_parser("list", help="show the models and presets").set_defaults(func=cmd_list)
 
     train = commands.add_parser("train", help="train a model with model.fit")
-    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS])
+    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS, "word2vec"])
     train.add_argument("--output", help="the run folder (default runs/<preset or model>)")
     _add_training_arguments(train)
     train.set_defaults(func=cmd_train)

@@ -66,6 +66,29 @@ TRAINING_DEFAULTS = {
 _RUN_IDENTITY = ("model", "model_kwargs", "corpus", "seq_length", "optimizer", "validation_split")
 
 
+def select_preset(presets, builders, model, preset, default_model, training, defaults):
+    """Checks the model, preset and setting names of a run; returns (model, the preset's dict).
+
+    Shared by every trainer: `model` may be left out when `preset` names it,
+    and the two must agree when both are given.
+    """
+    preset_config = {"model_kwargs": {}, "training": {}}
+    if preset is not None:
+        if preset not in presets:
+            raise ValueError(f"`preset` must be one of {sorted(presets)}. Received: preset={preset!r}")
+        preset_config = presets[preset]
+        if model is not None and model != preset_config["model"]:
+            raise ValueError(f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}")
+        model = preset_config["model"]
+    model = model or default_model
+    if model not in builders:
+        raise ValueError(f"`model` must be one of {sorted(builders)}. Received: model={model!r}")
+    unknown = set(training) - set(defaults)
+    if unknown:
+        raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(defaults)}")
+    return model, preset_config
+
+
 def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     """Merges defaults, a preset and explicit settings into one run configuration.
 
@@ -79,22 +102,7 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     Returns:
         dict with `model`, `preset`, `model_kwargs` and every training setting.
     """
-    preset_config = {"model_kwargs": {}, "training": {}}
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ValueError(f"`preset` must be one of {sorted(PRESETS)}. Received: preset={preset!r}")
-        preset_config = PRESETS[preset]
-        if model is not None and model != preset_config["model"]:
-            raise ValueError(
-                f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}"
-            )
-        model = preset_config["model"]
-    model = model or "lstm"
-    if model not in BUILDERS:
-        raise ValueError(f"`model` must be one of {sorted(BUILDERS)}. Received: model={model!r}")
-    unknown = set(training) - set(TRAINING_DEFAULTS)
-    if unknown:
-        raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(TRAINING_DEFAULTS)}")
+    model, preset_config = select_preset(PRESETS, BUILDERS, model, preset, "lstm", training, TRAINING_DEFAULTS)
     config = dict(TRAINING_DEFAULTS)
     config.update(copy.deepcopy(preset_config["training"]))
     explicit = {key: value for key, value in training.items() if value is not None}
