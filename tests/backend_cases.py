@@ -29,10 +29,12 @@ class Case:
         vocabulary: callable returning the vocabulary the model was built for.
         build: callable(vocabulary) returning an unbuilt `keras.Model`.
         inputs: callable(vocabulary) returning the model's input (array or dict).
-        targets: callable(vocabulary) returning the labels for `fit`.
+        targets: callable(vocabulary) returning the labels for `fit`, or None
+            for a model that computes its own loss.
         generate: callable(model, vocabulary) returning the greedy, deterministic
             text the family's generator makes, or None for a family that does not generate.
-        loss: str. A `keras.losses` name the fit step uses.
+        loss: str or None. A `keras.losses` name the fit step uses; None for a
+            model whose `compute_loss` holds its loss (word2vec's negative sampling).
         export: bool. Whether `kerazoo.export.export_saved_model` serves this family.
     """
 
@@ -42,7 +44,7 @@ class Case:
     inputs: Callable
     targets: Callable
     generate: Optional[Callable] = None
-    loss: str = "sparse_categorical_crossentropy_from_logits"
+    loss: Optional[str] = "sparse_categorical_crossentropy_from_logits"
     export: bool = True
 
 
@@ -121,6 +123,32 @@ def _seq2seq_lstm(vocabulary):
                               max_sequence_length=12)
 
 
+WORD2VEC_SIZE = 12  # word ids 0..11; word2vec's trainer makes the pairs, these are fixed ones
+
+
+def _skipgram(vocabulary):
+    from kerazoo import build_skipgram
+
+    return build_skipgram(WORD2VEC_SIZE, embedding_dim=4, num_negative=2)
+
+
+def _skipgram_softmax(vocabulary):
+    from kerazoo import build_skipgram_softmax
+
+    return build_skipgram_softmax(WORD2VEC_SIZE, embedding_dim=4)
+
+
+def _pairs(vocabulary):
+    rng = np.random.default_rng(5)
+    return {
+        "target": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
+        "context": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
+        "negative": rng.integers(0, WORD2VEC_SIZE, (6, 2)).astype("int32"),
+    }
+
+
+_WORD2VEC = dict(vocabulary=lambda: None, export=False)
+
 _LM = dict(vocabulary=_char_vocabulary, inputs=_lm_inputs, targets=_lm_targets, generate=_generate_text)
 _SEQ2SEQ = dict(vocabulary=_pair_vocabulary, inputs=_seq2seq_inputs, targets=_seq2seq_targets, generate=_translate)
 
@@ -132,6 +160,9 @@ CASES = [
     Case("gpt", build=_gpt, **_LM),
     Case("transformer", build=_transformer, **_SEQ2SEQ),
     Case("seq2seq_lstm", build=_seq2seq_lstm, **_SEQ2SEQ),
+    Case("word2vec", build=_skipgram, inputs=_pairs, targets=lambda v: None, loss=None, **_WORD2VEC),
+    Case("word2vec_softmax", build=_skipgram_softmax, inputs=lambda v: _pairs(v)["target"],
+         targets=lambda v: _pairs(v)["context"], **_WORD2VEC),
 ]
 CASE_NAMES = [case.name for case in CASES]
 
@@ -159,7 +190,7 @@ def compile_for_case(model, case, learning_rate=0.05):
     if case.loss == "sparse_categorical_crossentropy_from_logits":
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     else:
-        loss = keras.losses.get(case.loss)
+        loss = case.loss and keras.losses.get(case.loss)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
     return model
 
@@ -185,7 +216,8 @@ def train_and_save(folder, names=None, steps=3):
         before = logits(model, case, vocabulary)
         compile_for_case(model, case)
         x, y = case.inputs(vocabulary), case.targets(vocabulary)
-        history = model.fit(x, y, batch_size=len(y), epochs=steps, verbose=0, shuffle=False)
+        rows = len(next(iter(x.values())) if isinstance(x, dict) else x)
+        history = model.fit(x, y, batch_size=rows, epochs=steps, verbose=0, shuffle=False)
         losses[case.name] = history.history["loss"]
         model.save(os.path.join(folder, f"{case.name}.keras"))
         text = case.generate(model, vocabulary) if case.generate else None
