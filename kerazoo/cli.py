@@ -113,13 +113,20 @@ def cmd_list(args):
 SEQ2SEQ_MODELS = ("transformer", "seq2seq_lstm")
 
 
+def _refuse_distribute(args):
+    if getattr(args, "distribute", None) not in (None, "none"):
+        raise ValueError(
+            f"`--distribute` trains the char models and gpt only. Received: distribute={args.distribute!r} "
+            f"for model={args.model!r}"
+        )
+
+
 def cmd_train_seq2seq(args):
     from kerazoo.training import resolve_seq2seq_config
     from kerazoo.training import train_seq2seq
     from kerazoo.training.seq2seq_trainer import SEQ2SEQ_DEFAULTS
 
-    if getattr(args, "distribute", None) not in (None, "none"):
-        raise ValueError(f"`--distribute` trains the char models and gpt only. Received: distribute={args.distribute!r}")
+    _refuse_distribute(args)
     settings = {key: getattr(args, key) for key in SEQ2SEQ_DEFAULTS if getattr(args, key, None) is not None}
     _, model_kwargs = _training_settings(args)
     config = resolve_seq2seq_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
@@ -131,6 +138,7 @@ def cmd_train_seq2seq(args):
 
 
 def cmd_train_word2vec(args):
+    _refuse_distribute(args)
     from kerazoo.training import WORD2VEC_DEFAULTS
     from kerazoo.training import resolve_word2vec_config
     from kerazoo.training import train_word2vec

@@ -147,3 +147,13 @@ def test_distribute_names_are_checked(text_file):
 def test_no_distribution_is_one_replica():
     with distribution_scope("none") as replicas:
         assert replicas == 1
+
+
+@pytest.mark.parametrize("model", ["transformer", "word2vec"])
+def test_cli_refuses_distribute_for_models_it_does_not_distribute(model, tmp_path, capsys):
+    from kerazoo.cli import main
+
+    code = main(["train", model, "--distribute", "mirrored", "--output", str(tmp_path / "run")])
+    assert code != 0
+    assert f"distribute='mirrored' for model={model!r}" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
