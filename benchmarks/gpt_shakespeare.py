@@ -73,11 +73,16 @@ def main(argv=None):
     parser.add_argument("--steps-per-execution", type=int, default=None)
     parser.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 policy")
     parser.add_argument("--no-jit", action="store_true", help="turn XLA compilation off")
+    parser.add_argument("--untied", action="store_true",
+                        help="a separate output matrix instead of nanoGPT's tied embedding (+vocab x width weights)")
+    parser.add_argument("--results", default=os.path.join(HERE, "results", "gpt_shakespeare.jsonl"),
+                        help="the JSON-lines file the row is appended to")
     args = parser.parse_args(argv)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     config = resolve_config(
         preset=args.config,
+        model_kwargs={"tie_weights": False} if args.untied else None,
         corpus=os.path.abspath(args.corpus),
         steps_per_epoch=args.iters,
         seed=args.seed,
@@ -85,6 +90,7 @@ def main(argv=None):
         jit_compile=False if args.no_jit else None,
         verbose=0,
     )
+    load_before = os.getloadavg()[0]
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as output:
         model, _, metrics = train(config, output)
@@ -102,21 +108,25 @@ def main(argv=None):
         "reference_val_loss": REFERENCE[args.config]["val_loss"],
         "wall_ratio_vs_reference": round(wall / REFERENCE[args.config]["wall_s"], 3),
         "parameters": model.count_params(),
+        "tie_weights": model.tie_weights,
         "backend": keras.backend.backend(),
         "policy": keras.mixed_precision.global_policy().name,
         "jit_compile": config["jit_compile"],
         "steps_per_execution": config["steps_per_execution"],
         "device": device_name(),
         "seed": args.seed,
+        # 1-minute load averages: above ~2 on 2 cores, other work shared the machine.
+        "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/gpt_shakespeare.py --config " + args.config,
+        "command": "python benchmarks/gpt_shakespeare.py --config " + args.config
+        + (" --untied" if args.untied else "") + f" --seed {args.seed}",
     }
     peak = next((flops for name, flops in PEAK_FLOPS.items() if name in row["device"]), None)
     if peak:
         row["mfu"] = round(flops_per_token(model, context) * tokens_per_s / peak, 4)
     print(json.dumps(row), flush=True)
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "gpt_shakespeare.jsonl"), "a", encoding="utf-8") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+    with open(args.results, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
 
 

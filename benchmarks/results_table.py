@@ -41,7 +41,35 @@ def throughput_table(rows):
         )
 
 
+def gpt_table(rows):
+    print("| config | weights | seed | val loss (full val pass) | wall (s) | wall / 100 s | iters | ms/iter | parameters "
+          "| machine load (before, after) | backend | device | date |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        weights = "tied" if r.get("tie_weights", True) else "untied"
+        print(
+            f"| `{r['config']}` | {weights} | {r['seed']} | {r['val_loss']:.4f} | {r['wall_s']:.1f} "
+            f"| {r['wall_ratio_vs_reference']:.2f} | {r['iters']} | {r['ms_per_iter']:.1f} | {r['parameters']:,} "
+            f"| {', '.join(str(x) for x in r['load_avg']) if 'load_avg' in r else 'not recorded (shared)'} "
+            f"| {r['backend']} | {r['device']} | {r['date']} |"
+        )
+
+
+def dates_table(rows):
+    print("| preset | test exact match | test pairs | train pairs | parameters | epochs | train (s) | backend | date |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| `{r['preset']}` | {100 * r['test_exact_match']:.2f}% | {r['test_pairs']:,} | {r['train_pairs']:,} "
+            f"| {r['parameters']:,} | {r['epochs_run']} | {r['train_s']:.0f} | {r['backend']} | {r['date']} |"
+        )
+
+
 if __name__ == "__main__":
     char_rnn_table(read("char_rnn.jsonl"))
     print()
     throughput_table(read("lstm_throughput.jsonl"))
+    print()
+    gpt_table(read("gpt_shakespeare.jsonl"))
+    print()
+    dates_table(read("dates_seq2seq.jsonl"))

@@ -15,5 +15,8 @@ from kerazoo.models.seq2seq import Seq2SeqLSTM
 from kerazoo.models.seq2seq import build_seq2seq_lstm
 from kerazoo.models.transformer import Transformer
 from kerazoo.models.transformer import build_transformer
+from kerazoo.models.word2vec import KeyedVectors
+from kerazoo.models.word2vec import build_skipgram
+from kerazoo.models.word2vec import build_skipgram_softmax
 
 __version__ = "0.1.0"

@@ -41,6 +41,9 @@ def _add_training_arguments(parser):
     parser.add_argument("--max-minutes", type=float, help="stop training after this much wall time")
     parser.add_argument("--pipeline", choices=["auto", "tf", "numpy"])
     parser.add_argument("--verbose", type=int, choices=[0, 1, 2])
+    parser.add_argument("--distribute", choices=["none", "mirrored", "multi-worker"],
+                        help="data-parallel training (char models and gpt): local devices, or a cluster "
+                             "from TF_CONFIG / KERAS_DISTRIBUTION_* (docs/backends.md)")
     model = parser.add_argument_group("model (override the preset)")
     model.add_argument("--units", type=_positive_int)
     model.add_argument("--num-layers", type=_positive_int)
@@ -56,9 +59,13 @@ def _add_training_arguments(parser):
     seq2seq.add_argument("--train-size", type=_positive_int)
     seq2seq.add_argument("--test-size", type=_positive_int)
     seq2seq.add_argument("--beam-width", type=_positive_int, help="test-set decoding; 1 is greedy")
-    bilm = parser.add_argument_group("ELMo biLM (elmo)")
-    bilm.add_argument("--max-vocabulary", type=_positive_int, help="softmax words, most frequent first")
-    bilm.add_argument("--min-count", type=_positive_int, help="training occurrences a word needs for a softmax id")
+    word2vec = parser.add_argument_group("word2vec (with --epochs, --batch-size, --learning-rate, --embedding-dim, ...)")
+    word2vec.add_argument("--window", type=_positive_int)
+    word2vec.add_argument("--negative", type=_positive_int, dest="num_negative", help="negatives per pair")
+    word2vec.add_argument("--min-count", type=_positive_int)
+    word2vec.add_argument("--max-vocab", type=_positive_int)
+    word2vec.add_argument("--sample", type=float, help="subsampling threshold (0: off)")
+    bilm = parser.add_argument_group("ELMo biLM (elmo; also --min-count, --max-vocab, --dropout, --num-layers)")
     bilm.add_argument("--num-samples", type=int, help="sampled-softmax words per step; 0 is the full softmax")
     bilm.add_argument("--projection-dim", type=_positive_int)
     bilm.add_argument("--lstm-units", type=_positive_int)
@@ -91,9 +98,14 @@ def cmd_list(args):
     print("Models (kerazoo train MODEL):")
     for name, builder in {**BUILDERS, **SEQ2SEQ_BUILDERS, **BILM_BUILDERS}.items():
         print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
+    print(f"  {'word2vec':12s} Skip-gram word2vec with negative sampling.")
     print("\nPresets (--preset NAME):")
     for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS, **BILM_PRESETS}.items():
         print(f"  {name:18s} [{preset['model']}] {preset['description']}")
+    from kerazoo.models.word2vec import WORD2VEC_PRESETS
+
+    for name, preset in WORD2VEC_PRESETS.items():
+        print(f"  {name:18s} [word2vec] {preset['description']}")
     from kerazoo.optimizers import RECIPES
     from kerazoo.optimizers import SCHEDULES
 
@@ -113,6 +125,7 @@ def cmd_train_bilm(args):
     from kerazoo.training import train_bilm
     from kerazoo.training.bilm_trainer import BILM_DEFAULTS
 
+    _refuse_distribute(args)
     settings = {key: getattr(args, key) for key in BILM_DEFAULTS if getattr(args, key, None) is not None}
     model_kwargs = {
         key: getattr(args, key)
@@ -127,11 +140,20 @@ def cmd_train_bilm(args):
     return 0
 
 
+def _refuse_distribute(args):
+    if getattr(args, "distribute", None) not in (None, "none"):
+        raise ValueError(
+            f"`--distribute` trains the char models and gpt only. Received: distribute={args.distribute!r} "
+            f"for model={args.model!r}"
+        )
+
+
 def cmd_train_seq2seq(args):
     from kerazoo.training import resolve_seq2seq_config
     from kerazoo.training import train_seq2seq
     from kerazoo.training.seq2seq_trainer import SEQ2SEQ_DEFAULTS
 
+    _refuse_distribute(args)
     settings = {key: getattr(args, key) for key in SEQ2SEQ_DEFAULTS if getattr(args, key, None) is not None}
     _, model_kwargs = _training_settings(args)
     config = resolve_seq2seq_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
@@ -142,14 +164,32 @@ def cmd_train_seq2seq(args):
     return 0
 
 
+def cmd_train_word2vec(args):
+    _refuse_distribute(args)
+    from kerazoo.training import WORD2VEC_DEFAULTS
+    from kerazoo.training import resolve_word2vec_config
+    from kerazoo.training import train_word2vec
+
+    settings = {key: getattr(args, key) for key in WORD2VEC_DEFAULTS if hasattr(args, key)}
+    config = resolve_word2vec_config(preset=args.preset, **settings)
+    output = args.output or os.path.join("runs", "word2vec")
+    _, _, vectors, metrics = train_word2vec(config, output)
+    summary = {key: metrics[key] for key in ("vocabulary_size", "corpus_words", "wall_s")}
+    print(json.dumps({"run_dir": output, "loss": metrics["history"][-1]["loss"], **summary}))
+    return 0
+
+
 def cmd_train(args):
     from kerazoo.training import resolve_config
     from kerazoo.training import train
 
     if args.model in SEQ2SEQ_MODELS:
         return cmd_train_seq2seq(args)
+    if args.model == "word2vec":
+        return cmd_train_word2vec(args)
     if args.model in BILM_MODELS:
         return cmd_train_bilm(args)
+
     settings, model_kwargs = _training_settings(args)
     config = resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
     output = args.output or os.path.join("runs", args.preset or args.model)
@@ -295,7 +335,7 @@ def build_parser():
     commands.add_parser("list", help="show the models and presets").set_defaults(func=cmd_list)
 
     train = commands.add_parser("train", help="train a model with model.fit")
-    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS, *BILM_MODELS])
+    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS, "word2vec", *BILM_MODELS])
     train.add_argument("--output", help="the run folder (default runs/<preset or model>)")
     _add_training_arguments(train)
     train.set_defaults(func=cmd_train)

@@ -18,7 +18,6 @@ import os
 import platform
 
 import keras
-import numpy as np
 
 from kerazoo.training import resolve_seq2seq_config
 from kerazoo.training import train_seq2seq

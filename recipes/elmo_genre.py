@@ -1,13 +1,13 @@
 """Transfer from ELMo's biLM to the genre task, and the lectures' "watch" check, on a trained biLM.
 
     python recipes/elmo_genre.py runs/elmo/elmo-small-<time>        # a run of benchmarks/elmo_shakespeare.py
-    python recipes/elmo_genre.py RUN --word-vectors vectors.txt     # averaged word2vec vectors as the baseline
+    python recipes/elmo_genre.py RUN --word-vectors runs/word2vec   # averaged word2vec vectors as the baseline
 
 Every line of speech of the complete plays is labelled with its play's
 genre and split 80/20 at random, stratified by genre. Three classifiers are
 trained on the same split (`kerazoo.training.genre_task.run_genre_comparison`):
 a bag of words, averaged word vectors (learned with the task unless
-`--word-vectors` names a word2vec text file) and the frozen biLM with a
+`--word-vectors` names a word2vec run folder or file) and the frozen biLM with a
 trained scalar mix and the same small MLP. The "watch" check embeds two
 sentences where it is a verb and two where it is a noun. One JSON line is
 printed and appended to benchmarks/results/elmo_genre.jsonl.
@@ -63,7 +63,7 @@ def watch_check(embedder):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", help="a biLM run folder (kerazoo train elmo, benchmarks/elmo_shakespeare.py)")
-    parser.add_argument("--word-vectors", default=None, help="a word2vec text file for the averaged-vector baseline")
+    parser.add_argument("--word-vectors", default=None, help="a word2vec run folder (kerazoo train word2vec) or file, for the averaged-vector baseline")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None)
     args = parser.parse_args(argv)

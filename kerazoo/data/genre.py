@@ -78,29 +78,35 @@ def stratified_split(labels, test_fraction=0.2, seed=0):
 
 
 def read_word_vectors(path, words):
-    """A `(len(words), dim)` matrix of the vectors for `words` in a word2vec text file (zeros for missing words).
+    """A `(len(words), dim)` matrix of word2vec vectors for `words`, zeros for the words it lacks.
 
-    The file is the word2vec text format that gensim's `KeyedVectors.save_word2vec_format(binary=False)`
-    writes: an optional "count dim" header, then "word v1 ... vdim" per line.
+    Args:
+        path: str. A `kerazoo train word2vec` run folder (its `vectors.bin`), or a
+            word2vec.c file: binary if it ends in `.bin`, text otherwise (gensim's
+            `save_word2vec_format` writes both).
+        words: list of str. A word missing as written is looked up in lowercase,
+            since kerazoo's word2vec keeps lowercase tokens only.
 
     Returns:
-        `(matrix, found)`: the float32 matrix and the number of `words` the file held.
+        `(matrix, found)`: the float32 matrix and how many of `words` got a vector.
     """
-    index = {word: i for i, word in enumerate(words)}
-    matrix, found = None, 0
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f):
-            parts = line.rstrip("\n").split(" ")
-            if number == 0 and len(parts) == 2:
-                continue
-            if matrix is None:
-                matrix = np.zeros((len(words), len(parts) - 1), np.float32)
-            if len(parts) - 1 != matrix.shape[1]:
-                raise ValueError(f"{path!r} line {number + 1} holds {len(parts) - 1} values, not {matrix.shape[1]}.")
-            row = index.get(parts[0])
-            if row is not None:
-                matrix[row] = np.asarray(parts[1:], np.float32)
+    import os
+
+    from kerazoo.models.word2vec import KeyedVectors
+
+    if os.path.isdir(path):
+        path = os.path.join(path, "vectors.bin")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"`word_vectors` must be a word2vec run folder or a word2vec file. Received: word_vectors={path!r}"
+        )
+    vectors = KeyedVectors.load_word2vec_format(path, binary=path.endswith(".bin"))
+    matrix = np.zeros((len(words), vectors.vector_size), np.float32)
+    found = 0
+    for row, word in enumerate(words):
+        for key in (word, word.lower()):
+            if key in vectors:
+                matrix[row] = vectors[key]
                 found += 1
-    if matrix is None:
-        raise ValueError(f"{path!r} holds no word vectors.")
+                break
     return matrix, found

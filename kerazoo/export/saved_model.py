@@ -270,7 +270,6 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     import tensorflow as tf
 
     model_dir = os.path.join(base_dir, name)
-    os.makedirs(model_dir, exist_ok=True)
     seq2seq = hasattr(model, "encode")
     embedder = as_embedder(model)
     if embedder is not None:
@@ -280,10 +279,8 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
         module = build_translate_module(model, vocabulary, beam_width)
     else:
         module = build_serving_module(model, vocabulary)
-    staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
-    try:
-        assets = os.path.join(staging, "_assets_source")
-        os.makedirs(assets)
+
+    def write(target, assets):
         vocabulary.save(os.path.join(assets, "vocabulary.json"))
         info = {
             "model_class": type(model).__name__,
@@ -306,12 +303,49 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
             json.dump(info, f, indent=2)
         module.vocabulary_file = tf.saved_model.Asset(os.path.join(assets, "vocabulary.json"))
         module.info_file = tf.saved_model.Asset(os.path.join(assets, "kerazoo.json"))
+        tf.saved_model.save(module, target, signatures=module.signature_functions)
+
+    return write_new_version(model_dir, write)
+
+
+def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=1):
+    """Exports the model of a run folder (language model, seq2seq, word2vec or ELMo biLM); see `export_saved_model`."""
+    _require_tensorflow_backend()
+    from kerazoo.training.bilm_trainer import is_bilm_run
+    from kerazoo.training.bilm_trainer import load_bilm_run
+    from kerazoo.training.seq2seq_trainer import is_seq2seq_run
+    from kerazoo.training.seq2seq_trainer import load_seq2seq_run
+    from kerazoo.training.trainer import load_run
+    from kerazoo.training.word2vec_trainer import is_word2vec_run
+
+    if is_word2vec_run(run_dir):
+        from kerazoo.export.word2vec import export_word2vec_run
+
+        return export_word2vec_run(run_dir, name, base_dir)
+
+    load = load_seq2seq_run if is_seq2seq_run(run_dir) else load_bilm_run if is_bilm_run(run_dir) else load_run
+    model, vocabulary = load(run_dir, which=which)
+    return export_saved_model(
+        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which},
+        beam_width=beam_width,
+    )
+
+
+def write_new_version(model_dir, write):
+    """Runs `write(target, assets_dir)` and renames `target` into `model_dir/<next version>/`.
+
+    Every export goes through here (`export_saved_model`, word vectors): the
+    SavedModel is written to a temporary folder beside its destination and
+    renamed into place, so a failed export never leaves a half-written
+    version that a server could pick up. Returns the version folder.
+    """
+    os.makedirs(model_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".export-", dir=model_dir)
+    try:
+        assets = os.path.join(staging, "_assets_source")
+        os.makedirs(assets)
         target = os.path.join(staging, "model")
-        tf.saved_model.save(
-            module,
-            target,
-            signatures=module.signature_functions,
-        )
+        write(target, assets)
         while True:
             destination = os.path.join(model_dir, str(next_version(model_dir)))
             try:
@@ -324,20 +358,3 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return destination
-
-
-def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=1):
-    """Exports the model of a run folder (language model, seq2seq or ELMo biLM); see `export_saved_model`."""
-    _require_tensorflow_backend()
-    from kerazoo.training.bilm_trainer import is_bilm_run
-    from kerazoo.training.bilm_trainer import load_bilm_run
-    from kerazoo.training.seq2seq_trainer import is_seq2seq_run
-    from kerazoo.training.seq2seq_trainer import load_seq2seq_run
-    from kerazoo.training.trainer import load_run
-
-    load = load_seq2seq_run if is_seq2seq_run(run_dir) else load_bilm_run if is_bilm_run(run_dir) else load_run
-    model, vocabulary = load(run_dir, which=which)
-    return export_saved_model(
-        model, vocabulary, name, base_dir, metadata={"run_dir": os.path.abspath(run_dir), "checkpoint": which},
-        beam_width=beam_width,
-    )

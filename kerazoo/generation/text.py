@@ -50,8 +50,9 @@ def generate_text(model, vocabulary, prompts, max_length=200, temperature=1.0, t
     """Continues each prompt with `max_length` sampled characters.
 
     The decoding loop runs as one compiled program (see
-    `kerazoo.generation.compiled`): the GPT through its key/value cache, the
-    char RNNs through their recurrent state.
+    `kerazoo.generation.compiled`): the GPT through its key/value cache (and
+    past its context on a sliding window, as nanoGPT does), the char RNNs
+    through their recurrent state.
 
     Args:
         model: a `CharRNN` (either form) or a `GPT`.
@@ -67,8 +68,7 @@ def generate_text(model, vocabulary, prompts, max_length=200, temperature=1.0, t
         The prompt followed by its continuation: a str for a str prompt, else a list.
 
     Raises:
-        ValueError: for an option out of range, or when a prompt plus
-            `max_length` exceeds a GPT's context length.
+        ValueError: for an option out of range.
     """
     check_sampling_args(temperature, top_k, max_length, top_p)
     single = isinstance(prompts, str)

@@ -15,7 +15,7 @@ from kerazoo.models.gpt import build_gpt
 BUILDERS = {**CHAR_RNN_BUILDERS, "gpt": build_gpt}
 PRESETS = {**CHAR_RNN_PRESETS, **GPT_PRESETS}
 
-from kerazoo.models.seq2seq import SEQ2SEQ_PRESETS  # noqa: E402
+from kerazoo.models.seq2seq import SEQ2SEQ_PRESETS  # noqa: E402,F401  (re-exported)
 from kerazoo.models.seq2seq import build_seq2seq_lstm  # noqa: E402
 from kerazoo.models.transformer import build_transformer  # noqa: E402
 

@@ -7,6 +7,9 @@ from kerazoo.training.evaluation import streaming_loss
 from kerazoo.training.seq2seq_trainer import load_seq2seq_run
 from kerazoo.training.seq2seq_trainer import resolve_seq2seq_config
 from kerazoo.training.seq2seq_trainer import train_seq2seq
+from kerazoo.training.word2vec_trainer import WORD2VEC_DEFAULTS
+from kerazoo.training.word2vec_trainer import resolve_word2vec_config
+from kerazoo.training.word2vec_trainer import train_word2vec
 from kerazoo.training.bilm_trainer import load_bilm_run
 from kerazoo.training.bilm_trainer import resolve_bilm_config
 from kerazoo.training.bilm_trainer import train_bilm

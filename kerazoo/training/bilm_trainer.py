@@ -29,7 +29,7 @@ from kerazoo.training.callbacks import TimeBudget
 BILM_DEFAULTS = {
     "corpus": "shakespeare",  # the embedded plays, or a text file with one sentence per line
     "validation_plays": list(DEFAULT_VALIDATION_PLAYS),  # held out whole (the embedded plays only)
-    "max_vocabulary": None,  # softmax words, most frequent first; None keeps every word
+    "max_vocab": None,  # softmax words, most frequent first; None keeps every word
     "min_count": 1,  # a word needs this many training occurrences to get a softmax id
     "seq_length": 20,  # tokens per window (bilm-tf's unroll_steps)
     "batch_size": 128,
@@ -72,7 +72,7 @@ def resolve_bilm_config(model=None, preset=None, model_kwargs=None, **training):
     for name in ("seq_length", "batch_size", "epochs", "min_count"):
         if int(config[name]) != config[name] or config[name] < 1:
             raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={config[name]!r}")
-    for name in ("max_vocabulary", "steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm"):
+    for name in ("max_vocab", "steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm"):
         if config[name] is not None and not config[name] > 0:
             raise ValueError(f"`{name}` must be > 0 or None. Received: {name}={config[name]!r}")
     return config
@@ -100,7 +100,7 @@ def prepare_bilm_data(config, vocabulary=None):
     if vocabulary is None:
         vocabulary = BilmVocabulary.from_tokens(
             (token for sentence in train_sentences for token in sentence),
-            max_size=config["max_vocabulary"],
+            max_size=config["max_vocab"],
             min_count=config["min_count"],
         )
     max_characters = config["model_kwargs"].get("max_characters", 50)

@@ -1,8 +1,9 @@
 """The genre task as a transfer test: three classifiers on the same stratified split of the plays' lines.
 
 1. **bag of words**: logistic regression on word frequencies.
-2. **averaged word vectors**: learned with the task (or, with `word_vectors`, frozen
-   vectors read from a word2vec text file), averaged, then a small MLP.
+2. **averaged word vectors**: learned with the task or, with `word_vectors`,
+   frozen word2vec vectors (a `kerazoo train word2vec` run folder or a
+   word2vec file), averaged, then a small MLP.
 3. **ELMo**: the frozen biLM's layers averaged over each line, each
    standardized with the training lines' statistics, a trained `ScalarMix`,
    then the same small MLP.
@@ -45,7 +46,7 @@ GENRE_DEFAULTS = {
     "hidden_dim": 128,  # the MLP of the averaged-vector and ELMo classifiers
     "embedding_dim": 128,  # learned word vectors
     "max_tokens": 48,  # longer lines are cut (for the token-id classifiers)
-    "word_vectors": None,  # a word2vec text file: frozen vectors replace the learned ones
+    "word_vectors": None,  # a word2vec run folder or file: frozen vectors replace the learned ones
 }
 
 

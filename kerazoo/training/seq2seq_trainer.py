@@ -20,6 +20,7 @@ from kerazoo.data.seq2seq import PairVocabulary
 from kerazoo.models.registry import SEQ2SEQ_BUILDERS
 from kerazoo.models.registry import SEQ2SEQ_PRESETS
 from kerazoo.training.callbacks import TimeBudget
+from kerazoo.training.trainer import select_preset
 
 SEQ2SEQ_DEFAULTS = {
     "task": "dates",  # the generated dates -> ISO 8601 task, or a TSV file of "source<TAB>target" lines
@@ -39,20 +40,9 @@ SEQ2SEQ_DEFAULTS = {
 
 def resolve_seq2seq_config(model=None, preset=None, model_kwargs=None, **training):
     """Merges defaults, a preset of `SEQ2SEQ_PRESETS` and explicit settings (None values are ignored)."""
-    preset_config = {"model_kwargs": {}, "training": {}}
-    if preset is not None:
-        if preset not in SEQ2SEQ_PRESETS:
-            raise ValueError(f"`preset` must be one of {sorted(SEQ2SEQ_PRESETS)}. Received: preset={preset!r}")
-        preset_config = SEQ2SEQ_PRESETS[preset]
-        if model is not None and model != preset_config["model"]:
-            raise ValueError(f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}")
-        model = preset_config["model"]
-    model = model or "transformer"
-    if model not in SEQ2SEQ_BUILDERS:
-        raise ValueError(f"`model` must be one of {sorted(SEQ2SEQ_BUILDERS)}. Received: model={model!r}")
-    unknown = set(training) - set(SEQ2SEQ_DEFAULTS)
-    if unknown:
-        raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(SEQ2SEQ_DEFAULTS)}")
+    model, preset_config = select_preset(
+        SEQ2SEQ_PRESETS, SEQ2SEQ_BUILDERS, model, preset, "transformer", training, SEQ2SEQ_DEFAULTS
+    )
     config = dict(SEQ2SEQ_DEFAULTS)
     config.update(copy.deepcopy(preset_config["training"]))
     config.update({key: value for key, value in training.items() if value is not None})

@@ -32,6 +32,8 @@ from kerazoo.training.callbacks import MetricsJSON
 from kerazoo.training.callbacks import SampleText
 from kerazoo.training.callbacks import TimeBudget
 from kerazoo.training.callbacks import read_csv_history
+from kerazoo.training.distribute import check_distribute
+from kerazoo.training.distribute import distribution_scope
 from kerazoo.training.metrics import BitsPerCharacter
 
 # Flat, commented defaults; a preset overrides them, the command line overrides both.
@@ -57,10 +59,34 @@ TRAINING_DEFAULTS = {
     "sampling": "windows",  # "windows" (char-rnn's fixed windows) or "random" starts (nanoGPT)
     "steps_per_execution": 1,  # training steps per compiled call; more cuts per-step overhead
     "jit_compile": "auto",  # XLA: True, False or "auto" (Keras decides)
+    "distribute": "none",  # "mirrored" (local devices) or "multi-worker": data parallel, docs/backends.md
     "verbose": 1,
 }
 # What must not change when a run folder is resumed.
 _RUN_IDENTITY = ("model", "model_kwargs", "corpus", "seq_length", "optimizer", "validation_split")
+
+
+def select_preset(presets, builders, model, preset, default_model, training, defaults):
+    """Checks the model, preset and setting names of a run; returns (model, the preset's dict).
+
+    Shared by every trainer: `model` may be left out when `preset` names it,
+    and the two must agree when both are given.
+    """
+    preset_config = {"model_kwargs": {}, "training": {}}
+    if preset is not None:
+        if preset not in presets:
+            raise ValueError(f"`preset` must be one of {sorted(presets)}. Received: preset={preset!r}")
+        preset_config = presets[preset]
+        if model is not None and model != preset_config["model"]:
+            raise ValueError(f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}")
+        model = preset_config["model"]
+    model = model or default_model
+    if model not in builders:
+        raise ValueError(f"`model` must be one of {sorted(builders)}. Received: model={model!r}")
+    unknown = set(training) - set(defaults)
+    if unknown:
+        raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(defaults)}")
+    return model, preset_config
 
 
 def resolve_config(model=None, preset=None, model_kwargs=None, **training):
@@ -76,22 +102,7 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
     Returns:
         dict with `model`, `preset`, `model_kwargs` and every training setting.
     """
-    preset_config = {"model_kwargs": {}, "training": {}}
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ValueError(f"`preset` must be one of {sorted(PRESETS)}. Received: preset={preset!r}")
-        preset_config = PRESETS[preset]
-        if model is not None and model != preset_config["model"]:
-            raise ValueError(
-                f"Preset {preset!r} is a {preset_config['model']} model. Received: model={model!r}"
-            )
-        model = preset_config["model"]
-    model = model or "lstm"
-    if model not in BUILDERS:
-        raise ValueError(f"`model` must be one of {sorted(BUILDERS)}. Received: model={model!r}")
-    unknown = set(training) - set(TRAINING_DEFAULTS)
-    if unknown:
-        raise ValueError(f"Unknown training settings: {sorted(unknown)}. Known: {sorted(TRAINING_DEFAULTS)}")
+    model, preset_config = select_preset(PRESETS, BUILDERS, model, preset, "lstm", training, TRAINING_DEFAULTS)
     config = dict(TRAINING_DEFAULTS)
     config.update(copy.deepcopy(preset_config["training"]))
     explicit = {key: value for key, value in training.items() if value is not None}
@@ -127,6 +138,7 @@ def resolve_config(model=None, preset=None, model_kwargs=None, **training):
         ("steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm", "clipvalue"),
         allow_none=True,
     )
+    check_distribute(config["distribute"])
     if config["sample_every"] < 0:
         raise ValueError(f"`sample_every` must be >= 0 (0 is off). Received: sample_every={config['sample_every']}")
     return config
@@ -236,6 +248,12 @@ def train(config, output, callbacks=None):
         `(model, vocabulary, metrics)`: the trained model, its vocabulary and
         the dict written to `metrics.json`.
     """
+    # Multi-worker engines set up their collectives first, before any other TF or JAX work.
+    with distribution_scope(config.get("distribute", "none")) as replicas:
+        return _train(config, output, callbacks, replicas)
+
+
+def _train(config, output, callbacks, replicas):
     keras.utils.set_random_seed(config["seed"])
     state = read_run_state(output)
     _check_run_dir(output, config, state)
@@ -273,6 +291,16 @@ def train(config, output, callbacks=None):
         )
     except ValueError as error:
         raise ValueError(f"Validation split {config['validation_split']!r}: {error}") from None
+    validation_steps = config["validation_steps"]
+    if replicas > 1:
+        # Replicas take equal slices of a batch, so a distributed run validates on full batches only.
+        full_batches = ((len(validation_ids) - 1) // seq_length) // batch_size
+        if full_batches < 1:
+            raise ValueError(
+                f"A distributed run validates on full batches only, and the validation split gives fewer "
+                f"than `batch_size`={batch_size} windows. Use a smaller batch_size or more text."
+            )
+        validation_steps = min(validation_steps or full_batches, full_batches)
     # Written once the data is known to load, so a failed start leaves no half-made run.
     with open(os.path.join(output, "config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)
@@ -295,6 +323,7 @@ def train(config, output, callbacks=None):
             "vocabulary_size": vocabulary.size,
             "corpus_chars": {"train": len(corpus.train), "validation": len(validation_ids)},
             "backend": keras.backend.backend(),
+            "replicas": replicas,
             "wall_s_before_session": round(wall_before, 2),
         },
         chars_per_step=seq_length * batch_size,
@@ -337,7 +366,7 @@ def train(config, output, callbacks=None):
         initial_epoch=initial_epoch,
         steps_per_epoch=steps_per_epoch,
         validation_data=validation_data,
-        validation_steps=config["validation_steps"],
+        validation_steps=validation_steps,
         callbacks=all_callbacks,
         verbose=config["verbose"],
         shuffle=False,  # the pipeline shuffles

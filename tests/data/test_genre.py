@@ -31,9 +31,11 @@ def test_genre_lines_are_the_speech_lines_with_their_plays_genre():
     assert not any(t[-1] == ":" and len(t) == 2 and t[0].isupper() for t in lines.tokens[:500])
 
 
-def test_read_word_vectors_fills_known_words_and_leaves_zeros(tmp_path):
+def test_read_word_vectors_fills_known_words_lowercase_included_and_leaves_zeros(tmp_path):
     path = tmp_path / "vectors.txt"
     path.write_text("2 3\nking 1 2 3\nqueen 4 5 6\n", encoding="utf-8")
-    matrix, found = read_word_vectors(str(path), ["<pad>", "queen", "knave"])
-    assert found == 1
-    np.testing.assert_array_equal(matrix, [[0, 0, 0], [4, 5, 6], [0, 0, 0]])
+    matrix, found = read_word_vectors(str(path), ["<pad>", "queen", "King", "knave"])
+    assert found == 2
+    np.testing.assert_array_equal(matrix, [[0, 0, 0], [4, 5, 6], [1, 2, 3], [0, 0, 0]])
+    with pytest.raises(FileNotFoundError, match="word_vectors="):
+        read_word_vectors(str(tmp_path / "missing.bin"), ["a"])

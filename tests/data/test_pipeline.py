@@ -63,3 +63,24 @@ def test_bad_sizes_name_the_argument():
 def test_too_few_windows_for_one_training_batch():
     with pytest.raises(ValueError, match="`batch_size`=8"):
         make_dataset(np.arange(30), 5, 8, shuffle=True)
+
+
+@pytest.mark.parametrize("pipeline", ["tf", "numpy"])
+def test_random_windows_are_next_character_pairs_at_varied_starts(pipeline):
+    ids = np.arange(1000, dtype=np.int32)  # id = position, so a window reveals its start
+    dataset = make_dataset(ids, 16, 8, seed=3, pipeline=pipeline, sampling="random")
+    starts = []
+    for step, (inputs, targets) in enumerate(dataset):
+        inputs, targets = np.asarray(inputs), np.asarray(targets)
+        np.testing.assert_array_equal(targets, inputs + 1)
+        np.testing.assert_array_equal(inputs, inputs[:, :1] + np.arange(16))
+        starts.extend(inputs[:, 0].tolist())
+        if step == 24:
+            break
+    # Not the fixed multiples of 16 of the window sampler, and spread over the text.
+    assert len({s % 16 for s in starts}) > 8 and max(starts) > 800 and max(starts) <= 1000 - 17
+
+
+def test_unknown_sampling_is_refused():
+    with pytest.raises(ValueError, match="sampling='shuffled'"):
+        make_dataset(np.arange(100), 8, 2, sampling="shuffled")

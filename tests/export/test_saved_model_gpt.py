@@ -28,9 +28,7 @@ def exported(tmp_path_factory):
     ids = vocabulary.encode("ROMEO:\nBut")[None, :].repeat(2, axis=0)
     ids[1] = ids[1][::-1]
     code = SERVE.replace("PATH", repr(path)).replace("IDS", repr(ids.tolist())).replace("PROMPTS", repr(PROMPTS))
-    code = code.replace('"max_length_too_large": dict(prompts=["a"], max_length=10001),',
-                        '"max_length_too_large": dict(prompts=["a"], max_length=10001), '
-                        '"beyond_context": dict(prompts=["abc"], max_length=46),')
+    code = code.replace('out["greedy"] =', 'out["long"] = [t.decode("utf-8") for t in call(["abc"], max_length=70, seed=5)]\nout["greedy"] =')
     process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
     assert process.returncode == 0, process.stderr[-3000:]
     line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT"))
@@ -49,12 +47,15 @@ def test_gpt_generate_gives_the_same_text_as_the_python_api(exported):
     assert served["text"] == generate_text(model, vocabulary, PROMPTS, 30, 0.9, 5, 11)
     assert served["greedy"] == generate_text(model, vocabulary, PROMPTS, 30, 0.0, 0, 0)
     assert served["nucleus"] == generate_text(model, vocabulary, PROMPTS, 30, 1.0, 0, 3, top_p=0.8)
+    # Past the context of 48 the window slides, in the SavedModel as in Python.
+    assert served["long"] == generate_text(model, vocabulary, ["abc"], 70, 0.9, 5, 5)
+    assert len(served["long"][0]) == 73
 
 
 @pytest.mark.parametrize(
     "case,message",
     [
-        ("beyond_context", "must fit the context of 48 positions"),
+        ("max_length_too_large", "`max_length` must be <= 10000"),
         ("negative_temperature", "`temperature` must be >= 0"),
         ("top_p_zero", "`top_p` must be in (0, 1]"),
         ("empty_prompts", "every `prompt` must hold at least one character"),
@@ -65,8 +66,3 @@ def test_gpt_bad_input_is_refused_and_the_server_stays_up(exported, case, messag
     assert served["errors"][case] is not None and message in served["errors"][case]
     assert len(served["after_errors"][0]) == 4
 
-
-def test_python_api_refuses_a_request_beyond_the_context(exported):
-    model, vocabulary, _, _, _ = exported
-    with pytest.raises(ValueError, match="context of 48 positions"):
-        generate_text(model, vocabulary, "abc", max_length=46)

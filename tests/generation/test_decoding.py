@@ -106,3 +106,18 @@ def test_bad_input_gets_a_clear_error(model_and_vocabulary, prompts, kwargs, mes
     model, vocabulary = model_and_vocabulary
     with pytest.raises(ValueError, match=message):
         generate_text(model, vocabulary, prompts, **{"max_length": 5, **kwargs})
+
+
+def test_one_compiled_program_serves_every_request():
+    from kerazoo import build_gpt
+    from kerazoo.generation.text import compiled_decoder
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("counts tf.function traces")
+    vocabulary = tiny_vocabulary()
+    model = build_gpt(vocabulary.size, num_layers=1, num_heads=2, hidden_dim=8, max_sequence_length=40)
+    generate_text(model, vocabulary, "RO", max_length=5)
+    generate_text(model, vocabulary, ["JULIET", "O"], max_length=20, temperature=0.5, top_k=3, top_p=0.9, seed=7)
+    generate_text(model, vocabulary, "ROMEO:\nBut", max_length=1, temperature=0.0)
+    # New prompts, lengths, batch sizes and options: still the first trace.
+    assert compiled_decoder(model)._run.experimental_get_tracing_count() == 1

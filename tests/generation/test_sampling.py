@@ -7,6 +7,7 @@ from kerazoo.generation.sampling import check_sampling_args
 from kerazoo.generation.sampling import hash_uniform
 from kerazoo.generation.sampling import sample_next
 from kerazoo.generation.sampling import top_k_filter
+from kerazoo.generation.sampling import top_p_filter
 
 LOGITS = np.log(np.array([[0.1, 0.2, 0.3, 0.4]], dtype="float32"))
 
@@ -49,6 +50,22 @@ def test_top_k_keeps_only_the_k_most_likely():
     np.testing.assert_array_equal(filtered, LOGITS)  # k above the vocabulary is off too
 
 
+def test_top_p_keeps_the_smallest_set_whose_mass_reaches_p():
+    # Probabilities 0.4, 0.3, 0.2, 0.1: the top two hold 0.7, the top three 0.9.
+    for p, kept in ((0.65, {2, 3}), (0.7, {2, 3}), (0.71, {1, 2, 3}), (0.3, {3}), (1.0, {0, 1, 2, 3})):
+        filtered = ops.convert_to_numpy(top_p_filter(LOGITS, p))[0]
+        assert set(np.flatnonzero(np.isfinite(filtered))) == kept, p
+    draws = ops.convert_to_numpy(sample_next(np.repeat(LOGITS, 4000, axis=0), 1.0, 0, 0, 0, top_p=0.7))
+    # Renormalised over the nucleus: 0.3/0.7 and 0.4/0.7.
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 4000, [0, 0, 3 / 7, 4 / 7], atol=0.03)
+
+
+def test_top_p_measures_the_tempered_distribution():
+    # At temperature 0.25 the top token holds 0.4^4 / sum(p^4) = 0.71 of the mass on its own.
+    draws = {int(ops.convert_to_numpy(sample_next(LOGITS, 0.25, 0, 0, step, top_p=0.7))[0]) for step in range(200)}
+    assert draws == {3}
+
+
 @pytest.mark.parametrize(
     "kwargs,name",
     [
@@ -56,6 +73,8 @@ def test_top_k_keeps_only_the_k_most_likely():
         ({"top_k": -2}, "top_k"),
         ({"max_length": 0}, "max_length"),
         ({"max_length": 10**6}, "max_length"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
     ],
 )
 def test_bad_sampling_arguments(kwargs, name):

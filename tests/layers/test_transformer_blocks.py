@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import keras
 from keras import ops
 
 from kerazoo.layers import TransformerDecoderBlock

@@ -158,23 +158,22 @@ class GPT(keras.Model):
         self.layer_norm_epsilon = layer_norm_epsilon
 
     # The decoding protocol of `kerazoo.generation`.
-    @property
-    def max_decoding_length(self):
-        """The most tokens (prompt + continuation) one sequence may hold."""
-        return self.max_sequence_length
+    max_decoding_length = None  # no limit: beyond the context the window slides (see decoding_step)
 
     def initial_decoding_state(self, batch_size):
-        """An empty key/value cache and the index of the next position.
+        """An empty key/value cache, the index of the next position, and a window of recent tokens.
 
         The cache is `(batch, num_layers, 2, max_sequence_length, heads, head_width)`,
-        batch first, so beam search can reorder it like any other state.
+        batch first, so beam search can reorder it like any other state. The
+        window `(batch, max_sequence_length)` holds the last tokens read.
         """
         head_width = self.hidden_dim // self.num_heads
         cache = ops.zeros(
             (batch_size, self.num_layers, 2, self.max_sequence_length, self.num_heads, head_width),
             dtype=self.compute_dtype,
         )
-        return cache, ops.zeros((), dtype="int32")
+        window = ops.zeros((batch_size, self.max_sequence_length), dtype="int32")
+        return cache, ops.zeros((), dtype="int32"), window
 
     def call_with_cache(self, token_ids, cache, cache_update_index):
         """Runs `token_ids` `(batch, T)` at positions cache_update_index ... + T - 1.
@@ -194,10 +193,25 @@ class GPT(keras.Model):
         return self.token_embedding(x, reverse=True), ops.stack(caches, axis=1)
 
     def decoding_step(self, token_ids, state):
-        """Reads one token per row, `(batch,)`, and returns (next-token logits, state)."""
-        cache, index = state
-        logits, cache = self.call_with_cache(ops.expand_dims(token_ids, 1), cache, index)
-        return logits[:, 0, :], (cache, index + 1)
+        """Reads one token per row, `(batch,)`, and returns (next-token logits, state).
+
+        Within the context each step runs one position through the cache.
+        Past it, the model sees only the last `max_sequence_length` tokens,
+        at positions 0 ... max_sequence_length - 1, as nanoGPT's `generate`
+        crops its input: every step then recomputes that window in full.
+        """
+        cache, index, window = state
+        window = ops.concatenate([window[:, 1:], ops.expand_dims(ops.cast(token_ids, "int32"), 1)], axis=1)
+
+        def cached():
+            logits, new_cache = self.call_with_cache(ops.expand_dims(token_ids, 1), cache, index)
+            return logits[:, 0, :], new_cache
+
+        def recomputed():
+            return self(window, training=False)[:, -1, :], cache
+
+        logits, cache = ops.cond(index < self.max_sequence_length, cached, recomputed)
+        return logits, (cache, index + 1, window)
 
     def get_config(self):
         # A functional model's config lists layers; this one is rebuilt from its arguments.

@@ -57,6 +57,20 @@ def test_cached_decoding_gives_the_full_forward_logits():
     np.testing.assert_allclose(np.stack(stepped, axis=1), full, atol=1e-5)
 
 
+def test_past_the_context_the_window_slides_as_nanogpt_crops():
+    vocabulary = tiny_vocabulary()
+    model = build_gpt(vocabulary.size, num_layers=1, num_heads=2, hidden_dim=8, max_sequence_length=6)
+    randomize_weights(model, seed=8, scale=0.5)
+    text = generate_text(model, vocabulary, "ROM", max_length=12, temperature=0.0)
+    ids = list(vocabulary.encode("ROM"))
+    for _ in range(12):
+        # nanoGPT's generate: crop to the last block_size tokens, take the last logits.
+        logits = ops.convert_to_numpy(model(np.array([ids[-6:]], "int32")))[0, -1]
+        logits[0] = -np.inf
+        ids.append(int(np.argmax(logits)))
+    assert text == "ROM" + vocabulary.decode(ids[3:])
+
+
 def test_output_layer_is_the_transposed_token_embedding():
     model = randomize_weights(tiny_gpt(), seed=3)
     ids = np.array([[1, 2, 3]], "int32")

@@ -1,0 +1,88 @@
+"""Data-parallel training on the engines that exist: tf.distribute and keras.distribution.
+
+`kerazoo train --distribute NAME` builds, compiles and fits the model inside
+`distribution_scope(NAME)`. Every replica holds the whole model and a slice of
+each global batch; gradients are summed across replicas, so a run on N devices
+follows the same loss curve as one device with the same global batch.
+
+| NAME           | TensorFlow backend                               | JAX backend |
+| -------------- | ------------------------------------------------ | ----------- |
+| `none`         | the default device                               | the default device |
+| `mirrored`     | `tf.distribute.MirroredStrategy` (local devices) | `keras.distribution.DataParallel` over local devices |
+| `multi-worker` | `tf.distribute.MultiWorkerMirroredStrategy`, cluster from `TF_CONFIG` | `keras.distribution.initialize()` (cluster from `KERAS_DISTRIBUTION_*`), then `DataParallel` over every process's devices |
+
+TensorFlow is imported only inside `distribution_scope`, so `import kerazoo` keeps
+working on JAX without it. docs/backends.md shows how to launch on several machines.
+"""
+
+import contextlib
+
+import keras
+
+DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
+
+
+def check_distribute(distribute):
+    if distribute not in DISTRIBUTE_CHOICES:
+        raise ValueError(f"`distribute` must be one of {list(DISTRIBUTE_CHOICES)}. Received: distribute={distribute!r}")
+
+
+@contextlib.contextmanager
+def distribution_scope(distribute="none"):
+    """Yields the number of replicas that share each global batch (1 for `none`).
+
+    Create the model, compile it and call `fit` inside the scope. For
+    `multi-worker`, enter the scope before any other TensorFlow or JAX work:
+    both engines must configure their collectives at program start.
+
+    Args:
+        distribute: str. `"none"`, `"mirrored"` or `"multi-worker"`.
+    """
+    check_distribute(distribute)
+    if distribute == "none":
+        yield 1
+        return
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if distribute == "mirrored":
+            strategy = tf.distribute.MirroredStrategy()
+        else:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            _patch_multi_worker_reduce(strategy, tf)
+        with strategy.scope():
+            yield strategy.num_replicas_in_sync
+    elif backend == "jax":
+        if distribute == "multi-worker":
+            # Joins the cluster named by KERAS_DISTRIBUTION_JOB_ADDRESSES,
+            # KERAS_DISTRIBUTION_NUM_PROCESSES and KERAS_DISTRIBUTION_PROCESS_ID.
+            keras.distribution.initialize()
+        devices = keras.distribution.list_devices()
+        distribution = keras.distribution.DataParallel(devices=devices)
+        with distribution.scope():
+            yield len(devices)
+    else:
+        raise ValueError(
+            f"`distribute={distribute!r}` needs the tensorflow or jax backend. Received backend: {backend!r}"
+        )
+
+
+def _patch_multi_worker_reduce(strategy, tf):
+    """Lets Keras 3.15's TF trainer run under `MultiWorkerMirroredStrategy`.
+
+    That trainer calls `strategy.reduce` on a whole `(inputs, targets)` batch, and
+    on scalar metrics with `axis=0`; this strategy reduces one value at a time and
+    has no axis 0 in a scalar. Per value, scalars are averaged across replicas.
+    """
+    reduce_one = strategy.reduce
+
+    def reduce(op, value, axis=None):
+        if isinstance(value, (tuple, list, dict)):
+            return tf.nest.map_structure(lambda v: reduce(op, v, axis), value)
+        local = strategy.experimental_local_results(value)[0]
+        if axis is not None and len(local.shape) == 0:
+            axis = None
+        return reduce_one(op, value, axis)
+
+    strategy.reduce = reduce

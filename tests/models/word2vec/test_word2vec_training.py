@@ -1,0 +1,110 @@
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+
+from kerazoo.training import resolve_word2vec_config
+from kerazoo.training import train_word2vec
+from kerazoo.training.word2vec_trainer import load_word2vec_run
+from tests.test_backends import BLOCK_TENSORFLOW
+from tests.test_case import run_python
+
+GROUPS = [[letter + suffix for suffix in "vwxyz"] for letter in "abcd"]
+
+
+def planted_corpus(path, sentences=1200, seed=0):
+    """Sentences of words from one group each: a group's words share all their contexts."""
+    rng = np.random.default_rng(seed)
+    lines = [" ".join(rng.choice(GROUPS[rng.integers(4)], size=6)) for _ in range(sentences)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+SMALL = dict(min_count=1, sample=0, window=3, embedding_dim=16, batch_size=256, verbose=0, seed=1)
+
+
+@pytest.mark.parametrize("pipeline", ["tf", "numpy"])
+def test_a_planted_structure_is_learned(tmp_path, pipeline):
+    corpus = planted_corpus(tmp_path / "planted.txt")
+    config = resolve_word2vec_config(corpus=corpus, epochs=4, pipeline=pipeline, **SMALL)
+    _, vocabulary, vectors, metrics = train_word2vec(config)
+    assert vocabulary.size == 20 and metrics["history"][-1]["loss"] < metrics["history"][0]["loss"]
+    assert not metrics["terminated_on_nan"]
+    for group in GROUPS:
+        for word in group:
+            nearest = [w for w, _ in vectors.most_similar(word, topn=4)]
+            assert set(nearest) == set(group) - {word}, (word, nearest)
+
+
+def test_training_writes_a_run_folder_that_reloads(tmp_path):
+    corpus = planted_corpus(tmp_path / "planted.txt", sentences=300)
+    config = resolve_word2vec_config(corpus=corpus, epochs=1, **SMALL)
+    output = str(tmp_path / "run")
+    _, _, vectors, _ = train_word2vec(config, output)
+    assert sorted(os.listdir(output)) == ["config.json", "metrics.json", "model.keras", "vectors.bin", "vocabulary.json"]
+    vocabulary, loaded = load_word2vec_run(output)
+    np.testing.assert_array_equal(loaded.vectors, vectors.vectors)
+    assert loaded.index_to_key == vocabulary.words
+    with pytest.raises(ValueError, match="holds a trained model"):
+        train_word2vec(config, output)
+
+
+@pytest.mark.parametrize(
+    "text,settings,message",
+    [
+        ("", {}, "empty"),
+        ("... 123\n", {}, "no words"),
+        ("to be or not to be\n", {"min_count": 5}, "`min_count`=5 removes every word"),
+        ("be be be\nbe be\n", {"min_count": 1}, "negative sampling needs at least 2"),
+        ("one\ntwo\nthree\n", {"min_count": 1}, "no skip-gram pairs"),
+    ],
+)
+def test_bad_corpora_are_clear_errors(tmp_path, text, settings, message):
+    path = tmp_path / "corpus.txt"
+    path.write_text(text, encoding="utf-8")
+    config = resolve_word2vec_config(corpus=str(path), **{**SMALL, **settings})
+    with pytest.raises(ValueError, match=message):
+        train_word2vec(config)
+
+
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        ({"window": 0}, "Received: window=0"),
+        ({"learning_rate": -1.0}, "Received: learning_rate=-1.0"),
+        ({"sample": -0.1}, "Received: sample=-0.1"),
+        ({"preset": "fastest"}, "Received: preset='fastest'"),
+        ({"windows": 3}, "Unknown word2vec settings: \\['windows'\\]"),
+    ],
+)
+def test_bad_settings_are_clear_errors(settings, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_word2vec_config(**settings)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs jax")
+def test_training_on_jax_without_tensorflow(tmp_path):
+    corpus = planted_corpus(tmp_path / "planted.txt", sentences=600)
+    code = BLOCK_TENSORFLOW + f"""
+import json
+from kerazoo.training import resolve_word2vec_config, train_word2vec
+config = resolve_word2vec_config(corpus={corpus!r}, epochs=3, **{SMALL!r})
+_, _, vectors, metrics = train_word2vec(config, {str(tmp_path / 'run')!r})
+assert metrics["backend"] == "jax", metrics
+assert not any(name.startswith("tensorflow") for name in sys.modules)
+print("RESULT" + json.dumps([w for w, _ in vectors.most_similar("av", topn=4)]))
+"""
+    process = run_python(code, env={"KERAS_BACKEND": "jax"})
+    assert process.returncode == 0, process.stderr[-3000:]
+    nearest = json.loads(process.stdout.split("RESULT")[1])
+    assert set(nearest) == {"aw", "ax", "ay", "az"}
+
+
+def test_a_diverging_run_stops_and_says_so(tmp_path):
+    corpus = planted_corpus(tmp_path / "planted.txt", sentences=300)
+    config = resolve_word2vec_config(corpus=corpus, epochs=3, **{**SMALL, "learning_rate": 1e6})
+    _, _, _, metrics = train_word2vec(config)
+    assert metrics["terminated_on_nan"]
+    assert len(metrics["history"]) < 3 or not np.isfinite(metrics["history"][-1]["loss"])
