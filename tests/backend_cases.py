@@ -149,6 +149,26 @@ def _pairs(vocabulary):
 
 _WORD2VEC = dict(vocabulary=lambda: None, export=False)
 
+ELMO_SIZE = 20  # softmax ids; the characters come from TINY_TEXT's words
+
+
+def _elmo(vocabulary):
+    from kerazoo import build_elmo
+
+    return build_elmo(ELMO_SIZE, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4, projection_dim=4,
+                      lstm_units=8, dropout=0.0)
+
+
+def _elmo_inputs(vocabulary):
+    from kerazoo.data.characters import encode_characters
+
+    return encode_characters(TINY_TEXT.split()[:12]).reshape(2, 6, -1)
+
+
+def _elmo_targets(vocabulary):
+    ids = (np.arange(16) % (ELMO_SIZE - 4) + 4).reshape(2, 8).astype("int32")
+    return {"forward": ids[:, 2:], "backward": ids[:, :-2]}
+
 _LM = dict(vocabulary=_char_vocabulary, inputs=_lm_inputs, targets=_lm_targets, generate=_generate_text)
 _SEQ2SEQ = dict(vocabulary=_pair_vocabulary, inputs=_seq2seq_inputs, targets=_seq2seq_targets, generate=_translate)
 
@@ -163,6 +183,9 @@ CASES = [
     Case("word2vec", build=_skipgram, inputs=_pairs, targets=lambda v: None, loss=None, **_WORD2VEC),
     Case("word2vec_softmax", build=_skipgram_softmax, inputs=lambda v: _pairs(v)["target"],
          targets=lambda v: _pairs(v)["context"], **_WORD2VEC),
+    # The biLM's SavedModel is its embedder (`embed`), tested in tests/export/test_saved_model_elmo.py.
+    Case("elmo", vocabulary=lambda: None, build=_elmo, inputs=_elmo_inputs, targets=_elmo_targets, loss=None,
+         export=False),
 ]
 CASE_NAMES = [case.name for case in CASES]
 
@@ -198,7 +221,10 @@ def compile_for_case(model, case, learning_rate=0.05):
 def logits(model, case, vocabulary):
     import keras
 
-    return keras.ops.convert_to_numpy(model(case.inputs(vocabulary), training=False))
+    outputs = model(case.inputs(vocabulary), training=False)
+    if isinstance(outputs, dict):  # ELMo: the forward and backward states, side by side
+        return np.concatenate([keras.ops.convert_to_numpy(outputs[k]) for k in sorted(outputs)], axis=-1)
+    return keras.ops.convert_to_numpy(outputs)
 
 
 def train_and_save(folder, names=None, steps=3):
