@@ -148,8 +148,14 @@ def test_outputs_have_the_tf_hub_names_and_shapes(bilm):
     }
 
 
-def test_presets_build_and_bad_arguments_name_the_argument():
-    assert ELMO_PRESETS["elmo-original"]["model_kwargs"]["lstm_units"] == 4096
+@pytest.mark.slow
+def test_the_original_preset_has_allennlps_93_6_million_parameters_besides_the_softmax():
+    kwargs = {**ELMO_PRESETS["elmo-original"]["model_kwargs"], "num_samples": 0}
+    model = build_elmo(2, **kwargs)
+    assert model.count_params() - model.softmax.count_params() == 93_600_848
+
+
+def test_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match="projection_dim=0"):
         ElmoBiLM(10, projection_dim=0)
     with pytest.raises(ValueError, match="dropout=1.5"):
