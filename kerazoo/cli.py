@@ -234,11 +234,11 @@ def _translate(args, saved_model):
     from kerazoo.training.seq2seq_trainer import is_seq2seq_run
 
     if saved_model:
-        import tensorflow as tf
-
-        if "translate" not in tf.saved_model.load(saved_model).signatures:
-            return None
+        from kerazoo.export.serving import saved_model_signatures
         from kerazoo.export.serving import translate_from_saved_model
+
+        if "translate" not in saved_model_signatures(saved_model):
+            return None
 
         return translate_from_saved_model(saved_model, args.prompt or [])
     if not is_seq2seq_run(args.source):

@@ -68,3 +68,10 @@ def embed_from_saved_model(path, sentences):
     except tf.errors.InvalidArgumentError as error:
         raise ValueError(_assertion_text(error.message)) from None
     return {name: value.numpy() for name, value in outputs.items()}
+
+
+def saved_model_signatures(path):
+    """The signature names of the SavedModel at `path`."""
+    import tensorflow as tf
+
+    return sorted(tf.saved_model.load(path).signatures.keys())

@@ -44,13 +44,10 @@ def distribution_scope(distribute="none"):
         return
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
+        # TensorFlow stays in kerazoo/data; the strategy shards the tf.data input there too.
+        from kerazoo.data.tf_distribute import tf_strategy
 
-        if distribute == "mirrored":
-            strategy = tf.distribute.MirroredStrategy()
-        else:
-            strategy = tf.distribute.MultiWorkerMirroredStrategy()
-            _patch_multi_worker_reduce(strategy, tf)
+        strategy = tf_strategy(distribute)
         with strategy.scope():
             yield strategy.num_replicas_in_sync
     elif backend == "jax":
@@ -66,23 +63,3 @@ def distribution_scope(distribute="none"):
         raise ValueError(
             f"`distribute={distribute!r}` needs the tensorflow or jax backend. Received backend: {backend!r}"
         )
-
-
-def _patch_multi_worker_reduce(strategy, tf):
-    """Lets Keras 3.15's TF trainer run under `MultiWorkerMirroredStrategy`.
-
-    That trainer calls `strategy.reduce` on a whole `(inputs, targets)` batch, and
-    on scalar metrics with `axis=0`; this strategy reduces one value at a time and
-    has no axis 0 in a scalar. Per value, scalars are averaged across replicas.
-    """
-    reduce_one = strategy.reduce
-
-    def reduce(op, value, axis=None):
-        if isinstance(value, (tuple, list, dict)):
-            return tf.nest.map_structure(lambda v: reduce(op, v, axis), value)
-        local = strategy.experimental_local_results(value)[0]
-        if axis is not None and len(local.shape) == 0:
-            axis = None
-        return reduce_one(op, value, axis)
-
-    strategy.reduce = reduce

@@ -1,0 +1,35 @@
+"""tf.distribute strategies for `kerazoo.training.distribute`, kept here with the other TensorFlow code.
+
+TensorFlow is imported inside the functions, so `import kerazoo` never needs it.
+"""
+
+
+def tf_strategy(distribute):
+    """`MirroredStrategy` for "mirrored", `MultiWorkerMirroredStrategy` (cluster from TF_CONFIG) otherwise."""
+    import tensorflow as tf
+
+    if distribute == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    _patch_multi_worker_reduce(strategy, tf)
+    return strategy
+
+
+def _patch_multi_worker_reduce(strategy, tf):
+    """Lets Keras 3.15's TF trainer run under `MultiWorkerMirroredStrategy`.
+
+    That trainer calls `strategy.reduce` on a whole `(inputs, targets)` batch, and
+    on scalar metrics with `axis=0`; this strategy reduces one value at a time and
+    has no axis 0 in a scalar. Per value, scalars are averaged across replicas.
+    """
+    reduce_one = strategy.reduce
+
+    def reduce(op, value, axis=None):
+        if isinstance(value, (tuple, list, dict)):
+            return tf.nest.map_structure(lambda v: reduce(op, v, axis), value)
+        local = strategy.experimental_local_results(value)[0]
+        if axis is not None and len(local.shape) == 0:
+            axis = None
+        return reduce_one(op, value, axis)
+
+    strategy.reduce = reduce
