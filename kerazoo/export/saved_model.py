@@ -77,7 +77,6 @@ def build_serving_module(model, vocabulary):
     decoder = decoder_for(model)
     recurrent = hasattr(decoder, "streaming")
     vocabulary_size = vocabulary.size
-    limit = decoder.max_decoding_length
 
     module = tf.Module()
     module.model = model
@@ -143,14 +142,6 @@ def build_serving_module(model, vocabulary):
                 lengths, message="every `prompt` must hold at least one character"
             ),
         ]
-        if limit is not None:
-            checks.append(
-                tf.debugging.assert_less_equal(
-                    tf.reduce_max(lengths) + max_length,
-                    limit,
-                    message=f"the longest `prompt` plus `max_length` must fit the context of {limit} positions",
-                )
-            )
         with tf.control_dependencies(checks):
             ids = module.table.lookup(characters).to_tensor(default_value=0)
             batch = tf.shape(ids)[0]

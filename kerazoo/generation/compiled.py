@@ -89,7 +89,7 @@ class CompiledDecoder:
         prompt_ids = np.asarray(prompt_ids, dtype=np.int32)
         batch, prompt_width = prompt_ids.shape
         total = int(prompt_lengths.max()) + int(max_length)
-        width = _buffer_width(total, self.decoder.max_decoding_length)
+        width = _buffer_width(total)
         tokens = np.zeros((batch, max(width, prompt_width)), dtype=np.int32)
         tokens[:, :prompt_width] = prompt_ids
         out = self._run(
@@ -104,9 +104,7 @@ class CompiledDecoder:
         return keras.ops.convert_to_numpy(out)
 
 
-def _buffer_width(total, max_decoding_length):
-    if max_decoding_length is not None:
-        return int(max_decoding_length)
+def _buffer_width(total):
     width = 64
     while width < total:
         width *= 2

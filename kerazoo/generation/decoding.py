@@ -135,8 +135,6 @@ class RNNDecoder:
     values into them, so a compiled decoder can be reused while the model trains.
     """
 
-    max_decoding_length = None
-
     def __init__(self, model):
         self.model = model
         self.streaming = model.streaming_model()
@@ -161,8 +159,8 @@ def decoder_for(model):
     """The object that implements the decoding protocol for `model`.
 
     A model that decodes on its own (the GPT and its key/value cache) provides
-    `initial_decoding_state(batch_size)`, `decoding_step(token_ids, state)` and
-    `max_decoding_length`; a `CharRNN` gets an `RNNDecoder`.
+    `initial_decoding_state(batch_size)` and `decoding_step(token_ids, state)`;
+    a `CharRNN` gets an `RNNDecoder`.
     """
     if hasattr(model, "decoding_step"):
         return model

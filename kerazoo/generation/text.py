@@ -75,12 +75,6 @@ def generate_text(model, vocabulary, prompts, max_length=200, temperature=1.0, t
     batch = [prompts] if single else list(prompts)
     ids, lengths = encode_prompts(vocabulary, batch)
     decoder = compiled_decoder(model)
-    limit = decoder.decoder.max_decoding_length
-    if limit is not None and int(lengths.max()) + max_length > limit:
-        raise ValueError(
-            f"The longest prompt ({int(lengths.max())} characters) plus `max_length` must fit the "
-            f"context of {limit} positions. Received: max_length={max_length}"
-        )
     tokens = decoder(ids, lengths, max_length, temperature, top_k, top_p, seed)
     texts = [
         prompt + vocabulary.decode(tokens[row, lengths[row] : lengths[row] + max_length])

@@ -24,6 +24,8 @@ from kerazoo.data.bilm import BilmVocabulary
 from kerazoo.models.registry import BILM_BUILDERS
 from kerazoo.models.registry import BILM_PRESETS
 from kerazoo.training.callbacks import TimeBudget
+from kerazoo.training.trainer import load_checkpoint
+from kerazoo.training.trainer import run_model_name
 
 # Flat, commented defaults; a preset overrides them, the command line overrides both.
 BILM_DEFAULTS = {
@@ -222,18 +224,9 @@ def train_bilm(config, output, callbacks=None):
 
 def load_bilm_run(run_dir, which="best"):
     """Loads `(ElmoBiLM, BilmVocabulary)` from a run folder written by `train_bilm`."""
-    if which not in ("best", "final"):
-        raise ValueError(f"`which` must be 'best' or 'final'. Received: which={which!r}")
-    path = os.path.join(run_dir, "best.keras" if which == "best" else "model.keras")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No trained model in {run_dir!r}: {os.path.basename(path)} is missing.")
-    return keras.saving.load_model(path, compile=False), BilmVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
+    return load_checkpoint(run_dir, which), BilmVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
 
 
 def is_bilm_run(run_dir):
     """Whether `run_dir` was written by `train_bilm` (its config names a biLM)."""
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.exists(path):
-        return False
-    with open(path, encoding="utf-8") as f:
-        return json.load(f).get("model") in BILM_BUILDERS
+    return run_model_name(run_dir) in BILM_BUILDERS

@@ -20,6 +20,8 @@ from kerazoo.data.seq2seq import PairVocabulary
 from kerazoo.models.registry import SEQ2SEQ_BUILDERS
 from kerazoo.models.registry import SEQ2SEQ_PRESETS
 from kerazoo.training.callbacks import TimeBudget
+from kerazoo.training.trainer import load_checkpoint
+from kerazoo.training.trainer import run_model_name
 from kerazoo.training.trainer import select_preset
 
 SEQ2SEQ_DEFAULTS = {
@@ -158,18 +160,9 @@ def train_seq2seq(config, output, callbacks=None):
 
 def load_seq2seq_run(run_dir, which="best"):
     """Loads `(model, PairVocabulary)` from a run folder written by `train_seq2seq`."""
-    if which not in ("best", "final"):
-        raise ValueError(f"`which` must be 'best' or 'final'. Received: which={which!r}")
-    path = os.path.join(run_dir, "best.keras" if which == "best" else "model.keras")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No trained model in {run_dir!r}: {os.path.basename(path)} is missing.")
-    return keras.saving.load_model(path, compile=False), PairVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
+    return load_checkpoint(run_dir, which), PairVocabulary.load(os.path.join(run_dir, "vocabulary.json"))
 
 
 def is_seq2seq_run(run_dir):
     """Whether `run_dir` was written by `train_seq2seq` (its config names a sequence-to-sequence model)."""
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.exists(path):
-        return False
-    with open(path, encoding="utf-8") as f:
-        return json.load(f).get("model") in SEQ2SEQ_BUILDERS
+    return run_model_name(run_dir) in SEQ2SEQ_BUILDERS

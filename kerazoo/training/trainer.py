@@ -386,13 +386,8 @@ def _train(config, output, callbacks, replicas):
     return model, vocabulary, metrics_callback.write()
 
 
-def load_run(run_dir, which="best"):
-    """Loads a trained model and its vocabulary from a run folder.
-
-    Args:
-        run_dir: str. A folder written by `train`.
-        which: str. `"best"` (lowest validation loss) or `"final"`.
-    """
+def load_checkpoint(run_dir, which="best"):
+    """The `best.keras` (lowest validation loss) or final `model.keras` of any run folder, uncompiled."""
     if which not in ("best", "final"):
         raise ValueError(f"`which` must be 'best' or 'final'. Received: which={which!r}")
     path = os.path.join(run_dir, "best.keras" if which == "best" else "model.keras")
@@ -401,5 +396,24 @@ def load_run(run_dir, which="best"):
             f"No trained model in {run_dir!r}: {os.path.basename(path)} is missing. "
             "Train one with `kerazoo train MODEL --output RUN_DIR`."
         )
-    model = keras.saving.load_model(path, compile=False)
+    return keras.saving.load_model(path, compile=False)
+
+
+def run_model_name(run_dir):
+    """The `model` its `config.json` names, or None for a folder that holds no run."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f).get("model")
+
+
+def load_run(run_dir, which="best"):
+    """Loads a trained model and its vocabulary from a run folder.
+
+    Args:
+        run_dir: str. A folder written by `train`.
+        which: str. `"best"` (lowest validation loss) or `"final"`.
+    """
+    model = load_checkpoint(run_dir, which)
     return model, CharVocabulary.load(os.path.join(run_dir, "vocabulary.json"))

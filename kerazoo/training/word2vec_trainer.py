@@ -23,6 +23,7 @@ from kerazoo.data.words import load_sentences
 from kerazoo.models.word2vec import WORD2VEC_PRESETS
 from kerazoo.models.word2vec import KeyedVectors
 from kerazoo.models.word2vec import build_skipgram
+from kerazoo.training.trainer import run_model_name
 
 # Flat, commented defaults (the `fast` preset); a preset overrides them, the command line both.
 WORD2VEC_DEFAULTS = {
@@ -210,11 +211,7 @@ def _write_run(output, config, model, vocabulary, vectors, metrics):
 
 def is_word2vec_run(run_dir):
     """Whether `run_dir` holds a word2vec run (its config names the model)."""
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.isfile(path):
-        return False
-    with open(path, encoding="utf-8") as f:
-        return json.load(f).get("model") == MODEL_NAME
+    return run_model_name(run_dir) == MODEL_NAME
 
 
 def load_word2vec_run(run_dir):

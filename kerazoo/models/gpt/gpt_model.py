@@ -158,8 +158,6 @@ class GPT(keras.Model):
         self.layer_norm_epsilon = layer_norm_epsilon
 
     # The decoding protocol of `kerazoo.generation`.
-    max_decoding_length = None  # no limit: beyond the context the window slides (see decoding_step)
-
     def initial_decoding_state(self, batch_size):
         """An empty key/value cache, the index of the next position, and a window of recent tokens.
 
