@@ -92,7 +92,11 @@ def main(argv=None):
         "wall_s": metrics["wall_s"],
         # A run continued after its budget adds up its sessions here.
         "wall_s_total": metrics.get("wall_s_total", metrics["wall_s"]),
-        "train_chars_per_s": metrics["train_chars_per_s"],
+        # Characters trained per second of the session's wall time, validation included, as published.
+        "train_chars_per_s": round(
+            (metrics["steps"] - metrics["steps_before_session"]) * config["seq_length"] * config["batch_size"]
+            / metrics["wall_s_this_session"], 1
+        ),
         "parameters": metrics["parameters"],
         "backend": keras.backend.backend(),
         "hardware": hardware(),

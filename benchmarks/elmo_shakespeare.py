@@ -69,8 +69,9 @@ def main(argv=None):
         **{k: metrics[k] for k in (
             "validation_forward_perplexity", "validation_backward_perplexity", "train_tokens_per_s", "steps",
             "trained_tokens", "train_tokens", "validation_tokens", "validation_unknown_rate", "vocabulary_size",
-            "softmax", "parameters", "softmax_parameters", "fit_wall_s", "stopped_by_time_budget",
+            "softmax", "parameters", "softmax_parameters", "stopped_by_time_budget",
         )},
+        "fit_wall_s": metrics["wall_s"],
         "run_dir": os.path.relpath(output, ROOT),
         "date": datetime.date.today().isoformat(),
         "hardware": f"{os.cpu_count()} CPU cores ({cpu_name()}), shared with other jobs",

@@ -1,22 +1,48 @@
-"""kerazoo: a Keras model zoo for the classic sequence models."""
+"""kerazoo: a Keras model zoo for the classic sequence models.
 
-from kerazoo.data.vocabulary import CharVocabulary
-from kerazoo.models.char_rnn import CharRNN
-from kerazoo.models.char_rnn import build_gru
-from kerazoo.models.char_rnn import build_lstm
-from kerazoo.models.char_rnn import build_simple_rnn
-from kerazoo.models.elmo import ElmoBiLM
-from kerazoo.models.elmo import ElmoEmbedder
-from kerazoo.models.elmo import build_elmo
-from kerazoo.models.elmo import build_elmo_embedder
-from kerazoo.models.gpt import GPT
-from kerazoo.models.gpt import build_gpt
-from kerazoo.models.seq2seq import Seq2SeqLSTM
-from kerazoo.models.seq2seq import build_seq2seq_lstm
-from kerazoo.models.transformer import Transformer
-from kerazoo.models.transformer import build_transformer
-from kerazoo.models.word2vec import KeyedVectors
-from kerazoo.models.word2vec import build_skipgram
-from kerazoo.models.word2vec import build_skipgram_softmax
+The public names load on first use (PEP 562), so that the `kerazoo` command
+starts without importing Keras and its backend until it needs them, and can
+keep TensorFlow's native log lines out of its output. The first name used
+loads the registry of families, which registers every kerazoo class with
+Keras, so `keras.saving.load_model` then reads any kerazoo `.keras` file.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "CharVocabulary": "kerazoo.data.vocabulary",
+    "CharRNN": "kerazoo.models.char_rnn",
+    "build_gru": "kerazoo.models.char_rnn",
+    "build_lstm": "kerazoo.models.char_rnn",
+    "build_simple_rnn": "kerazoo.models.char_rnn",
+    "ElmoBiLM": "kerazoo.models.elmo",
+    "ElmoEmbedder": "kerazoo.models.elmo",
+    "build_elmo": "kerazoo.models.elmo",
+    "build_elmo_embedder": "kerazoo.models.elmo",
+    "GPT": "kerazoo.models.gpt",
+    "build_gpt": "kerazoo.models.gpt",
+    "Seq2SeqLSTM": "kerazoo.models.seq2seq",
+    "build_seq2seq_lstm": "kerazoo.models.seq2seq",
+    "Transformer": "kerazoo.models.transformer",
+    "build_transformer": "kerazoo.models.transformer",
+    "KeyedVectors": "kerazoo.models.word2vec",
+    "build_skipgram": "kerazoo.models.word2vec",
+    "build_skipgram_softmax": "kerazoo.models.word2vec",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        importlib.import_module("kerazoo.models.registry")
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kerazoo' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

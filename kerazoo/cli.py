@@ -1,16 +1,23 @@
 """The `kerazoo` command: list, train, generate, export, schedule, and the quickstart main job.
 
-Each subcommand is a thin call into the library functions that the recipes
-use: `kerazoo.training.train`, `kerazoo.generation.generate_text`,
-`kerazoo.export.export_run`.
+The command is built from the registry of families (`kerazoo.models.registry`):
+`kerazoo train MODEL` takes the flags that MODEL's family declares, and a flag
+of another family is refused, naming the flag and the model. Each subcommand
+is a thin call into the functions the recipes use: `kerazoo.training.train`,
+`kerazoo.generation.generate_text`, `kerazoo.export.export_run`.
 """
 
 import argparse
 import json
 import os
+import re
 import sys
+import threading
 
 DEFAULT_SAVED_MODELS = "saved_models"
+CAPABILITY_TEXT = {"generate": "generates text", "translate": "translates strings", "embed": "embeds text"}
+GENERATE_FLAGS = ("length", "temperature", "top_k", "top_p", "seed")
+TRANSLATE_FLAGS = ("beam_width",)
 
 
 def _positive_int(text):
@@ -20,95 +27,84 @@ def _positive_int(text):
     return value
 
 
-def _add_training_arguments(parser):
+def _argparse_type(convert):
+    """Turns a family flag's converter's ValueError into argparse's one-line message."""
+
+    def parse(text):
+        try:
+            return convert(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = getattr(convert, "__name__", "value")
+    return parse
+
+
+def _add_family_flags(parser, family, model):
     parser.add_argument("--preset", help="a named configuration (see `kerazoo list`)")
-    parser.add_argument("--corpus", help="shakespeare (default), tiny_shakespeare, or a text file path")
-    parser.add_argument("--data-dir", help="tensorflow-datasets data folder")
-    parser.add_argument("--validation-split", choices=["validation", "heldout"],
-                        help="heldout = validation + test, nanoGPT's val split for tiny_shakespeare")
-    parser.add_argument("--epochs", type=_positive_int)
-    parser.add_argument("--steps-per-epoch", type=_positive_int)
-    parser.add_argument("--validation-steps", type=_positive_int)
-    parser.add_argument("--batch-size", type=_positive_int)
-    parser.add_argument("--seq-length", type=_positive_int)
-    parser.add_argument("--optimizer", help="an optimizer recipe: adam, rmsprop, nanogpt_adamw_cosine, ... (see `kerazoo list`)")
-    parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--clipnorm", type=float)
-    parser.add_argument("--clipvalue", type=float)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--sample-every", type=int, help="steps between printed samples (0: off)")
-    parser.add_argument("--sample-length", type=_positive_int)
-    parser.add_argument("--max-minutes", type=float, help="stop training after this much wall time")
-    parser.add_argument("--pipeline", choices=["auto", "tf", "numpy"])
-    parser.add_argument("--verbose", type=int, choices=[0, 1, 2])
-    parser.add_argument("--distribute", choices=["none", "mirrored", "multi-worker"],
-                        help="data-parallel training (char models and gpt): local devices, or a cluster "
-                             "from TF_CONFIG / KERAS_DISTRIBUTION_* (docs/backends.md)")
-    model = parser.add_argument_group("model (override the preset)")
-    model.add_argument("--units", type=_positive_int)
-    model.add_argument("--num-layers", type=_positive_int)
-    model.add_argument("--embedding-dim", type=int, help="0: one-hot input")
-    model.add_argument("--dropout", type=float)
-    model.add_argument("--cell-api", action="store_true", default=None,
-                       help="stack cells in one RNN (the lectures' StackedRNNCells form)")
-    model.add_argument("--num-heads", type=_positive_int, help="attention heads (gpt, transformer)")
-    model.add_argument("--hidden-dim", type=_positive_int, help="model width (gpt, transformer)")
-    model.add_argument("--max-sequence-length", type=_positive_int, help="context length (gpt, seq2seq)")
-    seq2seq = parser.add_argument_group("sequence-to-sequence models (transformer, seq2seq_lstm)")
-    seq2seq.add_argument("--task", help="'dates' (default) or a TSV file of source<TAB>target lines")
-    seq2seq.add_argument("--train-size", type=_positive_int)
-    seq2seq.add_argument("--test-size", type=_positive_int)
-    seq2seq.add_argument("--beam-width", type=_positive_int, help="test-set decoding; 1 is greedy")
-    word2vec = parser.add_argument_group("word2vec (with --epochs, --batch-size, --learning-rate, --embedding-dim, ...)")
-    word2vec.add_argument("--window", type=_positive_int)
-    word2vec.add_argument("--negative", type=_positive_int, dest="num_negative", help="negatives per pair")
-    word2vec.add_argument("--min-count", type=_positive_int)
-    word2vec.add_argument("--max-vocab", type=_positive_int)
-    word2vec.add_argument("--sample", type=float, help="subsampling threshold (0: off)")
-    bilm = parser.add_argument_group("ELMo biLM (elmo; also --min-count, --max-vocab, --dropout, --num-layers)")
-    bilm.add_argument("--num-samples", type=int, help="sampled-softmax words per step; 0 is the full softmax")
-    bilm.add_argument("--projection-dim", type=_positive_int)
-    bilm.add_argument("--lstm-units", type=_positive_int)
+    parser.add_argument("--output", help="the run folder (default runs/<preset or model>)")
+    model_group = parser.add_argument_group("model (override the preset)")
+    for flag in family.flags_for(model):
+        target = model_group if flag.target == "model" else parser
+        if flag.switch:
+            target.add_argument(flag.flag, dest=flag.key, action="store_const", const=True, default=None,
+                                help=flag.help)
+        else:
+            target.add_argument(flag.flag, dest=flag.key, type=_argparse_type(flag.type), choices=flag.choices,
+                                default=None, help=flag.help)
 
 
-def _training_settings(args):
-    from kerazoo.training import TRAINING_DEFAULTS
-
-    # Every training setting that has a flag; unset flags are None and keep the preset's value.
-    settings = {key: getattr(args, key) for key in TRAINING_DEFAULTS if hasattr(args, key)}
-    model_kwargs = {
-        key: getattr(args, key)
-        for key in ("units", "num_layers", "embedding_dim", "dropout", "cell_api", "num_heads", "hidden_dim",
-                    "max_sequence_length")
-        if getattr(args, key) is not None
-    }
-    if model_kwargs.get("embedding_dim") == 0:
-        model_kwargs["embedding_dim"] = None
+def _flag_values(family, model, args):
+    """The given flags of `model`, split into training settings and builder arguments."""
+    settings, model_kwargs = {}, {}
+    for flag in family.flags_for(model):
+        value = getattr(args, flag.key, None)
+        if value is None:
+            continue
+        if flag.convert is not None:
+            value = flag.convert(value)
+        (model_kwargs if flag.target == "model" else settings)[flag.key] = value
     return settings, model_kwargs
 
 
+def _refuse_unknown(parser, args, unknown):
+    """One line for arguments the chosen command or model does not take; returns the exit code, or None."""
+    if not unknown:
+        return None
+    if args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    from kerazoo.models.registry import FAMILIES
+
+    index = next((i for i, token in enumerate(unknown) if token.startswith("-")), 0)
+    flag, _, value = unknown[index].partition("=")
+    if not value:
+        following = unknown[index + 1] if index + 1 < len(unknown) else None
+        value = following if following is not None and not following.startswith("-") else True
+    owners = [(m, f) for family in FAMILIES for m in family.models for f in family.flags_for(m) if f.flag == flag]
+    key = owners[0][1].key if owners else flag.lstrip("-").replace("-", "_")
+    where = f" (a flag of {', '.join(m for m, _ in owners)})" if owners else ""
+    print(
+        f"kerazoo train: error: {flag} does not apply to model {args.model!r}{where}; "
+        f"`kerazoo train {args.model} --help` lists its flags. Received: {key}={value!r} for model={args.model!r}",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def cmd_list(args):
-    from kerazoo.models.registry import BUILDERS
-    from kerazoo.models.registry import PRESETS
-    from kerazoo.models.registry import SEQ2SEQ_BUILDERS
-    from kerazoo.models.registry import SEQ2SEQ_PRESETS
-    from kerazoo.models.registry import BILM_BUILDERS
-    from kerazoo.models.registry import BILM_PRESETS
-
-    print("Models (kerazoo train MODEL):")
-    for name, builder in {**BUILDERS, **SEQ2SEQ_BUILDERS, **BILM_BUILDERS}.items():
-        print(f"  {name:12s} {builder.__doc__.strip().splitlines()[0]}")
-    print(f"  {'word2vec':12s} Skip-gram word2vec with negative sampling.")
-    print("\nPresets (--preset NAME):")
-    for name, preset in {**PRESETS, **SEQ2SEQ_PRESETS, **BILM_PRESETS}.items():
-        print(f"  {name:18s} [{preset['model']}] {preset['description']}")
-    from kerazoo.models.word2vec import WORD2VEC_PRESETS
-
-    for name, preset in WORD2VEC_PRESETS.items():
-        print(f"  {name:18s} [word2vec] {preset['description']}")
+    from kerazoo.models.registry import FAMILIES
     from kerazoo.optimizers import RECIPES
     from kerazoo.optimizers import SCHEDULES
 
+    print("Models (kerazoo train MODEL), by family:")
+    for family in FAMILIES:
+        for name, builder in family.builders.items():
+            summary = (builder.__doc__ or family.description).strip().splitlines()[0]
+            print(f"  {name:14s} [{family.name}] {summary}")
+    print("\nPresets (--preset NAME):")
+    for family in FAMILIES:
+        for name, preset in family.presets.items():
+            print(f"  {name:18s} [{preset['model']}] {preset['description']}")
     print("\nOptimizer recipes (--optimizer NAME; plot with `kerazoo schedule NAME`):")
     for name, recipe in RECIPES.items():
         print(f"  {name:22s} {recipe.source}")
@@ -116,85 +112,17 @@ def cmd_list(args):
     return 0
 
 
-SEQ2SEQ_MODELS = ("transformer", "seq2seq_lstm")
-BILM_MODELS = ("elmo",)
-
-
-def cmd_train_bilm(args):
-    from kerazoo.training import resolve_bilm_config
-    from kerazoo.training import train_bilm
-    from kerazoo.training.bilm_trainer import BILM_DEFAULTS
-
-    _refuse_distribute(args)
-    settings = {key: getattr(args, key) for key in BILM_DEFAULTS if getattr(args, key, None) is not None}
-    model_kwargs = {
-        key: getattr(args, key)
-        for key in ("num_layers", "dropout", "num_samples", "projection_dim", "lstm_units")
-        if getattr(args, key) is not None
-    }
-    config = resolve_bilm_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
-    output = args.output or os.path.join("runs", args.preset or args.model)
-    _, _, metrics = train_bilm(config, output)
-    keys = ("validation_forward_perplexity", "validation_backward_perplexity", "train_tokens_per_s", "steps", "parameters")
-    print(json.dumps({"run_dir": output, **{key: metrics.get(key) for key in keys}}))
-    return 0
-
-
-def _refuse_distribute(args):
-    if getattr(args, "distribute", None) not in (None, "none"):
-        raise ValueError(
-            f"`--distribute` trains the char models and gpt only. Received: distribute={args.distribute!r} "
-            f"for model={args.model!r}"
-        )
-
-
-def cmd_train_seq2seq(args):
-    from kerazoo.training import resolve_seq2seq_config
-    from kerazoo.training import train_seq2seq
-    from kerazoo.training.seq2seq_trainer import SEQ2SEQ_DEFAULTS
-
-    _refuse_distribute(args)
-    settings = {key: getattr(args, key) for key in SEQ2SEQ_DEFAULTS if getattr(args, key, None) is not None}
-    _, model_kwargs = _training_settings(args)
-    config = resolve_seq2seq_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
-    output = args.output or os.path.join("runs", args.preset or args.model)
-    _, _, metrics = train_seq2seq(config, output)
-    summary = {key: metrics.get(key) for key in ("test_exact_match", "best_val_loss", "train_s", "parameters")}
-    print(json.dumps({"run_dir": output, **summary}))
-    return 0
-
-
-def cmd_train_word2vec(args):
-    _refuse_distribute(args)
-    from kerazoo.training import WORD2VEC_DEFAULTS
-    from kerazoo.training import resolve_word2vec_config
-    from kerazoo.training import train_word2vec
-
-    settings = {key: getattr(args, key) for key in WORD2VEC_DEFAULTS if hasattr(args, key)}
-    config = resolve_word2vec_config(preset=args.preset, **settings)
-    output = args.output or os.path.join("runs", "word2vec")
-    _, _, vectors, metrics = train_word2vec(config, output)
-    summary = {key: metrics[key] for key in ("vocabulary_size", "corpus_words", "wall_s")}
-    print(json.dumps({"run_dir": output, "loss": metrics["history"][-1]["loss"], **summary}))
-    return 0
-
-
 def cmd_train(args):
-    from kerazoo.training import resolve_config
+    from kerazoo.models.registry import family_of_model
     from kerazoo.training import train
 
-    if args.model in SEQ2SEQ_MODELS:
-        return cmd_train_seq2seq(args)
-    if args.model == "word2vec":
-        return cmd_train_word2vec(args)
-    if args.model in BILM_MODELS:
-        return cmd_train_bilm(args)
-
-    settings, model_kwargs = _training_settings(args)
-    config = resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
+    family = family_of_model(args.model)
+    settings, model_kwargs = _flag_values(family, args.model, args)
+    config = family.resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
     output = args.output or os.path.join("runs", args.preset or args.model)
     _, _, metrics = train(config, output)
-    summary = {key: metrics.get(key) for key in ("best_val_loss", "best_val_bpc", "steps", "wall_s", "parameters")}
+    final = metrics.get("final") or {}
+    summary = {key: metrics.get(key, final.get(key)) for key in family.summary_keys}
     print(json.dumps({"run_dir": output, **summary}))
     return 0
 
@@ -214,71 +142,95 @@ def cmd_schedule(args):
     return 0
 
 
-def _is_saved_model(path):
-    return os.path.isfile(os.path.join(path, "saved_model.pb"))
-
-
-def _latest_version(path):
+def _saved_model_version(path):
+    """The SavedModel folder `path` names (itself, or its newest version), or None."""
     from kerazoo.export import next_version
 
-    if _is_saved_model(path):
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
         return path
     version = next_version(path) - 1
     candidate = os.path.join(path, str(version))
-    if version >= 1 and _is_saved_model(candidate):
+    if version >= 1 and os.path.isfile(os.path.join(candidate, "saved_model.pb")):
         return candidate
     return None
 
 
-def _translate(args, saved_model):
-    from kerazoo.training.seq2seq_trainer import is_seq2seq_run
-
-    if saved_model:
-        from kerazoo.export.serving import saved_model_signatures
-        from kerazoo.export.serving import translate_from_saved_model
-
-        if "translate" not in saved_model_signatures(saved_model):
-            return None
-
-        return translate_from_saved_model(saved_model, args.prompt or [])
-    if not is_seq2seq_run(args.source):
-        return None
-    from kerazoo.generation.translate import translate
-    from kerazoo.training import load_seq2seq_run
-
-    model, vocabulary = load_seq2seq_run(args.source, which=args.checkpoint)
-    return translate(model, vocabulary, args.prompt or [], beam_width=args.beam_width)
+def _refuse_flags(args, allowed, what):
+    given = [name for name in GENERATE_FLAGS + TRANSLATE_FLAGS if getattr(args, name) is not None]
+    refused = [name for name in given if name not in allowed]
+    if refused:
+        flags = ", ".join("--" + name.replace("_", "-") for name in refused)
+        raise ValueError(f"{flags} does not apply to {what}.")
 
 
 def cmd_generate(args):
-    from kerazoo.training.bilm_trainer import is_bilm_run
-
-    if is_bilm_run(args.source):
-        raise ValueError(f"{args.source!r} holds an ELMo biLM, which embeds text and does not generate it. "
-                         "Export it (`kerazoo export`) and call the SavedModel's `embed` signature.")
-    saved_model = _latest_version(args.source) if os.path.isdir(args.source) else None
-    # A sequence-to-sequence model translates each prompt instead of continuing it.
-    translations = _translate(args, saved_model)
-    if translations is not None:
-        for text in translations:
-            print(text)
-        return 0
-    prompts = args.prompt or ["\n"]
+    saved_model = _saved_model_version(args.source) if os.path.isdir(args.source) else None
     if saved_model:
-        from kerazoo.export.serving import generate_from_saved_model
+        return _generate_from_saved_model(args, saved_model)
+    from kerazoo.models import family as protocol
+    from kerazoo.models.registry import family_of_run
+    from kerazoo.training import load_run
 
-        texts = generate_from_saved_model(
-            saved_model, prompts, args.length, args.temperature, args.top_k, args.seed, args.top_p
+    family = family_of_run(args.source)
+    if family is None:
+        raise FileNotFoundError(
+            f"No trained model in {args.source!r}: it is neither a run folder nor a SavedModel. "
+            "Train one with `kerazoo train MODEL --output RUN_DIR`."
         )
-    else:
+    if protocol.TRANSLATE in family.capabilities:
+        _refuse_flags(args, TRANSLATE_FLAGS, f"{args.source!r}, a {family.name} model, which translates")
+        from kerazoo.generation.translate import translate
+
+        model, vocabulary = load_run(args.source, which=args.checkpoint)
+        texts = translate(model, vocabulary, args.prompt or [], beam_width=args.beam_width or 1)
+    elif protocol.GENERATE in family.capabilities:
+        _refuse_flags(args, GENERATE_FLAGS, f"{args.source!r}, a {family.name} model")
         from kerazoo.generation import check_sampling_args
         from kerazoo.generation import generate_text
-        from kerazoo.training import load_run
 
-        check_sampling_args(args.temperature, args.top_k, args.length, args.top_p)
+        options = _sampling_options(args)
+        check_sampling_args(options["temperature"], options["top_k"], options["length"], options["top_p"])
         model, vocabulary = load_run(args.source, which=args.checkpoint)
         texts = generate_text(
-            model, vocabulary, prompts, args.length, args.temperature, args.top_k, args.seed, args.top_p
+            model, vocabulary, args.prompt or ["\n"], options["length"], options["temperature"], options["top_k"],
+            options["seed"], options["top_p"],
+        )
+    else:
+        can = " and ".join(CAPABILITY_TEXT[c] for c in family.capabilities)
+        raise ValueError(
+            f"{args.source!r} holds a {family.name} model, which {can} and does not generate it. "
+            f"Export it (`kerazoo export`) and call the SavedModel's {', '.join(f'`{s}`' for s in family.signatures)} "
+            "signatures."
+        )
+    for text in texts:
+        print(text)
+    return 0
+
+
+def _sampling_options(args):
+    defaults = {"length": 500, "temperature": 0.8, "top_k": 0, "top_p": 1.0, "seed": 0}
+    return {name: default if getattr(args, name) is None else getattr(args, name) for name, default in defaults.items()}
+
+
+def _generate_from_saved_model(args, path):
+    from kerazoo.export.serving import generate_from_saved_model
+    from kerazoo.export.serving import saved_model_signatures
+    from kerazoo.export.serving import translate_from_saved_model
+
+    signatures = saved_model_signatures(path)
+    if "translate" in signatures:
+        _refuse_flags(args, TRANSLATE_FLAGS, f"the SavedModel {path!r}, which translates")
+        texts = translate_from_saved_model(path, args.prompt or [])
+    elif "generate" in signatures:
+        _refuse_flags(args, GENERATE_FLAGS, f"the SavedModel {path!r}")
+        options = _sampling_options(args)
+        texts = generate_from_saved_model(
+            path, args.prompt or ["\n"], options["length"], options["temperature"], options["top_k"], options["seed"],
+            options["top_p"],
+        )
+    else:
+        raise ValueError(
+            f"The SavedModel {path!r} does not generate text; its signatures are {signatures}."
         )
     for text in texts:
         print(text)
@@ -287,9 +239,14 @@ def cmd_generate(args):
 
 def cmd_export(args):
     from kerazoo.export import export_run
+    from kerazoo.models import family as protocol
+    from kerazoo.models.registry import family_of_run
 
+    family = family_of_run(args.run_dir)
+    if args.beam_width is not None and family is not None and protocol.TRANSLATE not in family.capabilities:
+        raise ValueError(f"--beam-width does not apply to {args.run_dir!r}, a {family.name} model.")
     path = export_run(
-        args.run_dir, args.name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width
+        args.run_dir, args.name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width or 1
     )
     print(path)
     return 0
@@ -297,29 +254,28 @@ def cmd_export(args):
 
 def cmd_quickstart(args):
     """Train the `quick` preset, export it, and print text generated by the SavedModel."""
+    import time
+
+    import keras
+
     from kerazoo.export import export_run
     from kerazoo.export.serving import generate_from_saved_model
     from kerazoo.training import resolve_config
     from kerazoo.training import train
-
-    import time
-
-    import keras
 
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError(
             "quickstart exports a TensorFlow SavedModel and needs KERAS_BACKEND=tensorflow. "
             f"Current backend: {keras.backend.backend()!r}"
         )
-    config = resolve_config(
-        preset="quick", corpus=args.corpus, max_minutes=args.minutes, seed=args.seed, verbose=2
-    )
+    config = resolve_config(preset="quick", corpus=args.corpus, max_minutes=args.minutes, seed=args.seed, verbose=2)
     args.output = args.output or os.path.join("runs", time.strftime("quickstart-%Y%m%d-%H%M%S"))
     print(f"kerazoo quickstart: training the `quick` LSTM on {config['corpus']} "
           f"for at most {config['max_minutes']} minutes -> {args.output}", flush=True)
     _, _, metrics = train(config, args.output)
     print(f"best validation loss {metrics['best_val_loss']:.3f} nats/char "
-          f"({metrics['best_val_bpc']:.3f} bits/char) after {metrics['steps']} steps", flush=True)
+          f"({metrics['best_val_loss'] / 0.6931471805599453:.3f} bits/char) after {metrics['steps']} steps",
+          flush=True)
     path = export_run(args.output, args.name, base_dir=args.base_dir)
     print(f"exported SavedModel: {path}", flush=True)
     text = generate_from_saved_model(path, [args.prompt], args.length, 0.8, 0, args.seed)[0]
@@ -329,15 +285,21 @@ def cmd_quickstart(args):
 
 
 def build_parser():
+    from kerazoo.models.registry import FAMILIES
+
     parser = argparse.ArgumentParser(prog="kerazoo", description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", dest="native_logs", action="store_true",
+                        help="also print TensorFlow's native (C++) log lines, which are hidden otherwise")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("list", help="show the models and presets").set_defaults(func=cmd_list)
 
-    train = commands.add_parser("train", help="train a model with model.fit")
-    train.add_argument("model", choices=["simple_rnn", "lstm", "gru", "gpt", *SEQ2SEQ_MODELS, "word2vec", *BILM_MODELS])
-    train.add_argument("--output", help="the run folder (default runs/<preset or model>)")
-    _add_training_arguments(train)
+    train = commands.add_parser("train", help="train a model with model.fit (or its family's own fit)")
+    models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
+    for family in FAMILIES:
+        for model in family.models:
+            model_parser = models.add_parser(model, help=f"[{family.name}] {family.description}")
+            _add_family_flags(model_parser, family, model)
     train.set_defaults(func=cmd_train)
 
     generate = commands.add_parser(
@@ -345,12 +307,12 @@ def build_parser():
     )
     generate.add_argument("source", help="a run folder, a SavedModel version folder, or saved_models/NAME")
     generate.add_argument("--prompt", action="append", help="repeat for a batch of prompts (seq2seq: sources)")
-    generate.add_argument("--length", type=int, default=500, help="characters to generate")
-    generate.add_argument("--temperature", type=float, default=0.8, help="0 means greedy")
-    generate.add_argument("--top-k", type=int, default=0, help="0 means off")
-    generate.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass; 1 means off")
-    generate.add_argument("--beam-width", type=_positive_int, default=1, help="seq2seq: beam search width")
-    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--length", type=int, help="characters to generate (default 500)")
+    generate.add_argument("--temperature", type=float, help="0 means greedy (default 0.8)")
+    generate.add_argument("--top-k", type=int, help="0 means off (default)")
+    generate.add_argument("--top-p", type=float, help="nucleus sampling mass; 1 means off (default)")
+    generate.add_argument("--beam-width", type=_positive_int, help="seq2seq: beam search width (default 1, greedy)")
+    generate.add_argument("--seed", type=int, help="default 0")
     generate.add_argument("--checkpoint", choices=["best", "final"], default="best")
     generate.set_defaults(func=cmd_generate)
 
@@ -368,7 +330,7 @@ def build_parser():
     export.add_argument("--name", required=True, help="written to saved_models/NAME/<next version>/")
     export.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
     export.add_argument("--checkpoint", choices=["best", "final"], default="best")
-    export.add_argument("--beam-width", type=_positive_int, default=1, help="seq2seq: the beam of `translate`")
+    export.add_argument("--beam-width", type=_positive_int, help="seq2seq: the beam of `translate` (default 1)")
     export.set_defaults(func=cmd_export)
 
     quick = commands.add_parser("quickstart", help="the main job: train, export, generate")
@@ -385,15 +347,73 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    refused = _refuse_unknown(parser, args, unknown)
+    if refused is not None:
+        return refused
     from kerazoo.data.corpora import CorpusUnavailableError
 
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, CorpusUnavailableError, RuntimeError) as error:
+    except (ValueError, FileNotFoundError, CorpusUnavailableError, RuntimeError, TypeError) as error:
         print(f"kerazoo {args.command}: error: {error}", file=sys.stderr)
         return 2
 
 
+# TensorFlow and XLA write these from C++, past Python's logging: "I0000 00:00:1796203103.963087 7808 port.cc:153] ...".
+_NATIVE_LOG_LINE = re.compile(
+    rb"^(?:[IWEF]\d{4} \d+:\d+:\d+\.\d+\s+\d+ [\w.+-]+:\d+\]"
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+    rb"|To enable the following instructions: .* rebuild TensorFlow)"
+)
+
+
+class NativeLogFilter:
+    """Keeps TensorFlow's native log lines out of stderr while it is active; everything else passes.
+
+    The lines come from C++ straight to file descriptor 2, so neither Python's
+    logging nor `TF_CPP_MIN_LOG_LEVEL` (which TensorFlow 2.21's absl logging
+    ignores before it starts) stops them. The filter puts a pipe in front of
+    descriptor 2 and forwards every line that is not one of them.
+    """
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._saved = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self._thread = threading.Thread(target=self._pump, args=(read,), daemon=True)
+        self._thread.start()
+        return self
+
+    def _pump(self, read):
+        with os.fdopen(read, "rb") as pipe:
+            for line in pipe:
+                if not _NATIVE_LOG_LINE.match(line):
+                    os.write(self._saved, line)
+
+    def __exit__(self, *exc):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)  # closes the pipe's last writer: the pump reads to the end and stops
+        self._thread.join(timeout=5)
+        os.close(self._saved)
+
+
+def run(argv=None):
+    """The console entry point: `main`, with TensorFlow's native log lines hidden unless `--verbose`."""
+    argv = sys.argv[1:] if argv is None else argv
+    leading = []
+    for token in argv:
+        if not token.startswith("-"):
+            break
+        leading.append(token)
+    if "--verbose" in leading or os.environ.get("KERAZOO_VERBOSE") == "1":
+        return main(argv)
+    with NativeLogFilter():
+        return main(argv)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

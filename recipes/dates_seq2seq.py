@@ -74,7 +74,9 @@ def main(argv=None):
         row = {
             "preset": preset,
             **{k: metrics[k] for k in ("test_exact_match", "test_pairs", "train_pairs", "parameters",
-                                       "best_val_loss", "epochs_run", "train_s")},
+                                       "best_val_loss")},
+            "epochs_run": metrics["epochs_completed"],
+            "train_s": metrics["wall_s"],
             "example": [EXAMPLE, translated],
             "date": datetime.date.today().isoformat(),
             "hardware": f"{os.cpu_count()} CPU cores ({platform.machine()})",

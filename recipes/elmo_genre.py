@@ -25,7 +25,7 @@ import numpy as np
 
 from kerazoo.data.bilm import tokenize
 from kerazoo.models.elmo import ElmoEmbedder
-from kerazoo.training.bilm_trainer import load_bilm_run
+from kerazoo.training import load_bilm_run
 from kerazoo.training.genre_task import run_genre_comparison
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,9 +1,9 @@
-"""One tiny case per model family, shared by the backend checks (tests/test_backends.py).
+"""One tiny case per model, taken from the registry of families, for the backend checks (tests/test_backends.py).
 
-Every family in the zoo has an entry in `CASES`: the JAX subset, the
-cross-backend agreement test and the train-on-JAX, serve-on-TensorFlow test
-all loop over it, so a new family joins every backend check by adding one
-`Case` here.
+Every registered family declares its tiny configuration (`Family.tiny_cases`):
+the JAX subset, the cross-backend agreement test and the train-on-JAX,
+serve-on-TensorFlow test all loop over `CASES`, so a new family joins every
+backend check by being registered.
 
 A case holds builders, not objects, so each backend process makes its own
 model from the same recipe. Inputs and targets are fixed NumPy arrays.
@@ -14,10 +14,6 @@ from typing import Callable
 from typing import Optional
 
 import numpy as np
-
-from tests.test_case import TINY_TEXT
-
-PAIRS = [("3 March 1998", "1998-03-03"), ("12/31/1999", "1999-12-31"), ("the 1st of May, 2001", "2001-05-01")]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,145 +44,22 @@ class Case:
     export: bool = True
 
 
-def _char_vocabulary():
-    from kerazoo.data.vocabulary import CharVocabulary
+def _from_registry():
+    """Every registered family's tiny cases (`Family.tiny_cases`), as `Case`s."""
+    from kerazoo.models.registry import FAMILIES
 
-    return CharVocabulary.from_text(TINY_TEXT)
-
-
-def _pair_vocabulary():
-    from kerazoo.data.seq2seq import PairVocabulary
-
-    return PairVocabulary.from_pairs(PAIRS)
-
-
-def _lm_inputs(vocabulary):
-    return vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, :-1]
+    return [
+        Case(
+            tiny.name, vocabulary=tiny.vocabulary, build=tiny.build, inputs=tiny.inputs, targets=tiny.targets,
+            generate=tiny.output, loss=tiny.loss, export=tiny.exports_logits,
+        )
+        for family in FAMILIES
+        for tiny in family.tiny_cases()
+    ]
 
 
-def _lm_targets(vocabulary):
-    return vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, 1:]
-
-
-def _generate_text(model, vocabulary):
-    from kerazoo.generation import generate_text
-
-    return generate_text(model, vocabulary, ["ROMEO:", "O"], max_length=8, temperature=0.0)
-
-
-def _pair_arrays(vocabulary):
-    return vocabulary.encode_pairs(PAIRS[:2])
-
-
-def _seq2seq_inputs(vocabulary):
-    return _pair_arrays(vocabulary)[0]
-
-
-def _seq2seq_targets(vocabulary):
-    return _pair_arrays(vocabulary)[1]
-
-
-def _translate(model, vocabulary):
-    from kerazoo.generation.translate import translate
-
-    return translate(model, vocabulary, ["3 March 1998", "1/1/2000"], max_length=6, beam_width=2)
-
-
-def _char_rnn(builder_name):
-    def build(vocabulary):
-        import kerazoo
-
-        return getattr(kerazoo, builder_name)(vocabulary.size, units=8, num_layers=2, embedding_dim=4)
-
-    return build
-
-
-def _gpt(vocabulary):
-    from kerazoo import build_gpt
-
-    return build_gpt(vocabulary.size, num_layers=1, num_heads=2, hidden_dim=8, max_sequence_length=16)
-
-
-def _transformer(vocabulary):
-    from kerazoo import build_transformer
-
-    return build_transformer(
-        vocabulary.source.size, vocabulary.target.size, num_layers=1, num_heads=2, hidden_dim=8,
-        intermediate_dim=16, dropout=0.0, max_sequence_length=12,
-    )
-
-
-def _seq2seq_lstm(vocabulary):
-    from kerazoo import build_seq2seq_lstm
-
-    return build_seq2seq_lstm(vocabulary.source.size, vocabulary.target.size, embedding_dim=4, units=8,
-                              max_sequence_length=12)
-
-
-WORD2VEC_SIZE = 12  # word ids 0..11; word2vec's trainer makes the pairs, these are fixed ones
-
-
-def _skipgram(vocabulary):
-    from kerazoo import build_skipgram
-
-    return build_skipgram(WORD2VEC_SIZE, embedding_dim=4, num_negative=2)
-
-
-def _skipgram_softmax(vocabulary):
-    from kerazoo import build_skipgram_softmax
-
-    return build_skipgram_softmax(WORD2VEC_SIZE, embedding_dim=4)
-
-
-def _pairs(vocabulary):
-    rng = np.random.default_rng(5)
-    return {
-        "target": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
-        "context": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
-        "negative": rng.integers(0, WORD2VEC_SIZE, (6, 2)).astype("int32"),
-    }
-
-
-_WORD2VEC = dict(vocabulary=lambda: None, export=False)
-
-ELMO_SIZE = 20  # softmax ids; the characters come from TINY_TEXT's words
-
-
-def _elmo(vocabulary):
-    from kerazoo import build_elmo
-
-    return build_elmo(ELMO_SIZE, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4, projection_dim=4,
-                      lstm_units=8, dropout=0.0)
-
-
-def _elmo_inputs(vocabulary):
-    from kerazoo.data.characters import encode_characters
-
-    return encode_characters(TINY_TEXT.split()[:12]).reshape(2, 6, -1)
-
-
-def _elmo_targets(vocabulary):
-    ids = (np.arange(16) % (ELMO_SIZE - 4) + 4).reshape(2, 8).astype("int32")
-    return {"forward": ids[:, 2:], "backward": ids[:, :-2]}
-
-_LM = dict(vocabulary=_char_vocabulary, inputs=_lm_inputs, targets=_lm_targets, generate=_generate_text)
-_SEQ2SEQ = dict(vocabulary=_pair_vocabulary, inputs=_seq2seq_inputs, targets=_seq2seq_targets, generate=_translate)
-
-# Add a family here and every backend check covers it.
-CASES = [
-    Case("simple_rnn", build=_char_rnn("build_simple_rnn"), **_LM),
-    Case("lstm", build=_char_rnn("build_lstm"), **_LM),
-    Case("gru", build=_char_rnn("build_gru"), **_LM),
-    Case("gpt", build=_gpt, **_LM),
-    Case("transformer", build=_transformer, **_SEQ2SEQ),
-    Case("seq2seq_lstm", build=_seq2seq_lstm, **_SEQ2SEQ),
-    Case("word2vec", build=_skipgram, inputs=_pairs, targets=lambda v: None, loss=None, **_WORD2VEC),
-    Case("word2vec_softmax", build=_skipgram_softmax, inputs=lambda v: _pairs(v)["target"],
-         targets=lambda v: _pairs(v)["context"], **_WORD2VEC),
-    # The biLM's SavedModel is its embedder (`embed`), tested in tests/export/test_saved_model_elmo.py.
-    Case("elmo", vocabulary=lambda: None, build=_elmo, inputs=_elmo_inputs, targets=_elmo_targets, loss=None,
-         export=False),
-]
+# A family joins every backend check by declaring its tiny cases; nothing to add here.
+CASES = _from_registry()
 CASE_NAMES = [case.name for case in CASES]
 
 

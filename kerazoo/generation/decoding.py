@@ -128,45 +128,16 @@ def zero_state(state_sizes, batch_size):
     return [ops.zeros((batch_size, size), dtype="float32") for size in state_sizes]
 
 
-class RNNDecoder:
-    """The decoding protocol for a `CharRNN`, through its streaming twin.
+def check_decoder(model):
+    """Returns `model` if it implements the decoding protocol, else raises a TypeError naming it.
 
-    The twin has weights of its own; `refresh()` copies the model's current
-    values into them, so a compiled decoder can be reused while the model trains.
+    Every generator implements it: `initial_decoding_state(batch_size)` and
+    `decoding_step(token_ids, state) -> (logits, state)` (a char RNN through its
+    cells, the GPT through its key/value cache).
     """
-
-    def __init__(self, model):
-        self.model = model
-        self.streaming = model.streaming_model()
-        self._step = rnn_step_fn(self.streaming)
-
-    @property
-    def variables(self):
-        return self.streaming.variables
-
-    def refresh(self):
-        if self.streaming is not self.model:
-            self.streaming.set_weights(self.model.get_weights())
-
-    def initial_decoding_state(self, batch_size):
-        return zero_state(self.streaming.state_sizes, batch_size)
-
-    def decoding_step(self, token_ids, state):
-        return self._step(token_ids, state)
-
-
-def decoder_for(model):
-    """The object that implements the decoding protocol for `model`.
-
-    A model that decodes on its own (the GPT and its key/value cache) provides
-    `initial_decoding_state(batch_size)` and `decoding_step(token_ids, state)`;
-    a `CharRNN` gets an `RNNDecoder`.
-    """
-    if hasattr(model, "decoding_step"):
-        return model
-    if hasattr(model, "streaming_model"):
-        return RNNDecoder(model)
-    raise TypeError(
-        "`model` must be a kerazoo language model (a CharRNN or a GPT). "
-        f"Received: model={type(model).__name__}"
-    )
+    if not (callable(getattr(model, "decoding_step", None)) and callable(getattr(model, "initial_decoding_state", None))):
+        raise TypeError(
+            "`model` must implement the decoding protocol (`initial_decoding_state`, `decoding_step`), "
+            f"as every kerazoo generator does. Received: model={type(model).__name__}"
+        )
+    return model

@@ -6,7 +6,7 @@ import numpy as np
 
 from kerazoo.data.vocabulary import OOV_ID
 from kerazoo.generation.compiled import CompiledDecoder
-from kerazoo.generation.decoding import decoder_for
+from kerazoo.generation.decoding import check_decoder
 from kerazoo.generation.sampling import check_sampling_args
 
 # One compiled decoding program per model, kept as long as the model lives.
@@ -17,10 +17,8 @@ def compiled_decoder(model):
     """The model's `CompiledDecoder`, built on first use and reused afterwards."""
     decoder = _DECODERS.get(model)
     if decoder is None:
-        decoder = CompiledDecoder(decoder_for(model), banned_id=OOV_ID)
+        decoder = CompiledDecoder(check_decoder(model), banned_id=OOV_ID)
         _DECODERS[model] = decoder
-    if hasattr(decoder.decoder, "refresh"):
-        decoder.decoder.refresh()
     return decoder
 
 

@@ -1,27 +1,103 @@
-"""Every model `kerazoo train` can build, with its presets.
+"""The registry of families: the one place that lists them.
 
-Language models (`BUILDERS`, `PRESETS`) train on character windows through
-`kerazoo.training.train`; sequence-to-sequence models (`SEQ2SEQ_BUILDERS`,
-`SEQ2SEQ_PRESETS`) train on pairs through `kerazoo.training.train_seq2seq`;
-bidirectional word LMs (`BILM_BUILDERS`, `BILM_PRESETS`: ELMo) train through
-`kerazoo.training.train_bilm`.
+The CLI, the runner, the exporter and the tests find a family here, by its
+name (recorded in every run folder and SavedModel) or by the name of one of
+its models. Adding a family is one line in `FAMILIES`, or a call to
+`register_family` for a family defined outside kerazoo.
 """
 
-from kerazoo.models.char_rnn import BUILDERS as CHAR_RNN_BUILDERS
-from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
-from kerazoo.models.gpt import GPT_PRESETS
-from kerazoo.models.gpt import build_gpt
+import json
+import os
 
-BUILDERS = {**CHAR_RNN_BUILDERS, "gpt": build_gpt}
-PRESETS = {**CHAR_RNN_PRESETS, **GPT_PRESETS}
+from kerazoo.models.char_rnn.char_rnn_family import CHAR_RNN
+from kerazoo.models.elmo.elmo_family import ELMO
+from kerazoo.models.gpt.gpt_family import GPT
+from kerazoo.models.seq2seq.seq2seq_family import SEQ2SEQ
+from kerazoo.models.transformer.transformer_family import TRANSFORMER
+from kerazoo.models.word2vec.word2vec_family import WORD2VEC
 
-from kerazoo.models.seq2seq import SEQ2SEQ_PRESETS  # noqa: E402,F401  (re-exported)
-from kerazoo.models.seq2seq import build_seq2seq_lstm  # noqa: E402
-from kerazoo.models.transformer import build_transformer  # noqa: E402
+FAMILIES = [CHAR_RNN, GPT, TRANSFORMER, SEQ2SEQ, WORD2VEC, ELMO]
 
-SEQ2SEQ_BUILDERS = {"transformer": build_transformer, "seq2seq_lstm": build_seq2seq_lstm}
 
-from kerazoo.models.elmo import ELMO_PRESETS as BILM_PRESETS  # noqa: E402
-from kerazoo.models.elmo import build_elmo  # noqa: E402
+def register_family(family):
+    """Adds `family` (a `Family`) to the registry; its name and model names must be new."""
+    taken = {name for known in FAMILIES for name in known.models}
+    clashes = sorted(taken & set(family.models))
+    if any(known.name == family.name for known in FAMILIES) or clashes:
+        raise ValueError(
+            f"A family named {family.name!r} or a model named {clashes} is registered already. "
+            f"Received: family={family!r}"
+        )
+    FAMILIES.append(family)
+    return family
 
-BILM_BUILDERS = {"elmo": build_elmo}
+
+def unregister_family(name):
+    FAMILIES[:] = [family for family in FAMILIES if family.name != name]
+
+
+def model_names():
+    return [model for family in FAMILIES for model in family.models]
+
+
+def get_family(name):
+    """The family called `name`."""
+    for family in FAMILIES:
+        if family.name == name:
+            return family
+    raise ValueError(f"`family` must be one of {[f.name for f in FAMILIES]}. Received: family={name!r}")
+
+
+def family_of_model(model):
+    """The family that builds the model called `model`."""
+    for family in FAMILIES:
+        if model in family.builders:
+            return family
+    raise ValueError(f"`model` must be one of {model_names()}. Received: model={model!r}")
+
+
+def family_of_serving_model(model):
+    """The family whose `model_classes` `model` is an instance of."""
+    for family in FAMILIES:
+        if isinstance(model, family.model_classes):
+            return family
+    raise TypeError(
+        f"`model` must be a model of a registered family ({[f.name for f in FAMILIES]}). "
+        f"Received: model={type(model).__name__}"
+    )
+
+
+def family_of_preset(preset):
+    for family in FAMILIES:
+        if preset in family.presets:
+            return family
+    known = sorted(name for family in FAMILIES for name in family.presets)
+    raise ValueError(f"`preset` must be one of {known}. Received: preset={preset!r}")
+
+
+def family_of_config(config):
+    """The family a run's config names; a run written before families were recorded names its model."""
+    if config.get("family"):
+        return get_family(config["family"])
+    return family_of_model(config.get("model", "lstm"))
+
+
+def run_config(run_dir):
+    """The `config.json` of a run folder, or None for a folder that holds no run."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def family_of_run(run_dir):
+    """The family of the run in `run_dir`, or None when it holds no run."""
+    config = run_config(run_dir)
+    return None if config is None else family_of_config(config)
+
+
+def resolve_config(model=None, preset=None, model_kwargs=None, **training):
+    """One run configuration for any family, found from `model` or `preset` (see `Family.resolve_config`)."""
+    family = family_of_preset(preset) if preset is not None else family_of_model(model or CHAR_RNN.default_model)
+    return family.resolve_config(model=model, preset=preset, model_kwargs=model_kwargs, **training)

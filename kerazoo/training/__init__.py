@@ -1,15 +1,31 @@
-from kerazoo.training.metrics import BitsPerCharacter
-from kerazoo.training.trainer import TRAINING_DEFAULTS
-from kerazoo.training.trainer import load_run
-from kerazoo.training.trainer import resolve_config
-from kerazoo.training.trainer import train
+"""Training: one runner for every family's run folder (`kerazoo.training.runner`).
+
+`resolve_config(model=..., preset=...)` makes a run configuration for any
+family and `train(config, output)` trains it; the per-family names below are
+thin wrappers kept for the code that calls them.
+"""
+
+from kerazoo.models.causal_lm import CAUSAL_LM_DEFAULTS as TRAINING_DEFAULTS
+from kerazoo.models.causal_lm import BitsPerCharacter
+from kerazoo.models.registry import resolve_config
+from kerazoo.models.seq2seq_lm import load_pairs
+from kerazoo.models.word2vec.word2vec_family import WORD2VEC_DEFAULTS
 from kerazoo.training.evaluation import streaming_loss
-from kerazoo.training.seq2seq_trainer import load_seq2seq_run
-from kerazoo.training.seq2seq_trainer import resolve_seq2seq_config
-from kerazoo.training.seq2seq_trainer import train_seq2seq
-from kerazoo.training.word2vec_trainer import WORD2VEC_DEFAULTS
-from kerazoo.training.word2vec_trainer import resolve_word2vec_config
-from kerazoo.training.word2vec_trainer import train_word2vec
-from kerazoo.training.bilm_trainer import load_bilm_run
-from kerazoo.training.bilm_trainer import resolve_bilm_config
-from kerazoo.training.bilm_trainer import train_bilm
+from kerazoo.training.runner import load_checkpoint
+from kerazoo.training.runner import load_run
+from kerazoo.training.runner import run_model_name
+from kerazoo.training.runner import train
+from kerazoo.training.wrappers import build_model
+from kerazoo.training.wrappers import compile_model
+from kerazoo.training.wrappers import is_bilm_run
+from kerazoo.training.wrappers import is_seq2seq_run
+from kerazoo.training.wrappers import is_word2vec_run
+from kerazoo.training.wrappers import load_bilm_run
+from kerazoo.training.wrappers import load_seq2seq_run
+from kerazoo.training.wrappers import load_word2vec_run
+from kerazoo.training.wrappers import resolve_bilm_config
+from kerazoo.training.wrappers import resolve_seq2seq_config
+from kerazoo.training.wrappers import resolve_word2vec_config
+from kerazoo.training.wrappers import train_bilm
+from kerazoo.training.wrappers import train_seq2seq
+from kerazoo.training.wrappers import train_word2vec

@@ -19,7 +19,7 @@ import contextlib
 
 import keras
 
-DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
+from kerazoo.models.family import DISTRIBUTE_CHOICES
 
 
 def check_distribute(distribute):

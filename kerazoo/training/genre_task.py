@@ -24,7 +24,7 @@ import keras
 import numpy as np
 
 from kerazoo.data.genre import genre_lines
-from kerazoo.data.genre import read_word_vectors
+from kerazoo.models.word2vec.keyed_vectors import read_word_vectors
 from kerazoo.data.genre import stratified_split
 from kerazoo.data.bilm import PADDING_ID
 from kerazoo.data.bilm import BilmVocabulary

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kerazoo.data.genre import genre_lines
-from kerazoo.data.genre import read_word_vectors
+from kerazoo.models.word2vec.keyed_vectors import read_word_vectors
 from kerazoo.data.genre import stratified_split
 from kerazoo.data.shakespeare import GENRES
 from kerazoo.data.shakespeare import load_plays

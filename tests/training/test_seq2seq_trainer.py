@@ -1,7 +1,7 @@
 import pytest
 
 from kerazoo.training import resolve_seq2seq_config
-from kerazoo.training.seq2seq_trainer import load_pairs
+from kerazoo.training import load_pairs
 
 
 def test_a_tsv_task_splits_into_train_and_test(tmp_path):

@@ -199,8 +199,8 @@ def test_bad_settings_name_themselves(kwargs, name):
 @pytest.mark.parametrize("preset", ["quick", "rnn-lecture", "char-rnn", "tf-tutorial-gru", "lstm-2x512"])
 def test_every_preset_compiles_and_takes_a_step(preset):
     """Each preset's optimizer and clipping are accepted by Keras (shrunk to 4 units)."""
-    from kerazoo.training.trainer import build_model
-    from kerazoo.training.trainer import compile_model
+    from kerazoo.training import build_model
+    from kerazoo.training import compile_model
 
     config = resolve_config(preset=preset)
     config["model_kwargs"] = dict(config["model_kwargs"], units=4)

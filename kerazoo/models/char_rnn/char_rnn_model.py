@@ -28,6 +28,7 @@ recurrent product: h̃_t = tanh(W_xh x_t + r_t ⊙ (W_hh h_{t-1} + b_rh) + b_h).
 
 import keras
 from keras import layers
+from keras import ops
 
 from kerazoo.layers.one_hot import OneHot
 
@@ -165,6 +166,36 @@ class CharRNN(keras.Model):
         self.cell_api = cell_api
         self.reset_after = reset_after
         self.return_state = return_state
+
+    # The decoding protocol of `kerazoo.generation`: one token per row through the cells.
+    def initial_decoding_state(self, batch_size):
+        """Zero recurrent states, one `(batch, units)` tensor per entry of `state_sizes`."""
+        return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in self.state_sizes]
+
+    def decoding_step(self, token_ids, state):
+        """Reads one token per row, `(batch,)`, and returns (next-token logits, new states).
+
+        It runs the model's own cells on one position (the fused layers hold
+        their weights in a cell), so it always uses the current weights and
+        gives the logits the full model gives at that position.
+        """
+        x = self._input_layer(ops.expand_dims(token_ids, 1))[:, 0, :]
+        per_layer = len(STATE_NAMES[self.cell_type])
+        new_state = []
+        for i, cell in enumerate(self._cells()):
+            layer_state = list(state[i * per_layer : (i + 1) * per_layer])
+            x, layer_state = cell(x, layer_state, training=False)
+            new_state.extend(layer_state if isinstance(layer_state, (list, tuple)) else [layer_state])
+        return self.get_layer("logits")(x), new_state
+
+    @property
+    def _input_layer(self):
+        return self.get_layer("token_embedding" if self.embedding_dim else "one_hot")
+
+    def _cells(self):
+        if self.cell_api:
+            return list(self.get_layer("rnn").cell.cells)
+        return [self.get_layer(f"rnn_{i}").cell for i in range(self.num_layers)]
 
     @property
     def state_sizes(self):

@@ -361,3 +361,36 @@ def _average_ranks(values):
     ranks = np.empty(len(values))
     ranks[order] = (first[group] + last[group]) / 2.0 + 1.0
     return ranks
+
+
+def read_word_vectors(path, words):
+    """A `(len(words), dim)` matrix of word2vec vectors for `words`, zeros for the words it lacks.
+
+    Args:
+        path: str. A `kerazoo train word2vec` run folder (its `vectors.bin`), or a
+            word2vec.c file: binary if it ends in `.bin`, text otherwise (gensim's
+            `save_word2vec_format` writes both).
+        words: list of str. A word missing as written is looked up in lowercase,
+            since kerazoo's word2vec keeps lowercase tokens only.
+
+    Returns:
+        `(matrix, found)`: the float32 matrix and how many of `words` got a vector.
+    """
+    import os
+
+    if os.path.isdir(path):
+        path = os.path.join(path, "vectors.bin")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"`word_vectors` must be a word2vec run folder or a word2vec file. Received: word_vectors={path!r}"
+        )
+    vectors = KeyedVectors.load_word2vec_format(path, binary=path.endswith(".bin"))
+    matrix = np.zeros((len(words), vectors.vector_size), np.float32)
+    found = 0
+    for row, word in enumerate(words):
+        for key in (word, word.lower()):
+            if key in vectors:
+                matrix[row] = vectors[key]
+                found += 1
+                break
+    return matrix, found

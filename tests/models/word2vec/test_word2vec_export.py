@@ -4,7 +4,7 @@ import os
 import numpy as np
 
 from kerazoo.cli import main
-from kerazoo.training.word2vec_trainer import load_word2vec_run
+from kerazoo.training import load_word2vec_run
 from tests.models.word2vec.test_word2vec_training import planted_corpus
 from tests.test_case import run_python
 

@@ -7,7 +7,7 @@ import pytest
 
 from kerazoo.training import resolve_word2vec_config
 from kerazoo.training import train_word2vec
-from kerazoo.training.word2vec_trainer import load_word2vec_run
+from kerazoo.training import load_word2vec_run
 from tests.test_backends import BLOCK_TENSORFLOW
 from tests.test_case import run_python
 
@@ -43,7 +43,10 @@ def test_training_writes_a_run_folder_that_reloads(tmp_path):
     config = resolve_word2vec_config(corpus=corpus, epochs=1, **SMALL)
     output = str(tmp_path / "run")
     _, _, vectors, _ = train_word2vec(config, output)
-    assert sorted(os.listdir(output)) == ["config.json", "metrics.json", "model.keras", "vectors.bin", "vocabulary.json"]
+    # The run folder of every family (best checkpoint, history, TensorBoard logs), and word2vec's vectors.
+    assert sorted(os.listdir(output)) == [
+        "best.keras", "config.json", "history.csv", "logs", "metrics.json", "model.keras", "vectors.bin", "vocabulary.json"
+    ]
     vocabulary, loaded = load_word2vec_run(output)
     np.testing.assert_array_equal(loaded.vectors, vectors.vectors)
     assert loaded.index_to_key == vocabulary.words

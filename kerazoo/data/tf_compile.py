@@ -1,7 +1,8 @@
-"""Tracing a Python function into a TensorFlow graph, the step export takes.
+"""Tracing a Python function into a TensorFlow graph, for the decoding loop on the TensorFlow backend.
 
-`kerazoo.generation` compiles its decoding loop with this on the TensorFlow
-backend; TensorFlow is imported here, inside the function, so that
+`kerazoo.generation` compiles its loop with this; it lives in `kerazoo.data`,
+the lowest layer that may touch TensorFlow, so that generation never imports
+the export layer above it. TensorFlow is imported inside the function, so
 `import kerazoo` never needs it.
 """
 

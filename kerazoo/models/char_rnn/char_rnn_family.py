@@ -1,0 +1,33 @@
+"""The char_rnn family: SimpleRNN, LSTM and GRU character language models.
+
+Everything about the family is in this folder: the model (`char_rnn_model.py`,
+with the equations), the builders, the presets, and this family object, which
+is a `CausalLMFamily` with the recurrent models' flags and the `step`
+signature that carries the recurrent state between calls.
+"""
+
+from kerazoo.models.causal_lm import CAUSAL_LM_FLAGS
+from kerazoo.models.causal_lm import CausalLMFamily
+from kerazoo.models.char_rnn.char_rnn_builders import BUILDERS
+from kerazoo.models.char_rnn.char_rnn_model import CharRNN
+from kerazoo.models.char_rnn.char_rnn_presets import CHAR_RNN_PRESETS
+from kerazoo.models.family import Flag
+from kerazoo.models.family import common_flags
+
+
+class CharRNNFamily(CausalLMFamily):
+    name = "char_rnn"
+    description = "Character-level SimpleRNN, LSTM and GRU language models."
+    builders = BUILDERS
+    model_classes = (CharRNN,)
+    presets = CHAR_RNN_PRESETS
+    default_model = "lstm"
+    flags = CAUSAL_LM_FLAGS + common_flags("units", "num_layers", "embedding_dim", "dropout") + (
+        Flag("cell_api", switch=True, target="model",
+             help="stack cells in one RNN (the lectures' StackedRNNCells form)"),
+    )
+    signatures = {**CausalLMFamily.signatures, "step": "rnn_step"}
+    tiny_model_kwargs = {model: {"units": 8, "num_layers": 2, "embedding_dim": 4} for model in BUILDERS}
+
+
+CHAR_RNN = CharRNNFamily()

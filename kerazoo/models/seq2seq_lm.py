@@ -1,0 +1,184 @@
+"""What the sequence-to-sequence families share: pairs, a pair vocabulary, teacher forcing, exact match.
+
+`Seq2SeqFamily` is the base of the families that map a source string to a
+target string (the Transformer, the LSTM with attention): a run makes
+`(source, target)` pairs (the dates task or a TSV file), holds out test pairs,
+builds a `PairVocabulary`, trains with teacher forcing, and scores the best
+checkpoint by exact match on the test pairs. Each model implements the
+decoding protocol with the encoder run first (`initial_decoding_state(encoder_ids)`,
+`decoding_step`), so beam search and the `translate` signature serve it unchanged.
+"""
+
+import os
+import time
+
+import numpy as np
+
+from kerazoo import optimizers
+from kerazoo.data.dates import date_splits
+from kerazoo.data.seq2seq import PairVocabulary
+from kerazoo.models import family
+from kerazoo.models.family import Family
+from kerazoo.models.family import Flag
+from kerazoo.models.family import RunData
+from kerazoo.models.family import TinyCase
+from kerazoo.models.family import common_flags
+from kerazoo.models.family import positive_int
+
+# Flat, commented defaults; a preset overrides them, the command line overrides both.
+SEQ2SEQ_DEFAULTS = {
+    "task": "dates",  # the generated dates -> ISO 8601 task, or a TSV file of "source<TAB>target" lines
+    "train_size": 50_000,  # dates task: training pairs (5% of them validate)
+    "test_size": 2_000,  # held-out pairs (dates: days never seen in training)
+    "epochs": 6,
+    "batch_size": 64,
+    "optimizer": "adam",  # a kerazoo.optimizers recipe
+    "learning_rate": None,
+    "clipnorm": 1.0,
+    "seed": 0,
+    "beam_width": 1,  # test decoding: 1 is greedy search
+    "max_minutes": None,
+    "verbose": 1,
+}
+
+SEQ2SEQ_FLAGS = common_flags(
+    "epochs", "batch_size", "optimizer", "learning_rate", "clipnorm", "seed", "max_minutes", "verbose"
+) + (
+    Flag("task", help="'dates' (default) or a TSV file of source<TAB>target lines"),
+    Flag("train_size", positive_int),
+    Flag("test_size", positive_int),
+    Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
+)
+
+TINY_PAIRS = [("3 March 1998", "1998-03-03"), ("12/31/1999", "1999-12-31"), ("the 1st of May, 2001", "2001-05-01")]
+
+
+def load_pairs(config):
+    """`(train, test)` pairs for the config's task."""
+    if config["task"] == "dates":
+        return date_splits(config["train_size"], config["test_size"], seed=config["seed"])
+    path = config["task"]
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"`task` must be 'dates' or a TSV file of source<TAB>target lines. Received: task={path!r}"
+        )
+    from kerazoo.data.text_files import read_text_file
+
+    lines = read_text_file(path, "task").splitlines()
+    pairs = [tuple(line.split("\t", 1)) for line in lines if "\t" in line]
+    if len(pairs) < 2:
+        raise ValueError(f"{path!r} holds {len(pairs)} source<TAB>target lines; at least 2 are needed.")
+    order = np.random.default_rng(config["seed"]).permutation(len(pairs))
+    test_count = min(config["test_size"], max(1, len(pairs) // 10))
+    return [pairs[i] for i in order[test_count:]], [pairs[i] for i in order[:test_count]]
+
+
+def exact_match(model, vocabulary, pairs, beam_width=1, batch_size=500):
+    """The fraction of `pairs` whose translation equals the target exactly."""
+    from kerazoo.generation.translate import translate
+
+    hits = 0
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start : start + batch_size]
+        outputs = translate(model, vocabulary, [s for s, _ in chunk], beam_width=beam_width)
+        hits += sum(output == target for output, (_, target) in zip(outputs, chunk))
+    return hits / len(pairs)
+
+
+class Seq2SeqFamily(Family):
+    """Base of the sequence-to-sequence families (see the module docstring)."""
+
+    defaults = SEQ2SEQ_DEFAULTS
+    capabilities = (family.TRANSLATE,)
+    signatures = {"serving_default": "pair_logits", "translate": "translate_text"}
+    identity = ("family", "model", "model_kwargs", "task", "train_size", "test_size")
+    units = "pairs"
+    summary_keys = ("test_exact_match", "best_val_loss", "wall_s", "parameters")
+
+    def check_config(self, config, explicit=None, preset_training=None):
+        family.check_integers(config, ("epochs", "batch_size", "train_size", "test_size", "beam_width"))
+        family.check_optimizer(config["optimizer"])
+        family.check_positive(config, ("max_minutes", "learning_rate", "clipnorm"), allow_none=True)
+
+    def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
+        train_pairs, test_pairs = corpus or load_pairs(config)
+        if vocabulary is None:
+            vocabulary = PairVocabulary.from_pairs(train_pairs)
+        longest_target = max(len(t) for _, t in train_pairs + test_pairs) + 1
+        validation_count = max(1, len(train_pairs) // 20)
+        fit_pairs, validation_pairs = train_pairs[validation_count:], train_pairs[:validation_count]
+        return RunData(
+            vocabulary=vocabulary,
+            train=vocabulary.encode_pairs(fit_pairs, target_length=longest_target),
+            validation=vocabulary.encode_pairs(validation_pairs, target_length=longest_target),
+            units_per_step=config["batch_size"],
+            facts={"train_pairs": len(fit_pairs), "test_pairs": len(test_pairs)},
+            extra={"test_pairs": test_pairs, "longest_target": longest_target},
+        )
+
+    def build(self, config, data):
+        kwargs = dict(config["model_kwargs"])
+        longest_target = data.extra["longest_target"]
+        kwargs.setdefault("max_sequence_length", longest_target + 1)
+        if kwargs["max_sequence_length"] <= longest_target:
+            raise ValueError(
+                f"`max_sequence_length` must exceed the longest target plus its end token ({longest_target}). "
+                f"Received: max_sequence_length={kwargs['max_sequence_length']}"
+            )
+        vocabulary = data.vocabulary
+        return self.builders[config["model"]](vocabulary.source.size, vocabulary.target.size, **kwargs)
+
+    def compile(self, model, config, data):
+        import keras
+
+        model.compile(
+            optimizer=optimizers.get(
+                config["optimizer"], learning_rate=config["learning_rate"], global_clipnorm=config["clipnorm"]
+            ),
+            loss=family.sparse_logits_loss(ignore_class=0),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
+        return model
+
+    def evaluate(self, model, data, config):
+        start = time.monotonic()
+        match = exact_match(model, data.vocabulary, data.extra["test_pairs"], beam_width=config["beam_width"])
+        return {
+            "test_exact_match": match,
+            "beam_width": config["beam_width"],
+            "test_decode_s": round(time.monotonic() - start, 2),
+        }
+
+    def load_vocabulary(self, path):
+        return PairVocabulary.load(path)
+
+    # --- The tiny configuration of the tests ---
+
+    tiny_model_kwargs = {}
+
+    def tiny_cases(self):
+        def arrays(vocabulary):
+            return vocabulary.encode_pairs(TINY_PAIRS[:2])
+
+        return [
+            TinyCase(
+                name=model,
+                family=self.name,
+                vocabulary=lambda: PairVocabulary.from_pairs(TINY_PAIRS),
+                build=self._tiny_builder(model),
+                inputs=lambda vocabulary: arrays(vocabulary)[0],
+                targets=lambda vocabulary: arrays(vocabulary)[1],
+                output=_greedy_translation,
+            )
+            for model in self.models
+        ]
+
+    def _tiny_builder(self, model):
+        builder, kwargs = self.builders[model], self.tiny_model_kwargs.get(model, {})
+        return lambda vocabulary: builder(vocabulary.source.size, vocabulary.target.size, **kwargs)
+
+
+def _greedy_translation(model, vocabulary):
+    from kerazoo.generation.translate import translate
+
+    return translate(model, vocabulary, ["3 March 1998", "1/1/2000"], max_length=6, beam_width=2)

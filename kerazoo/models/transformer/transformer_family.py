@@ -1,0 +1,30 @@
+"""The transformer family: the encoder-decoder Transformer of "Attention Is All You Need".
+
+The model and its cached decoding are in `transformer_model.py`, the builder
+in `transformer_builders.py`, the presets in `transformer_presets.py`; this
+family object is a `Seq2SeqFamily` with the Transformer's flags.
+"""
+
+from kerazoo.models.family import common_flags
+from kerazoo.models.seq2seq_lm import SEQ2SEQ_FLAGS
+from kerazoo.models.seq2seq_lm import Seq2SeqFamily
+from kerazoo.models.transformer.transformer_builders import build_transformer
+from kerazoo.models.transformer.transformer_model import Transformer
+from kerazoo.models.transformer.transformer_presets import TRANSFORMER_PRESETS
+
+
+class TransformerFamily(Seq2SeqFamily):
+    name = "transformer"
+    description = "The encoder-decoder Transformer (Vaswani et al., 2017) for string-to-string tasks."
+    builders = {"transformer": build_transformer}
+    model_classes = (Transformer,)
+    presets = TRANSFORMER_PRESETS
+    default_model = "transformer"
+    flags = SEQ2SEQ_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "dropout", "max_sequence_length")
+    tiny_model_kwargs = {
+        "transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,
+                            max_sequence_length=12),
+    }
+
+
+TRANSFORMER = TransformerFamily()

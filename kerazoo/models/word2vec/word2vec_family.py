@@ -1,0 +1,187 @@
+"""The word2vec family: skip-gram with negative sampling, trained on a corpus's sentences.
+
+The model and its loss are in `skipgram_model.py`, gensim's query API in
+`keyed_vectors.py`, the presets in `word2vec_presets.py`; this family object
+makes the pairs (`kerazoo.data.skipgram`), trains with SGD at gensim's
+linearly decaying rate, and writes the vectors in word2vec's binary format.
+"""
+
+import keras
+
+from kerazoo.data.skipgram import SkipGramData
+from kerazoo.data.words import WordVocabulary
+from kerazoo.data.words import load_sentences
+from kerazoo.models import family
+from kerazoo.models.family import Family
+from kerazoo.models.family import Flag
+from kerazoo.models.family import RunData
+from kerazoo.models.family import TinyCase
+from kerazoo.models.family import common_flags
+from kerazoo.models.family import positive_int
+from kerazoo.models.word2vec.keyed_vectors import KeyedVectors
+from kerazoo.models.word2vec.skipgram_model import SkipGram
+from kerazoo.models.word2vec.word2vec_builders import build_skipgram
+from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
+from kerazoo.models.word2vec.word2vec_presets import WORD2VEC_PRESETS
+
+# Flat, commented defaults (the `fast` preset); a preset overrides them, the command line both.
+# The model's own arguments (embedding_dim, num_negative) are the preset's `model_kwargs`.
+WORD2VEC_DEFAULTS = {
+    "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare" or a text file
+    "data_dir": None,  # tensorflow-datasets folder (tiny_shakespeare)
+    "window": 5,  # largest target-context distance; each target draws a smaller one
+    "min_count": 5,  # drop rarer words
+    "max_vocab": None,  # keep at most this many words (None: no cap)
+    "sample": 1e-3,  # subsampling threshold (0: off)
+    "epochs": 2,
+    "learning_rate": 0.05,  # per-pair SGD rate at the start (gensim's alpha)
+    "min_learning_rate": 1e-4,  # ...decayed linearly to this (gensim's min_alpha)
+    "batch_size": 4096,  # pairs per step
+    "steps_per_execution": 32,  # steps per compiled call: fewer Python round trips
+    "jit_compile": "auto",  # XLA; "auto": on for TensorFlow and JAX (Keras's own "auto" skips it on CPU)
+    "seed": 0,
+    "max_minutes": None,  # stop after this much wall time; rerun to go on
+    "pipeline": "auto",  # "tf", "numpy", or "auto" (tf.data on TensorFlow)
+    "verbose": 1,
+}
+# The builder's arguments, kept in `model_kwargs`.
+MODEL_ARGUMENTS = ("embedding_dim", "num_negative")
+WORD2VEC_SIZE = 12  # the tiny case's word ids; its pairs are fixed arrays
+
+
+def _jit_compile(setting):
+    # Keras's "auto" leaves XLA off on a CPU-only TensorFlow; for this model's gathers
+    # and scatter updates XLA is still 2-3 times faster per step there.
+    if setting == "auto" and keras.backend.backend() in ("tensorflow", "jax"):
+        return True
+    return setting
+
+
+class Word2VecFamily(Family):
+    name = "word2vec"
+    description = "Skip-gram word2vec with negative sampling; gensim-style KeyedVectors."
+    builders = {"word2vec": build_skipgram}
+    model_classes = (SkipGram, KeyedVectors)
+    presets = WORD2VEC_PRESETS
+    defaults = WORD2VEC_DEFAULTS
+    default_model = "word2vec"
+    default_preset = "fast"
+    flags = common_flags(
+        "corpus", "data_dir", "epochs", "batch_size", "learning_rate", "seed", "max_minutes", "pipeline", "verbose",
+        "min_count", "max_vocab",
+    ) + (
+        Flag("embedding_dim", positive_int, target="model", help="vector size"),
+        Flag("num_negative", positive_int, target="model", option="--negative", help="negatives per pair"),
+        Flag("window", positive_int),
+        Flag("sample", float, help="subsampling threshold (0: off)"),
+    )
+    capabilities = (family.EMBED,)
+    signatures = {"embed": "embed_words", "most_similar": "most_similar_words"}
+    identity = ("family", "model", "model_kwargs", "corpus", "window", "min_count", "max_vocab", "sample")
+    monitor = "loss"
+    settings_label = "word2vec"
+    units = "pairs"
+    summary_keys = ("loss", "vocabulary_size", "corpus_words", "wall_s")
+
+    def check_config(self, config, explicit=None, preset_training=None):
+        kwargs = config["model_kwargs"]
+        for name in MODEL_ARGUMENTS:
+            if name in kwargs:
+                family.check_integers(kwargs, (name,))
+        family.check_integers(config, ("window", "min_count", "epochs", "batch_size", "steps_per_execution"))
+        family.check_positive(config, ("learning_rate", "min_learning_rate"))
+        family.check_positive(config, ("max_minutes",), allow_none=True)
+        if config["max_vocab"] is not None and config["max_vocab"] < 2:
+            raise ValueError(f"`max_vocab` must be >= 2 or None. Received: max_vocab={config['max_vocab']!r}")
+        if not config["sample"] >= 0:
+            raise ValueError(f"`sample` must be >= 0 (0 is off). Received: sample={config['sample']!r}")
+
+    def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
+        sentences = corpus if corpus is not None else load_sentences(config["corpus"], data_dir=config["data_dir"])
+        if vocabulary is None:
+            vocabulary = WordVocabulary.from_sentences(sentences, config["min_count"], config["max_vocab"])
+        if vocabulary.size < 2:
+            raise ValueError(
+                f"`min_count`={config['min_count']} leaves {vocabulary.size} word ({vocabulary.words[0]!r}); "
+                "negative sampling needs at least 2. Use a smaller min_count."
+            )
+        data = SkipGramData.from_sentences(
+            sentences,
+            vocabulary,
+            window=config["window"],
+            num_negative=config["model_kwargs"].get("num_negative", 5),
+            sample=config["sample"],
+            batch_size=config["batch_size"],
+            seed=config["seed"],
+            steps_multiple=config["steps_per_execution"],
+        )
+        return RunData(
+            vocabulary=vocabulary,
+            train=data.dataset(config["epochs"], pipeline=config["pipeline"], initial_epoch=initial_epoch),
+            steps_per_epoch=data.steps_per_epoch,
+            units_per_step=data.batch_size,
+            facts={
+                "vocabulary_size": vocabulary.size,
+                "corpus_words": int(vocabulary.counts.sum()),
+                "sentences": len(sentences),
+                "batch_size": data.batch_size,
+                "steps_per_epoch": data.steps_per_epoch,
+                "pairs_per_epoch": data.pairs_per_epoch,
+            },
+            extra={"skipgram": data},
+        )
+
+    def compile(self, model, config, data):
+        # The loss is a batch mean: SGD at rate alpha * batch steps each pair by alpha, as gensim does.
+        batch = data.units_per_step
+        total_steps = data.steps_per_epoch * config["epochs"]
+        schedule = keras.optimizers.schedules.PolynomialDecay(
+            config["learning_rate"] * batch,
+            decay_steps=max(1, total_steps - 1),
+            end_learning_rate=config["min_learning_rate"] * batch,
+            power=1.0,
+        )
+        model.compile(
+            optimizer=keras.optimizers.SGD(schedule),
+            jit_compile=_jit_compile(config["jit_compile"]),
+            # An execution must not run into the next epoch: steps are a multiple of it, or fewer.
+            steps_per_execution=min(config["steps_per_execution"], data.steps_per_epoch),
+        )
+        return model
+
+    def finish_run(self, output, model, data, config):
+        import os
+
+        KeyedVectors.from_model(model, data.vocabulary).save_word2vec_format(
+            os.path.join(output, "vectors.bin"), binary=True
+        )
+
+    def serving_model(self, model, vocabulary):
+        if isinstance(model, KeyedVectors):
+            return model
+        return KeyedVectors.from_model(model, vocabulary)
+
+    def load_vocabulary(self, path):
+        return WordVocabulary.load(path)
+
+    def tiny_cases(self):
+        import numpy as np
+
+        def pairs(vocabulary):
+            rng = np.random.default_rng(5)
+            return {
+                "target": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
+                "context": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
+                "negative": rng.integers(0, WORD2VEC_SIZE, (6, 2)).astype("int32"),
+            }
+
+        common = dict(family=self.name, vocabulary=lambda: None, exports_logits=False)
+        return [
+            TinyCase("word2vec", build=lambda v: build_skipgram(WORD2VEC_SIZE, embedding_dim=4, num_negative=2),
+                     inputs=pairs, targets=lambda v: None, loss=None, **common),
+            TinyCase("word2vec_softmax", build=lambda v: build_skipgram_softmax(WORD2VEC_SIZE, embedding_dim=4),
+                     inputs=lambda v: pairs(v)["target"], targets=lambda v: pairs(v)["context"], **common),
+        ]
+
+
+WORD2VEC = Word2VecFamily()
