@@ -46,28 +46,26 @@ def _assertion_text(message):
     return text
 
 
-def translate_from_saved_model(path, sources):
-    """Runs the `translate` signature of a seq2seq SavedModel; returns a list of str."""
+def _call(path, signature, output, **inputs):
+    """Calls `signature` of the SavedModel at `path` with string `inputs`; bad input becomes a ValueError."""
     import tensorflow as tf
 
-    translate = tf.saved_model.load(path).signatures["translate"]
+    function = tf.saved_model.load(path).signatures[signature]
     try:
-        outputs = translate(source=tf.constant(list(sources), dtype=tf.string))
+        outputs = function(**{name: tf.constant(list(value), dtype=tf.string) for name, value in inputs.items()})
     except tf.errors.InvalidArgumentError as error:
         raise ValueError(_assertion_text(error.message)) from None
-    return [text.decode("utf-8") for text in outputs["target"].numpy()]
+    return outputs if output is None else outputs[output]
+
+
+def translate_from_saved_model(path, sources):
+    """Runs the `translate` signature of a seq2seq SavedModel; returns a list of str."""
+    return [text.decode("utf-8") for text in _call(path, "translate", "target", source=sources).numpy()]
 
 
 def embed_from_saved_model(path, sentences):
     """Runs the `embed` signature of an ELMo SavedModel; returns a dict of NumPy arrays."""
-    import tensorflow as tf
-
-    embed = tf.saved_model.load(path).signatures["embed"]
-    try:
-        outputs = embed(sentences=tf.constant(list(sentences), dtype=tf.string))
-    except tf.errors.InvalidArgumentError as error:
-        raise ValueError(_assertion_text(error.message)) from None
-    return {name: value.numpy() for name, value in outputs.items()}
+    return {name: value.numpy() for name, value in _call(path, "embed", None, sentences=sentences).items()}
 
 
 def saved_model_signatures(path):

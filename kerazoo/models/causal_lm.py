@@ -225,26 +225,19 @@ class CausalLMFamily(Family):
 
     # --- The tiny configuration of the tests ---
 
-    tiny_model_kwargs = {}
-
     def tiny_cases(self):
         return [
             TinyCase(
                 name=model,
                 family=self.name,
                 vocabulary=lambda: CharVocabulary.from_text(TINY_TEXT),
-                build=self._tiny_builder(model),
+                build=self.tiny_builder(model),
                 inputs=lambda vocabulary: vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, :-1],
                 targets=lambda vocabulary: vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, 1:],
                 output=_greedy_text,
             )
             for model in self.models
         ]
-
-    def _tiny_builder(self, model):
-        builder, kwargs = self.builders[model], self.tiny_model_kwargs.get(model, {})
-        return lambda vocabulary: builder(vocabulary.size, **kwargs)
-
 
 def _greedy_text(model, vocabulary):
     from kerazoo.generation.text import generate_text

@@ -215,7 +215,8 @@ class Family:
             exports), so that a trained model object finds its family.
         presets: dict of preset name -> preset (see the module docstring).
         defaults: dict. Flat, commented training defaults.
-        default_model: str. The model trained when neither model nor preset is given.
+        default_model: str. The model trained when neither model nor preset is given
+            (the first of `builders` unless a family names another).
         default_preset: str or None. The preset applied when none is given, so
             that the defaults run on a 2-core laptop.
         flags: tuple of `Flag`. The flags `kerazoo train` takes for this family
@@ -252,6 +253,10 @@ class Family:
     @property
     def models(self):
         return tuple(self.builders)
+
+    def __init__(self):
+        if self.default_model is None and self.builders:
+            self.default_model = next(iter(self.builders))
 
     def flags_for(self, model):
         """The flags that apply to `model` (all of the family's, unless a family narrows them)."""
@@ -330,9 +335,13 @@ class Family:
         """
         raise NotImplementedError
 
+    def vocabulary_sizes(self, vocabulary):
+        """The builder's leading arguments: the vocabulary size (a source and a target size for seq2seq)."""
+        return (vocabulary.size,)
+
     def build(self, config, data):
         """The untrained model for `config`, given the run's data."""
-        return self.builders[config["model"]](data.vocabulary.size, **config["model_kwargs"])
+        return self.builders[config["model"]](*self.vocabulary_sizes(data.vocabulary), **config["model_kwargs"])
 
     def compile(self, model, config, data):
         raise NotImplementedError
@@ -391,6 +400,14 @@ class Family:
     def tiny_cases(self):
         """`TinyCase`s of this family, for the backend and export tests."""
         return []
+
+    # Builder arguments of each model in its tiny configuration.
+    tiny_model_kwargs = {}
+
+    def tiny_builder(self, model):
+        """A function of a vocabulary that builds `model` in its tiny configuration."""
+        builder, kwargs = self.builders[model], self.tiny_model_kwargs.get(model, {})
+        return lambda vocabulary: builder(*self.vocabulary_sizes(vocabulary), **kwargs)
 
     def __repr__(self):
         return f"<Family {self.name}: {', '.join(self.models)}>"

@@ -125,8 +125,7 @@ class Seq2SeqFamily(Family):
                 f"`max_sequence_length` must exceed the longest target plus its end token ({longest_target}). "
                 f"Received: max_sequence_length={kwargs['max_sequence_length']}"
             )
-        vocabulary = data.vocabulary
-        return self.builders[config["model"]](vocabulary.source.size, vocabulary.target.size, **kwargs)
+        return self.builders[config["model"]](*self.vocabulary_sizes(data.vocabulary), **kwargs)
 
     def compile(self, model, config, data):
         import keras
@@ -149,12 +148,13 @@ class Seq2SeqFamily(Family):
             "test_decode_s": round(time.monotonic() - start, 2),
         }
 
+    def vocabulary_sizes(self, vocabulary):
+        return vocabulary.source.size, vocabulary.target.size
+
     def load_vocabulary(self, path):
         return PairVocabulary.load(path)
 
     # --- The tiny configuration of the tests ---
-
-    tiny_model_kwargs = {}
 
     def tiny_cases(self):
         def arrays(vocabulary):
@@ -165,18 +165,13 @@ class Seq2SeqFamily(Family):
                 name=model,
                 family=self.name,
                 vocabulary=lambda: PairVocabulary.from_pairs(TINY_PAIRS),
-                build=self._tiny_builder(model),
+                build=self.tiny_builder(model),
                 inputs=lambda vocabulary: arrays(vocabulary)[0],
                 targets=lambda vocabulary: arrays(vocabulary)[1],
                 output=_greedy_translation,
             )
             for model in self.models
         ]
-
-    def _tiny_builder(self, model):
-        builder, kwargs = self.builders[model], self.tiny_model_kwargs.get(model, {})
-        return lambda vocabulary: builder(vocabulary.source.size, vocabulary.target.size, **kwargs)
-
 
 def _greedy_translation(model, vocabulary):
     from kerazoo.generation.translate import translate

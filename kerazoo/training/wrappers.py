@@ -53,14 +53,14 @@ def resolve_seq2seq_config(model=None, preset=None, model_kwargs=None, **trainin
     return family.resolve_config(model=model, preset=preset, model_kwargs=model_kwargs, **training)
 
 
-def train_seq2seq(config, output, callbacks=None):
-    """Trains a sequence-to-sequence model; returns `(best model, vocabulary, metrics)`."""
+def train_best(config, output, callbacks=None):
+    """Trains a run; returns `(its best model, vocabulary, metrics)` (`train_seq2seq`, `train_bilm`)."""
     model, vocabulary, metrics = train(config, output, callbacks)
     return _best(output, model), vocabulary, metrics
 
 
-def load_seq2seq_run(run_dir, which="best"):
-    return load_run(run_dir, which)
+train_seq2seq = train_best
+load_seq2seq_run = load_run
 
 
 def is_seq2seq_run(run_dir):
@@ -118,14 +118,8 @@ def resolve_bilm_config(model=None, preset=None, model_kwargs=None, **training):
     return ELMO.resolve_config(model=model, preset=preset, model_kwargs=model_kwargs, **training)
 
 
-def train_bilm(config, output, callbacks=None):
-    """Trains a biLM; returns `(best model, vocabulary, metrics)`."""
-    model, vocabulary, metrics = train(config, output, callbacks)
-    return _best(output, model), vocabulary, metrics
-
-
-def load_bilm_run(run_dir, which="best"):
-    return load_run(run_dir, which)
+train_bilm = train_best
+load_bilm_run = load_run
 
 
 def is_bilm_run(run_dir):

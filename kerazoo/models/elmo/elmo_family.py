@@ -59,7 +59,6 @@ class ElmoFamily(Family):
     model_classes = (ElmoBiLM, ElmoEmbedder)
     presets = ELMO_PRESETS
     defaults = ELMO_DEFAULTS
-    default_model = "elmo"
     # The original ELMo (93.6M weights) does not fit a 2-core laptop; it is one `--preset` away.
     default_preset = "elmo-small"
     flags = common_flags(

@@ -22,7 +22,6 @@ class GPTFamily(CausalLMFamily):
     builders = {"gpt": build_gpt}
     model_classes = (GPTModel,)
     presets = GPT_PRESETS
-    default_model = "gpt"
     flags = CAUSAL_LM_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "max_sequence_length", "dropout")
     tiny_model_kwargs = {"gpt": {"num_layers": 1, "num_heads": 2, "hidden_dim": 8, "max_sequence_length": 16}}
 

@@ -9,58 +9,32 @@ matrices and embeddings, as nanoGPT's `configure_optimizers` does). Batches
 are windows at random starts, as nanoGPT's `get_batch` draws them.
 """
 
+# What both nanoGPT runs share: nanoGPT's split, schedule, clipping and batch drawing.
+_NANOGPT_TRAINING = {
+    "corpus": "tiny_shakespeare",
+    "validation_split": "heldout",
+    "epochs": 1,
+    "optimizer": "nanogpt_adamw_cosine",
+    "learning_rate": 1e-3,
+    "clipnorm": 1.0,
+    "sampling": "random",
+    "steps_per_execution": 25,
+    "jit_compile": True,
+    "sample_every": 0,
+}
+
 GPT_PRESETS = {
     "nanogpt-cpu": {
         "description": "nanoGPT's shakespeare_char CPU run: 4 layers, 4 heads, 128 wide, context 64.",
         "model": "gpt",
-        "model_kwargs": {
-            "num_layers": 4,
-            "num_heads": 4,
-            "hidden_dim": 128,
-            "max_sequence_length": 64,
-            "dropout": 0.0,
-        },
-        "training": {
-            "corpus": "tiny_shakespeare",
-            "validation_split": "heldout",
-            "seq_length": 64,
-            "batch_size": 12,
-            "epochs": 1,
-            "steps_per_epoch": 2000,
-            "optimizer": "nanogpt_adamw_cosine",
-            "learning_rate": 1e-3,
-            "clipnorm": 1.0,
-            "sampling": "random",
-            "steps_per_execution": 25,
-            "jit_compile": True,
-            "sample_every": 0,
-        },
+        "model_kwargs": {"num_layers": 4, "num_heads": 4, "hidden_dim": 128, "max_sequence_length": 64, "dropout": 0.0},
+        "training": {**_NANOGPT_TRAINING, "seq_length": 64, "batch_size": 12, "steps_per_epoch": 2000},
     },
     "nanogpt-gpu": {
         "description": "nanoGPT's shakespeare_char GPU run: 6 layers, 6 heads, 384 wide, context 256, dropout 0.2.",
         "model": "gpt",
-        "model_kwargs": {
-            "num_layers": 6,
-            "num_heads": 6,
-            "hidden_dim": 384,
-            "max_sequence_length": 256,
-            "dropout": 0.2,
-        },
-        "training": {
-            "corpus": "tiny_shakespeare",
-            "validation_split": "heldout",
-            "seq_length": 256,
-            "batch_size": 64,
-            "epochs": 1,
-            "steps_per_epoch": 5000,
-            "optimizer": "nanogpt_adamw_cosine",
-            "learning_rate": 1e-3,
-            "clipnorm": 1.0,
-            "sampling": "random",
-            "steps_per_execution": 25,
-            "jit_compile": True,
-            "sample_every": 0,
-        },
+        "model_kwargs": {"num_layers": 6, "num_heads": 6, "hidden_dim": 384, "max_sequence_length": 256, "dropout": 0.2},
+        "training": {**_NANOGPT_TRAINING, "seq_length": 256, "batch_size": 64, "steps_per_epoch": 5000},
     },
     "gpt-tiny": {
         "description": "A 2-layer, 64-wide GPT for a first run on a laptop in a few minutes.",

@@ -21,7 +21,6 @@ class Seq2SeqLSTMFamily(Seq2SeqFamily):
     builders = {"seq2seq_lstm": build_seq2seq_lstm}
     model_classes = (Seq2SeqLSTM,)
     presets = SEQ2SEQ_PRESETS
-    default_model = "seq2seq_lstm"
     flags = SEQ2SEQ_FLAGS + common_flags("units", "max_sequence_length") + (
         Flag("embedding_dim", positive_int, target="model"),
     )

@@ -19,7 +19,6 @@ class TransformerFamily(Seq2SeqFamily):
     builders = {"transformer": build_transformer}
     model_classes = (Transformer,)
     presets = TRANSFORMER_PRESETS
-    default_model = "transformer"
     flags = SEQ2SEQ_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "dropout", "max_sequence_length")
     tiny_model_kwargs = {
         "transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,

@@ -64,7 +64,6 @@ class Word2VecFamily(Family):
     model_classes = (SkipGram, KeyedVectors)
     presets = WORD2VEC_PRESETS
     defaults = WORD2VEC_DEFAULTS
-    default_model = "word2vec"
     default_preset = "fast"
     flags = common_flags(
         "corpus", "data_dir", "epochs", "batch_size", "learning_rate", "seed", "max_minutes", "pipeline", "verbose",
