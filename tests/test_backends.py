@@ -75,7 +75,8 @@ def run_subset(backend, folder):
     """Runs the marked subset through the README's test command on `backend`, writing its files to `folder`."""
     env = dict(os.environ, KERAS_BACKEND=backend, KERAZOO_BACKEND_ARTIFACTS=folder)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPOSITORY, os.environ.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "pytest", "-q", "-m", "jax", "-p", "no:cacheprovider", "tests/test_jax_subset.py"]
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-m", "jax", "-p", "no:cacheprovider",
+               "tests/test_jax_subset.py"]
     return subprocess.run(command, cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=900)
 
 
