@@ -12,6 +12,7 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    "from_preset": "kerazoo.models.presets",
     "CharVocabulary": "kerazoo.data.vocabulary",
     "CharRNN": "kerazoo.models.char_rnn",
     "build_gru": "kerazoo.models.char_rnn",

@@ -109,6 +109,13 @@ def cmd_list(args):
     for name, recipe in RECIPES.items():
         print(f"  {name:22s} {recipe.source}")
     print(f"\nSchedules (kerazoo schedule NAME): {', '.join(SCHEDULES)}")
+    from kerazoo.models.presets import shipped_presets
+
+    print("\nTrained presets (kerazoo.from_preset NAME; kerazoo generate|translate|embed|export|evaluate --preset NAME):")
+    for name, card in shipped_presets().items():
+        metric = card["metric"]
+        print(f"  {name:24s} [{card['model']}] {metric['kind']} {metric['value']:.4f} on held-out data; "
+              f"{card['parameters']:,} parameters, {card['size_bytes'] / 1e6:.1f} MB")
     return 0
 
 
@@ -163,48 +170,124 @@ def _refuse_flags(args, allowed, what):
         raise ValueError(f"{flags} does not apply to {what}.")
 
 
-def cmd_generate(args):
-    saved_model = _saved_model_version(args.source) if os.path.isdir(args.source) else None
-    if saved_model:
-        return _generate_from_saved_model(args, saved_model)
-    from kerazoo.models import family as protocol
+def _load_model(args):
+    """`(family, model, vocabulary, where)` from `--preset NAME` or a run folder (`args.source`)."""
     from kerazoo.models.registry import family_of_run
-    from kerazoo.training import load_run
+    from kerazoo.models.registry import get_family
 
+    if getattr(args, "preset", None):
+        from kerazoo.models.presets import load_preset
+
+        if args.source:
+            raise ValueError(f"Give a SOURCE or `--preset`, not both. Received: source={args.source!r}, "
+                             f"preset={args.preset!r}")
+        model, vocabulary, metadata = load_preset(args.preset)
+        return get_family(metadata["family"]), model, vocabulary, f"the preset {args.preset!r}"
+    if not args.source:
+        raise ValueError("Give a run folder, a SavedModel or `--preset NAME` (see `kerazoo list`).")
     family = family_of_run(args.source)
     if family is None:
         raise FileNotFoundError(
             f"No trained model in {args.source!r}: it is neither a run folder nor a SavedModel. "
-            "Train one with `kerazoo train MODEL --output RUN_DIR`."
+            "Train one with `kerazoo train MODEL --output RUN_DIR`, or pass `--preset NAME`."
         )
+    from kerazoo.training import load_run
+
+    model, vocabulary = load_run(args.source, which=args.checkpoint)
+    return family, model, vocabulary, repr(args.source)
+
+
+def _what_it_does(family, where, instead):
+    """The error for a model asked to do what its family cannot: it says what it can do."""
+    can = " and ".join(CAPABILITY_TEXT[c] for c in family.capabilities)
+    commands = {"generate": "kerazoo generate", "translate": "kerazoo translate", "embed": "kerazoo embed"}
+    return ValueError(
+        f"{where} holds a {family.name} model, which {can} and does not {instead} it. Use "
+        f"{' or '.join(f'`{commands[c]}`' for c in family.capabilities)}, or export it (`kerazoo export`) "
+        f"and call the SavedModel's {', '.join(f'`{s}`' for s in family.signatures)} signatures."
+    )
+
+
+def cmd_generate(args):
+    saved_model = _saved_model_version(args.source) if args.source and os.path.isdir(args.source) else None
+    if saved_model:
+        return _generate_from_saved_model(args, saved_model)
+    from kerazoo.models import family as protocol
+
+    family, model, vocabulary, where = _load_model(args)
     if protocol.TRANSLATE in family.capabilities:
-        _refuse_flags(args, TRANSLATE_FLAGS, f"{args.source!r}, a {family.name} model, which translates")
+        _refuse_flags(args, TRANSLATE_FLAGS, f"{where}, a {family.name} model, which translates")
         from kerazoo.generation.translate import translate
 
-        model, vocabulary = load_run(args.source, which=args.checkpoint)
         texts = translate(model, vocabulary, args.prompt or [], beam_width=args.beam_width or 1)
     elif protocol.GENERATE in family.capabilities:
-        _refuse_flags(args, GENERATE_FLAGS, f"{args.source!r}, a {family.name} model")
+        _refuse_flags(args, GENERATE_FLAGS, f"{where}, a {family.name} model")
         from kerazoo.generation import check_sampling_args
         from kerazoo.generation import generate_text
 
         options = _sampling_options(args)
         check_sampling_args(options["temperature"], options["top_k"], options["length"], options["top_p"])
-        model, vocabulary = load_run(args.source, which=args.checkpoint)
         texts = generate_text(
             model, vocabulary, args.prompt or ["\n"], options["length"], options["temperature"], options["top_k"],
             options["seed"], options["top_p"],
         )
     else:
-        can = " and ".join(CAPABILITY_TEXT[c] for c in family.capabilities)
-        raise ValueError(
-            f"{args.source!r} holds a {family.name} model, which {can} and does not generate it. "
-            f"Export it (`kerazoo export`) and call the SavedModel's {', '.join(f'`{s}`' for s in family.signatures)} "
-            "signatures."
-        )
+        raise _what_it_does(family, where, "generate")
     for text in texts:
         print(text)
     return 0
+
+
+def cmd_translate(args):
+    from kerazoo.models import family as protocol
+
+    family, model, vocabulary, where = _load_model(args)
+    if protocol.TRANSLATE not in family.capabilities:
+        raise _what_it_does(family, where, "translate")
+    from kerazoo.generation.translate import translate
+
+    for text in translate(model, vocabulary, args.text, beam_width=args.beam_width):
+        print(text)
+    return 0
+
+
+def cmd_embed(args):
+    """Word vectors' nearest neighbours (word2vec), or one vector per sentence (ELMo's mean), as JSON lines."""
+    from kerazoo.models import family as protocol
+
+    family, model, vocabulary, where = _load_model(args)
+    if protocol.EMBED not in family.capabilities:
+        raise _what_it_does(family, where, "embed")
+    options = {name: getattr(args, name) for name in ("topn", "vectors") if getattr(args, name)}
+    for row in family.embed(model, vocabulary, args.text, **options):
+        print(json.dumps(row))
+    return 0
+
+
+def cmd_evaluate(args):
+    """Measures a preset as its model card says, beside the card's figures."""
+    from kerazoo.models.presets import load_preset
+    from kerazoo.models.presets import preset_folder
+    from kerazoo.models.registry import get_family
+
+    model, vocabulary, metadata = load_preset(args.preset)
+    if "metric" not in metadata:
+        raise ValueError(f"{args.preset!r} is a run folder; it has no model card to evaluate against.")
+    family = get_family(metadata["family"])
+    folder = preset_folder(args.preset)
+    code = 0
+    for key in ("metric", "check"):
+        spec = metadata[key]
+        try:
+            value = family.measure(model, vocabulary, spec, folder=folder)["value"]
+        except (FileNotFoundError, ValueError, RuntimeError) as error:
+            print(f"{key}: {spec['kind']}: cannot measure here: {error}", file=sys.stderr)
+            code = 2
+            continue
+        target = f", target {spec['target']}" if "target" in spec else ""
+        print(f"{args.preset} {key}: {spec['kind']} = {value:.4f} (model card: {spec['value']:.4f}{target}) "
+              f"on {json.dumps(spec['data'])}")
+    return code
 
 
 def _sampling_options(args):
@@ -239,15 +322,36 @@ def _generate_from_saved_model(args, path):
 
 def cmd_export(args):
     from kerazoo.export import export_run
+    from kerazoo.export import export_saved_model
     from kerazoo.models import family as protocol
     from kerazoo.models.registry import family_of_run
+    from kerazoo.models.registry import get_family
 
-    family = family_of_run(args.run_dir)
+    if args.preset:
+        from kerazoo.models.presets import load_preset
+
+        if args.run_dir:
+            raise ValueError(f"Give a RUN_DIR or `--preset`, not both. Received: run_dir={args.run_dir!r}")
+        model, vocabulary, metadata = load_preset(args.preset)
+        family = get_family(metadata["family"])
+    else:
+        if not args.run_dir:
+            raise ValueError("Give a RUN_DIR or `--preset NAME` to export.")
+        family = family_of_run(args.run_dir)
     if args.beam_width is not None and family is not None and protocol.TRANSLATE not in family.capabilities:
-        raise ValueError(f"--beam-width does not apply to {args.run_dir!r}, a {family.name} model.")
-    path = export_run(
-        args.run_dir, args.name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width or 1
-    )
+        raise ValueError(f"--beam-width does not apply to a {family.name} model.")
+    name = args.name or (metadata.get("name") if args.preset else None)
+    if not name:
+        raise ValueError("`--name` is needed to export a run folder: the SavedModel goes to saved_models/NAME/.")
+    if args.preset:
+        path = export_saved_model(
+            model, vocabulary, name, base_dir=args.base_dir, beam_width=args.beam_width or 1, family=family,
+            metadata={"preset": args.preset, "model_card": {k: metadata[k] for k in ("metric", "training") if k in metadata}},
+        )
+    else:
+        path = export_run(
+            args.run_dir, name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width or 1
+        )
     print(path)
     return 0
 
@@ -303,9 +407,10 @@ def build_parser():
     train.set_defaults(func=cmd_train)
 
     generate = commands.add_parser(
-        "generate", help="generate text (or translate, for seq2seq models) from a run folder or a SavedModel"
+        "generate", help="generate text (or translate, for seq2seq models) from a preset, a run folder or a SavedModel"
     )
-    generate.add_argument("source", help="a run folder, a SavedModel version folder, or saved_models/NAME")
+    generate.add_argument("source", nargs="?", help="a run folder, a SavedModel version folder, or saved_models/NAME")
+    generate.add_argument("--preset", help="a trained preset that ships with kerazoo (see `kerazoo list`)")
     generate.add_argument("--prompt", action="append", help="repeat for a batch of prompts (seq2seq: sources)")
     generate.add_argument("--length", type=int, help="characters to generate (default 500)")
     generate.add_argument("--temperature", type=float, help="0 means greedy (default 0.8)")
@@ -316,6 +421,27 @@ def build_parser():
     generate.add_argument("--checkpoint", choices=["best", "final"], default="best")
     generate.set_defaults(func=cmd_generate)
 
+    translate = commands.add_parser("translate", help="translate strings with a sequence-to-sequence model")
+    translate.add_argument("text", nargs="+", help="the strings to translate")
+    translate.add_argument("--preset", help="a trained preset (see `kerazoo list`)")
+    translate.add_argument("--source", help="or a run folder")
+    translate.add_argument("--beam-width", type=_positive_int, default=1, help="1 is greedy")
+    translate.add_argument("--checkpoint", choices=["best", "final"], default="best")
+    translate.set_defaults(func=cmd_translate)
+
+    embed = commands.add_parser("embed", help="embed words (word2vec: their nearest neighbours) or sentences (ELMo)")
+    embed.add_argument("text", nargs="+", help="words (word2vec) or whitespace-tokenised sentences (ELMo)")
+    embed.add_argument("--preset", help="a trained preset (see `kerazoo list`)")
+    embed.add_argument("--source", help="or a run folder")
+    embed.add_argument("--topn", type=_positive_int, help="word2vec: neighbours per word (default 10)")
+    embed.add_argument("--vectors", action="store_true", help="word2vec: print each word's vector too")
+    embed.add_argument("--checkpoint", choices=["best", "final"], default="best")
+    embed.set_defaults(func=cmd_embed)
+
+    evaluate = commands.add_parser("evaluate", help="measure a trained preset as its model card says")
+    evaluate.add_argument("--preset", required=True, help="a preset name or folder")
+    evaluate.set_defaults(func=cmd_evaluate)
+
     schedule = commands.add_parser("schedule", help="plot a learning-rate schedule or a recipe's rate to a PNG")
     schedule.add_argument("name", help="a schedule or an optimizer recipe (see `kerazoo list`)")
     schedule.add_argument("--steps", type=_positive_int, required=True, help="optimizer steps to plot (the run's length)")
@@ -325,9 +451,10 @@ def build_parser():
     schedule.add_argument("--log-y", action="store_true", help="a logarithmic rate axis")
     schedule.set_defaults(func=cmd_schedule)
 
-    export = commands.add_parser("export", help="export a run as a SavedModel for TF Serving")
-    export.add_argument("run_dir")
-    export.add_argument("--name", required=True, help="written to saved_models/NAME/<next version>/")
+    export = commands.add_parser("export", help="export a run or a trained preset as a SavedModel for TF Serving")
+    export.add_argument("run_dir", nargs="?")
+    export.add_argument("--preset", help="export a trained preset instead of a run folder")
+    export.add_argument("--name", help="written to saved_models/NAME/<next version>/ (default: the preset's name)")
     export.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
     export.add_argument("--checkpoint", choices=["best", "final"], default="best")
     export.add_argument("--beam-width", type=_positive_int, help="seq2seq: the beam of `translate` (default 1)")

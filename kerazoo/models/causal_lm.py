@@ -212,9 +212,6 @@ class CausalLMFamily(Family):
         """A batch-shaped input that builds the model (BackupAndRestore needs built weights)."""
         return ops.zeros((1, config["seq_length"]), dtype="int32")
 
-    def evaluate(self, model, data, config):
-        return {}
-
     def load_vocabulary(self, path):
         return CharVocabulary.load(path)
 
@@ -222,6 +219,32 @@ class CausalLMFamily(Family):
         from kerazoo.generation.text import generate_text
 
         return generate_text(model, vocabulary, prompt, length, temperature, seed=seed)
+
+    # --- Trained presets ---
+
+    def measure(self, model, vocabulary, spec, folder=None):
+        """`windowed_loss`: mean cross-entropy over every non-overlapping window of `data["window"]` characters.
+
+        `spec["data"]` names the text (see `heldout_text`). The value is in
+        nats per character; `bits_per_char` is the same in bits.
+        """
+        if spec["kind"] != "windowed_loss":
+            return super().measure(model, vocabulary, spec, folder)
+        ids = vocabulary.encode(heldout_text(spec["data"]))
+        loss = windowed_loss(model, ids, spec["data"]["window"])
+        return {"value": loss, "bits_per_char": family.bits(loss), "characters": len(ids)}
+
+    def example(self, model, vocabulary):
+        from kerazoo.generation.text import generate_text
+
+        prompt = "ROMEO:\n"
+        return {
+            "input": prompt,
+            "output": generate_text(model, vocabulary, prompt, 300, temperature=0.8, seed=0),
+            "temperature": 0.8,
+            "seed": 0,
+            "greedy": generate_text(model, vocabulary, prompt, 100, temperature=0.0),
+        }
 
     # --- The tiny configuration of the tests ---
 
@@ -238,6 +261,43 @@ class CausalLMFamily(Family):
             )
             for model in self.models
         ]
+
+def heldout_text(data):
+    """The text a measure reads.
+
+    `data` is `{"corpus": NAME_OR_FILE, "split": "heldout"}` (a split of a
+    corpus, see `kerazoo.data.corpora`) or `{"play": SLUG}` (one play of the
+    embedded complete plays, rendered as the corpus renders it); with
+    `"characters": N`, only its first N characters.
+    """
+    if "play" in data:
+        from kerazoo.data.shakespeare import load_plays
+
+        plays = {play.slug: play for play in load_plays()}
+        if data["play"] not in plays:
+            raise ValueError(f"`play` must be one of {sorted(plays)}. Received: play={data['play']!r}")
+        text = plays[data["play"]].render()
+    else:
+        text = load_corpus(data["corpus"]).split(data.get("split", "heldout"))
+    return text[: data["characters"]] if data.get("characters") else text
+
+
+def windowed_loss(model, ids, window, batch_size=32):
+    """Mean next-character cross-entropy (nats) over every non-overlapping window of `window` characters.
+
+    This is the full pass nanoGPT's figures are compared with: each window is
+    read from its start, as the model was trained.
+    """
+    from kerazoo.data.pipeline import make_windows
+
+    inputs, targets = make_windows(ids, window)
+    total = 0.0
+    for start in range(0, len(inputs), batch_size):
+        logits = model(inputs[start : start + batch_size], training=False)
+        losses = keras.losses.sparse_categorical_crossentropy(targets[start : start + batch_size], logits, from_logits=True)
+        total += float(ops.sum(losses))
+    return total / targets.size
+
 
 def _greedy_text(model, vocabulary):
     from kerazoo.generation.text import generate_text

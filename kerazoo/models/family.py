@@ -383,6 +383,30 @@ class Family:
     def load_vocabulary(self, path):
         raise NotImplementedError
 
+    # --- Trained presets ---
+
+    def measure(self, model, vocabulary, spec, folder=None):
+        """A held-out measure of a trained model, for its model card and `kerazoo evaluate`.
+
+        Args:
+            model, vocabulary: the trained model and its vocabulary.
+            spec: dict. `{"kind": ..., "data": {...}}`, the measure the card names
+                (e.g. `streamed_loss` on tiny_shakespeare's held-out split).
+            folder: str or None. The preset folder, for a measure that reads a file of its own.
+
+        Returns:
+            dict with `value` (the figure the card compares) and any other figures.
+        """
+        raise ValueError(f"The {self.name} family has no measure {spec.get('kind')!r}.")
+
+    def embed(self, model, vocabulary, texts, **options):
+        """Embeds `texts` for `kerazoo embed`: one JSON-ready dict per text (families that embed)."""
+        raise NotImplementedError(f"The {self.name} family does not embed text.")
+
+    def example(self, model, vocabulary):
+        """What the model does, on one fixed input, for its model card: `{"input": ..., "output": ...}`."""
+        return {}
+
     # --- Capabilities ---
 
     def serving_model(self, model, vocabulary):

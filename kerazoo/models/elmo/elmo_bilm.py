@@ -7,6 +7,7 @@ from kerazoo.layers.projected_lstm_cell import ProjectedLSTMCell
 from kerazoo.layers.sampled_softmax import SampledSoftmax
 from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
 from kerazoo.data.characters import MAX_CHARACTERS
+from kerazoo.models.presets import PresetMixin
 
 # The character CNN of AllenNLP's full ("original") ELMo: 2048 filters over widths 1-7.
 ELMO_CHARACTER_FILTERS = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
@@ -21,7 +22,7 @@ class Perplexity(keras.metrics.Mean):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class ElmoBiLM(keras.Model):
+class ElmoBiLM(PresetMixin, keras.Model):
     """ELMo's bidirectional language model: a character CNN word encoder and two LSTM stacks sharing a softmax.
 
     Each token's characters go through `CharacterCNN`, `num_highway` `Highway`

@@ -153,6 +153,43 @@ class ElmoFamily(Family):
     def load_vocabulary(self, path):
         return BilmVocabulary.load(path)
 
+    # --- Trained presets ---
+
+    def measure(self, model, vocabulary, spec, folder=None):
+        """`perplexity`: forward and backward perplexity (full softmax) on held-out plays.
+
+        `spec["data"]`: `validation_plays`, `seq_length`, `batch_size`, and
+        `"sentences": N` to read only their first N sentences. The value is the
+        larger of the two directions.
+        """
+        if spec["kind"] != "perplexity":
+            return super().measure(model, vocabulary, spec, folder)
+        data = spec["data"]
+        _, sentences = load_sentences("shakespeare", data["validation_plays"])
+        sentences = sentences[: data["sentences"]] if data.get("sentences") else sentences
+        stream = TokenStream.from_sentences(sentences, vocabulary, model.max_characters)
+        result = evaluate_perplexity(model, stream, data["seq_length"], data["batch_size"])
+        return {"value": max(result["forward_perplexity"], result["backward_perplexity"]), **result}
+
+    def embed(self, model, vocabulary, texts, **options):
+        """Each whitespace-tokenised sentence's `default` vector (the mean of its ELMo vectors)."""
+        if options:
+            raise ValueError(f"{', '.join('--' + name for name in options)} applies to word vectors; ELMo embeds "
+                             f"whole sentences. Received: {options}")
+        outputs = self.serving_model(model, vocabulary).embed(texts)
+        return [{"sentence": text, "vector": [round(float(v), 6) for v in vector]}
+                for text, vector in zip(texts, outputs["default"])]
+
+    def example(self, model, vocabulary):
+        """How alike ELMo finds one word in two sentences, and how alike its context-free vectors are."""
+        embedder = self.serving_model(model, vocabulary)
+        sentences = ["But soft , what light through yonder window breaks ?",
+                     "Light , seeking light , doth light of light beguile ;"]
+        outputs = embedder.embed(sentences)
+        first, second = outputs["elmo"][0, 4], outputs["elmo"][1, 2]
+        cosine = float(np.dot(first, second) / (np.linalg.norm(first) * np.linalg.norm(second)))
+        return {"input": sentences, "output": {"word": "light (5th token, 3rd token)", "elmo_cosine": round(cosine, 4)}}
+
     def serving_model(self, model, vocabulary):
         if isinstance(model, ElmoEmbedder):
             return model

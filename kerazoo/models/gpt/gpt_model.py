@@ -6,12 +6,13 @@ from keras import ops
 from kerazoo.layers.position_encoding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
+from kerazoo.models.presets import PresetMixin
 
 POSITION_ENCODINGS = ("learned", "sinusoidal")
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class GPT(keras.Model):
+class GPT(PresetMixin, keras.Model):
     """A decoder-only Transformer language model (GPT-2's layout, as in nanoGPT).
 
     token ids -> token embedding + position embedding -> dropout ->

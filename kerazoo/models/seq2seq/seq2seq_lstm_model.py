@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from kerazoo.layers.additive_attention import AdditiveAttention
+from kerazoo.models.presets import PresetMixin
 
 PADDING_ID = 0
 
@@ -96,7 +97,7 @@ class BahdanauDecoder(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class Seq2SeqLSTM(keras.Model):
+class Seq2SeqLSTM(PresetMixin, keras.Model):
     """LSTM encoder-decoder with additive attention: the lectures' attention-based translation baseline.
 
     The encoder is a bidirectional LSTM over the embedded source, so each

@@ -6,12 +6,13 @@ from keras import ops
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
 from kerazoo.layers.transformer_encoder import TransformerEncoderBlock
+from kerazoo.models.presets import PresetMixin
 
 PADDING_ID = 0
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class Transformer(keras.Model):
+class Transformer(PresetMixin, keras.Model):
     """The encoder-decoder Transformer of Vaswani et al. (2017) for sequence-to-sequence tasks.
 
     Encoder: embedding * sqrt(d_model) + sinusoidal positions, dropout, N

@@ -26,6 +26,8 @@ import keras
 from keras import layers
 from keras import ops
 
+from kerazoo.models.presets import PresetMixin
+
 
 def negative_sampling_loss(logits):
     """Per-pair loss from `[batch, 1 + K]` logits: column 0 the context, the rest negatives.
@@ -47,7 +49,7 @@ def _validate(vocabulary_size, embedding_dim, num_negative=1):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class SkipGram(keras.Model):
+class SkipGram(PresetMixin, keras.Model):
     """Skip-gram with negative sampling (SGNS), a functional `keras.Model`.
 
     The two embedding tables start as word2vec.c starts them: input vectors
@@ -139,7 +141,7 @@ class SkipGram(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class SkipGramSoftmax(keras.Model):
+class SkipGramSoftmax(PresetMixin, keras.Model):
     """Skip-gram with the full softmax over the vocabulary (eq. 2 of Mikolov et al. 2013b).
 
     Train it with `SparseCategoricalCrossentropy(from_logits=True)` on

@@ -19,6 +19,7 @@ from kerazoo.models.family import TinyCase
 from kerazoo.models.family import common_flags
 from kerazoo.models.family import positive_int
 from kerazoo.models.word2vec.keyed_vectors import KeyedVectors
+from kerazoo.models.word2vec.keyed_vectors import spearman_correlation
 from kerazoo.models.word2vec.skipgram_model import SkipGram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
@@ -162,6 +163,51 @@ class Word2VecFamily(Family):
 
     def load_vocabulary(self, path):
         return WordVocabulary.load(path)
+
+    # --- Trained presets ---
+
+    def measure(self, model, vocabulary, spec, folder=None):
+        """`spearman_vs_gensim`: rank correlation of cosine similarities with gensim's on word pairs.
+
+        The pairs and gensim's cosines are a file of the preset (`spec["data"]["reference"]`),
+        written when the preset was published from gensim trained on the same corpus.
+        """
+        if spec["kind"] != "spearman_vs_gensim":
+            return super().measure(model, vocabulary, spec, folder)
+        import json
+        import os
+
+        import numpy as np
+
+        with open(os.path.join(folder or ".", spec["data"]["reference"]), encoding="utf-8") as f:
+            reference = json.load(f)
+        vectors = KeyedVectors.from_model(model, vocabulary)
+        limit = spec["data"].get("pairs") or len(reference["pairs"])
+        ours, theirs = [], []
+        for (first, second), cosine in zip(reference["pairs"][:limit], reference["cosines"][:limit]):
+            if first in vectors and second in vectors:
+                ours.append(vectors.similarity(first, second))
+                theirs.append(cosine)
+        return {"value": float(spearman_correlation(np.array(ours), np.array(theirs))), "pairs": len(ours)}
+
+    def embed(self, model, vocabulary, texts, topn=10, vectors=False):
+        """Each word's `topn` nearest neighbours by cosine (and its vector, with `vectors`)."""
+        keyed = self.serving_model(model, vocabulary)
+        rows = []
+        for word in texts:
+            if word not in keyed:
+                raise ValueError(f"`text` holds a word that is not in the vocabulary. Received: {word!r}")
+            row = {"word": word, "neighbours": [[w, round(float(s), 4)] for w, s in keyed.most_similar(word, topn=topn)]}
+            if vectors:
+                row["vector"] = [round(float(v), 6) for v in keyed[word]]
+            rows.append(row)
+        return rows
+
+    def example(self, model, vocabulary):
+        vectors = KeyedVectors.from_model(model, vocabulary)
+        words = [word for word in ("king", "love", "night", "sword") if word in vectors]
+        return {"input": words,
+                "output": {word: [[w, round(float(s), 3)] for w, s in vectors.most_similar(word, topn=5)] for word in words}}
 
     def tiny_cases(self):
         import numpy as np
