@@ -341,16 +341,23 @@ def cmd_export(args):
     if args.beam_width is not None and family is not None and protocol.TRANSLATE not in family.capabilities:
         raise ValueError(f"--beam-width does not apply to a {family.name} model.")
     name = args.name or (metadata.get("name") if args.preset else None)
+    limits = {}
+    for item in args.limit:
+        key, _, value = item.partition("=")
+        if not value.strip().lstrip("-").isdigit():
+            raise ValueError(f"`--limit` takes KEY=N with an integer N. Received: --limit {item!r}")
+        limits[key.strip()] = int(value)
     if not name:
         raise ValueError("`--name` is needed to export a run folder: the SavedModel goes to saved_models/NAME/.")
     if args.preset:
         path = export_saved_model(
-            model, vocabulary, name, base_dir=args.base_dir, beam_width=args.beam_width or 1, family=family,
+            model, vocabulary, name, base_dir=args.base_dir, beam_width=args.beam_width or 1, family=family, limits=limits,
             metadata={"preset": args.preset, "model_card": {k: metadata[k] for k in ("metric", "training") if k in metadata}},
         )
     else:
         path = export_run(
-            args.run_dir, name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width or 1
+            args.run_dir, name, base_dir=args.base_dir, which=args.checkpoint, beam_width=args.beam_width or 1,
+            limits=limits,
         )
     print(path)
     return 0
@@ -458,6 +465,9 @@ def build_parser():
     export.add_argument("--base-dir", default=DEFAULT_SAVED_MODELS)
     export.add_argument("--checkpoint", choices=["best", "final"], default="best")
     export.add_argument("--beam-width", type=_positive_int, help="seq2seq: the beam of `translate` (default 1)")
+    export.add_argument("--limit", action="append", default=[], metavar="KEY=N",
+                        help="a per-call limit of the signatures: max_batch, max_prompt_length, max_length, "
+                             "max_source_length, max_tokens, max_words (docs/saved-model.md)")
     export.set_defaults(func=cmd_export)
 
     quick = commands.add_parser("quickstart", help="the main job: train, export, generate")

@@ -45,7 +45,7 @@ def check_name(name):
         raise ValueError(f"`name` must be a plain folder name. Received: name={name!r}")
 
 
-def build_serving_module(model, vocabulary, family=None, beam_width=1):
+def build_serving_module(model, vocabulary, family=None, beam_width=1, limits=None):
     """A `tf.Module` holding the model to serve and its signatures (`module.signature_functions`).
 
     Args:
@@ -53,6 +53,8 @@ def build_serving_module(model, vocabulary, family=None, beam_width=1):
         vocabulary: its vocabulary.
         family: a `Family` or None.
         beam_width: int. The beam of a `translate` signature; 1 is greedy.
+        limits: dict or None. The most work one call may ask for (see
+            `kerazoo.export.signatures.DEFAULT_LIMITS`); recorded in `assets/kerazoo.json`.
 
     Returns:
         `(module, context)`: the module and the `ExportContext` with its info and assets.
@@ -64,7 +66,7 @@ def build_serving_module(model, vocabulary, family=None, beam_width=1):
     module = tf.Module()
     if isinstance(served, keras.Model):
         module.model = served
-    context = ExportContext(module, served, vocabulary, options={"beam_width": beam_width})
+    context = ExportContext(module, served, vocabulary, options={"beam_width": beam_width, "limits": limits})
     build_signatures(context, family.signatures)
     context.info = {
         "family": family.name,
@@ -77,7 +79,8 @@ def build_serving_module(model, vocabulary, family=None, beam_width=1):
     return module, context
 
 
-def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadata=None, beam_width=1, family=None):
+def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadata=None, beam_width=1, family=None,
+                       limits=None):
     """Writes `model` as `base_dir/name/<next version>/` and returns that path.
 
     Args:
@@ -88,12 +91,15 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
         metadata: dict or None. Extra facts for `assets/kerazoo.json`.
         beam_width: int. The beam of a sequence-to-sequence model's `translate`; 1 is greedy.
         family: a `Family`, or None to find it from the model's class.
+        limits: dict or None. Per-call limits on batch, prompt or source length and
+            `max_length` (`kerazoo.export.signatures.DEFAULT_LIMITS` fills the rest);
+            a call past one fails with `InvalidArgumentError` before it allocates.
     """
     _require_tensorflow_backend()
     check_name(name)
     import tensorflow as tf
 
-    module, context = build_serving_module(model, vocabulary, family, beam_width)
+    module, context = build_serving_module(model, vocabulary, family, beam_width, limits)
 
     def write(target, assets):
         if vocabulary is not None:
@@ -109,14 +115,15 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
     return write_new_version(os.path.join(base_dir, name), write)
 
 
-def export_word_vectors(vectors, name, base_dir="saved_models", metadata=None):
+def export_word_vectors(vectors, name, base_dir="saved_models", metadata=None, limits=None):
     """Writes word vectors (`KeyedVectors`) as `base_dir/name/<next version>/` (signatures `embed`, `most_similar`)."""
-    from kerazoo.models.registry import get_family
+    from kerazoo.models.registry import family_of_serving_model
 
-    return export_saved_model(vectors, None, name, base_dir, metadata, family=get_family("word2vec"))
+    return export_saved_model(vectors, None, name, base_dir, metadata, family=family_of_serving_model(vectors),
+                              limits=limits)
 
 
-def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=1):
+def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=1, limits=None):
     """Exports the model of a run folder of any family; see `export_saved_model`."""
     _require_tensorflow_backend()
     from kerazoo.training.runner import load_run
@@ -130,7 +137,8 @@ def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=
         )
     model, vocabulary = load_run(run_dir, which=which)
     metadata = {"run_dir": os.path.abspath(run_dir), "checkpoint": which, "config": run_config(run_dir)}
-    return export_saved_model(model, vocabulary, name, base_dir, metadata, beam_width=beam_width, family=family)
+    return export_saved_model(model, vocabulary, name, base_dir, metadata, beam_width=beam_width, family=family,
+                              limits=limits)
 
 
 def write_new_version(model_dir, write):

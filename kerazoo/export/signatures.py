@@ -32,8 +32,36 @@ from kerazoo.data.characters import BOW_CHARACTER
 from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
 from kerazoo.data.characters import EOW_CHARACTER
 from kerazoo.data.vocabulary import OOV_ID
-from kerazoo.generation.decoding import generate_ids
+from kerazoo.generation.decoding import decode_into
+from kerazoo.generation.decoding import prefill_prompts
 from kerazoo.generation.sampling import MAX_GENERATE_LENGTH
+
+
+# The most work one call may ask for, checked in the graph before anything is allocated.
+# A SavedModel goes to TF Serving too, which has no limits of ours; `kerazoo export --limit KEY=N`
+# changes them, and assets/kerazoo.json records them.
+DEFAULT_LIMITS = {
+    "max_batch": 64,  # prompts, sources, sentences or id rows per call
+    "max_prompt_length": 4096,  # characters per `generate` prompt
+    "max_length": MAX_GENERATE_LENGTH,  # characters `generate` makes per prompt
+    "max_source_length": 512,  # characters per `translate` source
+    "max_tokens": 4096,  # ids per row for `serving_default` and `step`, tokens per ELMo sentence
+    "max_words": 1024,  # words per word2vec `embed` call
+}
+
+
+def check_limits(limits):
+    """The limits with the defaults filled in; raises ValueError naming an unknown or bad limit."""
+    merged = dict(DEFAULT_LIMITS)
+    for key, value in (limits or {}).items():
+        if key not in DEFAULT_LIMITS:
+            raise ValueError(f"`limits` keys must be among {sorted(DEFAULT_LIMITS)}. Received: {key}={value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"Limit `{key}` must be an integer >= 1. Received: {key}={value!r}")
+        merged[key] = value
+    if merged["max_length"] > MAX_GENERATE_LENGTH:
+        raise ValueError(f"Limit `max_length` must be <= {MAX_GENERATE_LENGTH}. Received: max_length={merged['max_length']}")
+    return merged
 
 
 class ExportContext:
@@ -43,7 +71,8 @@ class ExportContext:
         module: the `tf.Module` the SavedModel saves; builders attach tables and variables to it.
         model: the model to serve (the family's `serving_model`).
         vocabulary: its vocabulary, or None.
-        options: dict of export options (`beam_width`).
+        options: dict of export options (`beam_width`, `limits`).
+        limits: dict. The most work a call may ask for (`DEFAULT_LIMITS`, as set at export).
         info: dict. Facts for `assets/kerazoo.json`; builders add to it.
         assets: dict of file name -> text, written into `assets/`.
     """
@@ -51,7 +80,8 @@ class ExportContext:
     def __init__(self, module, model, vocabulary, options=None):
         self.module, self.model, self.vocabulary = module, model, vocabulary
         self.options = dict(options or {})
-        self.info = {}
+        self.limits = check_limits(self.options.get("limits"))
+        self.info = {"limits": self.limits}
         self.assets = {}
         self._tables = {}
 
@@ -80,6 +110,41 @@ def _id_checks(tf, token_ids, size, name="token_ids"):
     ]
 
 
+def _batch_check(tf, tensor, limit, name):
+    """The batch (first dimension) of `tensor` is at most `limit`."""
+    return tf.debugging.assert_less_equal(
+        tf.shape(tensor)[0], limit, message=f"`{name}` must hold at most {limit} rows (the limit set at export)"
+    )
+
+
+def _rows_check(tf, tensor, limit, name, what="ids"):
+    """Each row of `tensor` (its second dimension) holds at most `limit` entries."""
+    return tf.debugging.assert_less_equal(
+        tf.shape(tensor)[1], limit, message=f"every row of `{name}` must hold at most {limit} {what} (the limit set at export)"
+    )
+
+
+def _too_long(name, limit):
+    return f"every `{name}` must hold at most {limit} characters (the limit set at export)"
+
+
+def _text_check(tf, text, limit, name):
+    """A cheap bound before any decoding: a character is at most 4 bytes of UTF-8."""
+    return tf.debugging.assert_less_equal(tf.strings.length(text), 4 * limit, message=_too_long(name, limit))
+
+
+def _after(tf, checks, *tensors):
+    """`tensors`, each made to wait for `checks`: whatever is computed from them runs only if every check holds."""
+    with tf.control_dependencies(checks):
+        return [tf.identity(tensor) for tensor in tensors]
+
+
+def printable(tf, text, length=64):
+    """A string tensor made safe to put in an error message: valid UTF-8 (bad bytes replaced), at most `length` characters."""
+    clean = tf.strings.unicode_transcode(text, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD)
+    return tf.strings.substr(clean, 0, length, unit="UTF8_CHAR")
+
+
 # --- Language models ---
 
 
@@ -89,10 +154,14 @@ def token_logits(ctx):
     model, size = ctx.model, ctx.vocabulary.size
     ctx.info["vocabulary_size"] = size
 
+    limits = ctx.limits
+
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name="token_ids")])
     def serving_default(token_ids):
-        with tf.control_dependencies(_id_checks(tf, token_ids, size)):
-            token_ids = tf.identity(token_ids)
+        sizes = [_batch_check(tf, token_ids, limits["max_batch"], "token_ids"),
+                 _rows_check(tf, token_ids, limits["max_tokens"], "token_ids")]
+        (token_ids,) = _after(tf, sizes, token_ids)
+        (token_ids,) = _after(tf, _id_checks(tf, token_ids, size), token_ids)
         return {"logits": model(token_ids, training=False)}
 
     return serving_default
@@ -101,7 +170,7 @@ def token_logits(ctx):
 def generate_text(ctx):
     import tensorflow as tf
 
-    model, vocabulary = ctx.model, ctx.vocabulary
+    model, vocabulary, limits = ctx.model, ctx.vocabulary, ctx.limits
     table = ctx.char_table(vocabulary)
     # The out-of-vocabulary id decodes to nothing, as in CharVocabulary.decode.
     token_strings = tf.constant([""] + vocabulary.characters, dtype=tf.string)
@@ -117,26 +186,38 @@ def generate_text(ctx):
         ]
     )
     def generate(prompt, max_length, temperature, top_k, top_p, seed):
+        # Sizes first, before anything grows with them.
+        sizes = [
+            tf.debugging.assert_greater_equal(max_length, 1, message="`max_length` must be >= 1"),
+            tf.debugging.assert_less_equal(
+                max_length, limits["max_length"], message=f"`max_length` must be <= {limits['max_length']}"
+            ),
+            _batch_check(tf, prompt, limits["max_batch"], "prompt"),
+            _text_check(tf, prompt, limits["max_prompt_length"], "prompt"),
+        ]
+        prompt, max_length = _after(tf, sizes, prompt, max_length)
         characters = tf.strings.unicode_split(prompt, "UTF-8")
         lengths = tf.cast(characters.row_lengths(), tf.int32)
         checks = [
+            tf.debugging.assert_less_equal(lengths, limits["max_prompt_length"],
+                                           message=_too_long("prompt", limits["max_prompt_length"])),
             tf.debugging.assert_greater_equal(temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"),
             tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 turns it off)"),
             tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1] (1 turns it off)"),
             tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1] (1 turns it off)"),
-            tf.debugging.assert_greater_equal(max_length, 1, message="`max_length` must be >= 1"),
-            tf.debugging.assert_less_equal(
-                max_length, MAX_GENERATE_LENGTH, message=f"`max_length` must be <= {MAX_GENERATE_LENGTH}"
-            ),
             tf.debugging.assert_positive(tf.size(prompt), message="`prompt` must hold at least one prompt"),
             tf.debugging.assert_positive(lengths, message="every `prompt` must hold at least one character"),
         ]
         with tf.control_dependencies(checks):
             ids = table.lookup(characters).to_tensor(default_value=0)
             state = model.initial_decoding_state(tf.shape(ids)[0])
-            tokens = generate_ids(
-                model.decoding_step, state, ids, lengths, max_length, temperature, top_k, seed,
-                banned_id=OOV_ID, top_p=top_p,
+            # The prompts' common part in one parallel pass, then one token at a time.
+            state, start = prefill_prompts(model, ids, lengths, state)
+            batch = tf.shape(ids)[0]
+            buffer = tf.concat([ids, tf.zeros([batch, max_length], tf.int32)], axis=1)
+            tokens = decode_into(
+                model.decoding_step, state, buffer, lengths, tf.shape(ids)[1] + max_length, temperature, top_k,
+                seed, banned_id=OOV_ID, top_p=top_p, start=start,
             )
         positions = tf.expand_dims(lengths, 1) + tf.range(max_length)[tf.newaxis, :]
         continuation = tf.gather(tokens, positions, batch_dims=1)
@@ -152,7 +233,7 @@ def rnn_step(ctx):
     streaming = ctx.model.streaming_model()
     ctx.module.streaming = streaming
     state_sizes = list(streaming.state_sizes)
-    size = ctx.vocabulary.size
+    size, limits = ctx.vocabulary.size, ctx.limits
     ctx.info.update({"state_sizes": state_sizes, "state_width": sum(state_sizes)})
 
     @tf.function(
@@ -162,10 +243,62 @@ def rnn_step(ctx):
         ]
     )
     def step(token_ids, state):
-        with tf.control_dependencies(_id_checks(tf, token_ids, size)):
-            token_ids = tf.identity(token_ids)
+        sizes = [_batch_check(tf, token_ids, limits["max_batch"], "token_ids"),
+                 _rows_check(tf, token_ids, limits["max_tokens"], "token_ids"),
+                 tf.debugging.assert_equal(tf.shape(state)[0], tf.shape(token_ids)[0],
+                                           message="`state` must have one row per row of `token_ids`")]
+        token_ids, state = _after(tf, sizes, token_ids, state)
+        (token_ids,) = _after(tf, _id_checks(tf, token_ids, size), token_ids)
         outputs = streaming([token_ids, *tf.split(state, state_sizes, axis=1)], training=False)
         return {"logits": outputs[0], "state": tf.concat(outputs[1:], axis=1)}
+
+    return step
+
+
+def decoding_steps(ctx):
+    """`step` for any model of the decoding protocol: its state travels with each call.
+
+    Inputs: `token_ids` int32 [batch, time] and the decoding state as
+    `state_0`, `state_1`, ... (the tensors of `initial_decoding_state`, batch
+    first; a scalar stays a scalar). Outputs: `logits` [batch, time, vocab]
+    and the next state under the same names. A stream starts from all zeros,
+    so the model's initial state must be zeros (the GPT's empty cache is);
+    export refuses a model whose is not.
+    """
+    import tensorflow as tf
+
+    model, size, limits = ctx.model, ctx.vocabulary.size, ctx.limits
+    initial = tf.nest.flatten(model.initial_decoding_state(1))
+    if any(bool(tf.reduce_any(tf.cast(tensor, tf.float32) != 0.0)) for tensor in initial):
+        raise ValueError(
+            f"The `step` signature starts every stream from zeros, and {type(model).__name__}'s "
+            "initial decoding state is not zeros."
+        )
+    structure = model.initial_decoding_state(1)
+    specs = [tf.TensorSpec([None, None], tf.int32, name="token_ids")] + [
+        tf.TensorSpec([None, *tensor.shape[1:]] if tensor.shape.rank else [], tensor.dtype, name=f"state_{i}")
+        for i, tensor in enumerate(initial)
+    ]
+    ctx.info["step_state"] = [{"name": spec.name, "shape": spec.shape.as_list(), "dtype": spec.dtype.name}
+                              for spec in specs[1:]]
+
+    @tf.function(input_signature=specs)
+    def step(token_ids, *state):
+        sizes = [_batch_check(tf, token_ids, limits["max_batch"], "token_ids"),
+                 _rows_check(tf, token_ids, limits["max_tokens"], "token_ids")]
+        (token_ids,) = _after(tf, sizes, token_ids)
+        (token_ids,) = _after(tf, _id_checks(tf, token_ids, size), token_ids)
+        batch, time = tf.shape(token_ids)[0], tf.shape(token_ids)[1]
+        logits = tf.TensorArray(tf.float32, size=time)
+
+        def body(t, logits, *state):
+            step_logits, new_state = model.decoding_step(token_ids[:, t], tf.nest.pack_sequence_as(structure, state))
+            return (t + 1, logits.write(t, tf.cast(step_logits, tf.float32)), *tf.nest.flatten(new_state))
+
+        _, logits, *state = tf.while_loop(lambda t, *_: t < time, body, (0, logits, *state))
+        stacked = tf.transpose(logits.stack(), [1, 0, 2])
+        return {"logits": tf.reshape(stacked, [batch, time, -1]),
+                **{f"state_{i}": tensor for i, tensor in enumerate(state)}}
 
     return step
 
@@ -187,6 +320,12 @@ def pair_logits(ctx):
         ]
     )
     def serving_default(encoder_token_ids, decoder_token_ids):
+        limits = ctx.limits
+        sizes = [_batch_check(tf, encoder_token_ids, limits["max_batch"], "encoder_token_ids"),
+                 _batch_check(tf, decoder_token_ids, limits["max_batch"], "decoder_token_ids"),
+                 _rows_check(tf, encoder_token_ids, limits["max_tokens"], "encoder_token_ids"),
+                 _rows_check(tf, decoder_token_ids, limits["max_tokens"], "decoder_token_ids")]
+        encoder_token_ids, decoder_token_ids = _after(tf, sizes, encoder_token_ids, decoder_token_ids)
         checks = [
             tf.debugging.assert_non_negative(encoder_token_ids, message="`encoder_token_ids` must be >= 0"),
             tf.debugging.assert_less(encoder_token_ids, source_size,
@@ -210,7 +349,7 @@ def translate_text(ctx):
 
     from kerazoo.generation.beam_search import beam_search
 
-    model, vocabulary = ctx.model, ctx.vocabulary
+    model, vocabulary, limits = ctx.model, ctx.vocabulary, ctx.limits
     beam_width = ctx.options.get("beam_width", 1)
     table = ctx.char_table(vocabulary.source)
     target_strings = tf.constant([""] + vocabulary.target.characters, dtype=tf.string)
@@ -220,12 +359,17 @@ def translate_text(ctx):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="source")])
     def translate(source):
+        sizes = [_batch_check(tf, source, limits["max_batch"], "source"),
+                 _text_check(tf, source, limits["max_source_length"], "source")]
+        (source,) = _after(tf, sizes, source)
         characters = tf.strings.unicode_split(source, "UTF-8")
         checks = [
             tf.debugging.assert_positive(tf.size(source), message="`source` must hold at least one string"),
             tf.debugging.assert_positive(
                 characters.row_lengths(), message="every `source` must hold at least one character"
             ),
+            tf.debugging.assert_less_equal(characters.row_lengths(), tf.cast(limits["max_source_length"], tf.int64),
+                                           message=_too_long("source", limits["max_source_length"])),
         ]
         with tf.control_dependencies(checks):
             ids = table.lookup(characters).to_tensor(default_value=0)
@@ -245,7 +389,7 @@ def translate_text(ctx):
 # --- ELMo ---
 
 
-def sentence_characters(sentences, max_characters):
+def sentence_characters(sentences, max_characters, limits=None):
     """sentences string [batch] -> `(characters [batch, time, max_characters], lengths [batch])`.
 
     Tokens are encoded exactly as `kerazoo.data.characters` encodes them: UTF-8
@@ -254,9 +398,20 @@ def sentence_characters(sentences, max_characters):
     """
     import tensorflow as tf
 
+    limits = limits or DEFAULT_LIMITS
+    sizes = [_batch_check(tf, sentences, limits["max_batch"], "sentences"),
+             # A bound in bytes before the split: 64 bytes a token on average (a token is cut at 48).
+             tf.debugging.assert_less_equal(
+                 tf.strings.length(sentences), 64 * limits["max_tokens"],
+                 message=f"every sentence must hold at most {64 * limits['max_tokens']} bytes "
+                         "(the limit set at export)")]
+    (sentences,) = _after(tf, sizes, sentences)
     tokens = tf.strings.split(sentences)  # on whitespace, dropping empty pieces
     lengths = tf.cast(tokens.row_lengths(), tf.int32)
     checks = [
+        tf.debugging.assert_less_equal(
+            lengths, limits["max_tokens"],
+            message=f"every sentence must hold at most {limits['max_tokens']} tokens (the limit set at export)"),
         tf.debugging.assert_positive(tf.size(sentences), message="`sentences` must hold at least one sentence"),
         tf.debugging.assert_positive(
             lengths, message="every sentence must hold at least one whitespace-separated token"
@@ -302,7 +457,7 @@ def elmo_sentences(ctx):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
     def embed(sentences):
-        return run(*sentence_characters(sentences, max_characters))
+        return run(*sentence_characters(sentences, max_characters, ctx.limits))
 
     return embed
 
@@ -314,6 +469,9 @@ def elmo_characters(ctx):
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, max_characters], tf.int32, name="token_characters")])
     def serving_default(token_characters):
+        sizes = [_batch_check(tf, token_characters, ctx.limits["max_batch"], "token_characters"),
+                 _rows_check(tf, token_characters, ctx.limits["max_tokens"], "token_characters", "tokens")]
+        (token_characters,) = _after(tf, sizes, token_characters)
         with tf.control_dependencies(_id_checks(tf, token_characters, CHARACTER_VOCABULARY_SIZE, "token_characters")):
             token_characters = tf.identity(token_characters)
         lengths = tf.reduce_sum(tf.cast(token_characters[..., 0] != 0, tf.int32), axis=1)
@@ -351,6 +509,9 @@ def embed_words(ctx):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
     def embed(words):
+        limit = ctx.limits["max_words"]
+        (words,) = _after(tf, [tf.debugging.assert_less_equal(
+            tf.size(words), limit, message=f"`words` must hold at most {limit} words (the limit set at export)")], words)
         ids = module.word_table.lookup(words)
         known = ids >= 0
         found = tf.gather(module.vectors, tf.maximum(ids, 0))
@@ -369,7 +530,7 @@ def most_similar_words(ctx):
     def most_similar(word, topn):
         index = module.word_table.lookup(word)
         checks = [
-            tf.debugging.Assert(index >= 0, ["`word` is not in the vocabulary. Received: word=", word]),
+            tf.debugging.Assert(index >= 0, ["`word` is not in the vocabulary. Received: word=", printable(tf, word)]),
             tf.debugging.Assert(
                 tf.logical_and(topn >= 1, topn < size),
                 [f"`topn` must be in [1, {size - 1}]. Received: topn=", topn],
@@ -387,7 +548,7 @@ def most_similar_words(ctx):
 BUILDERS = {
     builder.__name__: builder
     for builder in (
-        token_logits, generate_text, rnn_step, pair_logits, translate_text, elmo_characters, elmo_sentences,
+        token_logits, generate_text, rnn_step, decoding_steps, pair_logits, translate_text, elmo_characters, elmo_sentences,
         embed_words, most_similar_words,
     )
 }

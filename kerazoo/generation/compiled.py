@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from kerazoo.generation.decoding import decode_into
+from kerazoo.generation.decoding import prefill_prompts
 
 _SIGNATURE = [
     ((None, None), "int32"),  # tokens: prompts in a buffer of the output's width
@@ -66,11 +67,18 @@ class CompiledDecoder:
     def __init__(self, decoder, banned_id=None):
         self.decoder = decoder
         self.banned_id = banned_id
+        # A TensorFlow graph reads the prompts' common part in one `prefill` call, whose width
+        # is computed from the lengths; a jitted JAX program needs static shapes, so there
+        # (and eagerly on torch) every prompt token goes through the loop. The text is the same.
+        self.prefill = keras.backend.backend() == "tensorflow"
         self._run = compile_for_backend(self._loop, decoder.variables, _SIGNATURE)
 
     def _loop(self, tokens, prompt_lengths, total, temperature, top_k, top_p, seed):
         batch = keras.ops.shape(tokens)[0]
         state = self.decoder.initial_decoding_state(batch)
+        start = 0
+        if self.prefill:
+            state, start = prefill_prompts(self.decoder, tokens, prompt_lengths, state)
         return decode_into(
             self.decoder.decoding_step,
             state,
@@ -82,6 +90,7 @@ class CompiledDecoder:
             seed,
             self.banned_id,
             top_p,
+            start=start,
         )
 
     def __call__(self, prompt_ids, prompt_lengths, max_length, temperature=1.0, top_k=0, top_p=1.0, seed=0):

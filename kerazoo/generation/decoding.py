@@ -68,6 +68,7 @@ def decode_into(
     seed=0,
     banned_id=None,
     top_p=1.0,
+    start=0,
 ):
     """The loop of `generate_ids`, writing into a buffer that may be wider than needed.
 
@@ -79,6 +80,9 @@ def decode_into(
     Args:
         tokens: int32 `(batch, width)`: the prompts, right-padded with anything.
         total: int or int32 scalar <= width. Columns `[0, total)` are filled.
+        start: int or int32 scalar. The first column to read: the state has read
+            the columns before it already (see `prefill_prompts`), and every row's
+            prompt is longer than `start`.
         The rest: as in `generate_ids`.
     """
     tokens = ops.cast(tokens, "int32")
@@ -100,8 +104,38 @@ def decode_into(
         tokens = ops.slice_update(tokens, (ops.zeros((), "int32"), following), ops.expand_dims(next_token, 1))
         return tokens, state
 
-    tokens, _ = ops.fori_loop(0, total - 1, body, (tokens, state))
+    tokens, _ = ops.fori_loop(start, total - 1, body, (tokens, state))
     return tokens
+
+
+def prefill_prompts(model, tokens, prompt_lengths, state):
+    """Reads the part of the prompts every row shares in length, in one call of `model.prefill`.
+
+    Returns `(state, start)`: the state after the first `start` columns, where
+    `start` is one less than the shortest prompt; the decoding loop goes on from
+    there (`decode_into(..., start=start)`) and gives the same tokens as reading
+    every column one step at a time. Needs a backend that slices by a computed
+    size (TensorFlow's graphs do; a jitted JAX program does not).
+    """
+    start = ops.maximum(ops.min(ops.cast(prompt_lengths, "int32")) - 1, 0)
+    return model.prefill(tokens[:, :start], state), start
+
+
+class DecodingMixin:
+    """The decoding protocol's optional part, with a default: `prefill`.
+
+    A generator implements `initial_decoding_state(batch_size)` and
+    `decoding_step(token_ids, state) -> (logits, state)`. `prefill(token_ids, state)`
+    reads a block of tokens `(batch, n)` and returns the state after them; by
+    default one `decoding_step` per column. A model that can read a block in one
+    parallel pass (the GPT through its cache) overrides it.
+    """
+
+    def prefill(self, token_ids, state):
+        def body(t, state):
+            return self.decoding_step(ops.take(token_ids, t, axis=1), state)[1]
+
+        return ops.fori_loop(0, ops.shape(token_ids)[1], body, state)
 
 
 def banned_mask(vocabulary, banned):
@@ -131,13 +165,16 @@ def zero_state(state_sizes, batch_size):
 def check_decoder(model):
     """Returns `model` if it implements the decoding protocol, else raises a TypeError naming it.
 
-    Every generator implements it: `initial_decoding_state(batch_size)` and
+    Every generator implements it: `initial_decoding_state(batch_size)`,
     `decoding_step(token_ids, state) -> (logits, state)` (a char RNN through its
-    cells, the GPT through its key/value cache).
+    cells, the GPT through its key/value cache) and `prefill` (`DecodingMixin`
+    gives a default).
     """
-    if not (callable(getattr(model, "decoding_step", None)) and callable(getattr(model, "initial_decoding_state", None))):
+    names = ("initial_decoding_state", "decoding_step", "prefill")
+    if not all(callable(getattr(model, name, None)) for name in names):
         raise TypeError(
-            "`model` must implement the decoding protocol (`initial_decoding_state`, `decoding_step`), "
-            f"as every kerazoo generator does. Received: model={type(model).__name__}"
+            "`model` must implement the decoding protocol (`initial_decoding_state`, `decoding_step`, `prefill`: "
+            f"see kerazoo.generation.decoding.DecodingMixin), as every kerazoo generator does. "
+            f"Received: model={type(model).__name__}"
         )
     return model

@@ -30,13 +30,16 @@ out["logits"] = loaded.signatures["serving_default"](token_ids=ids)["logits"].nu
 
 if "step" in loaded.signatures:
     step = loaded.signatures["step"]
-    width = step.structured_input_signature[1]["state"].shape[1]
-    state = tf.zeros([ids.shape[0], width])
+    # Every input but the tokens is state; a stream starts from zeros (batch first, a scalar stays one).
+    state = {
+        name: tf.zeros([ids.shape[0], *spec.shape[1:]] if spec.shape.rank else [], spec.dtype)
+        for name, spec in step.structured_input_signature[1].items() if name != "token_ids"
+    }
     pieces = []
     for t in range(ids.shape[1]):  # one token per call, the state sent back each time
-        result = step(token_ids=ids[:, t : t + 1], state=state)
+        result = step(token_ids=ids[:, t : t + 1], **state)
         pieces.append(result["logits"].numpy())
-        state = result["state"]
+        state = {name: result[name] for name in state}
     out["stepped_logits"] = np.concatenate(pieces, axis=1).tolist()
 
 generate = loaded.signatures["generate"]

@@ -38,8 +38,14 @@ def exported(tmp_path_factory):
 def test_gpt_is_served_without_kerazoo(exported):
     model, _, _, ids, served = exported
     assert served["kerazoo_imported"] is False
-    assert served["signatures"] == ["generate", "serving_default"]
+    # `step` carries the key/value cache between calls (added for streaming servers).
+    assert served["signatures"] == ["generate", "serving_default", "step"]
     np.testing.assert_allclose(served["logits"], keras.ops.convert_to_numpy(model(ids)), atol=1e-5)
+
+
+def test_gpt_step_carries_its_cache_and_gives_the_full_pass_logits(exported):
+    _, _, _, _, served = exported
+    np.testing.assert_allclose(served["stepped_logits"], served["logits"], atol=1e-5)
 
 
 def test_gpt_generate_gives_the_same_text_as_the_python_api(exported):

@@ -121,3 +121,26 @@ def test_one_compiled_program_serves_every_request():
     generate_text(model, vocabulary, "ROMEO:\nBut", max_length=1, temperature=0.0)
     # New prompts, lengths, batch sizes and options: still the first trace.
     assert compiled_decoder(model)._run.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("length", [5, 16, 40])
+def test_prefill_reads_a_block_as_the_steps_would(length):
+    """GPT reads a prompt in one parallel pass (within its context of 16, or past it); the RNN step by step."""
+    from kerazoo import build_gpt
+
+    vocabulary_size = 11
+    ids = np.random.default_rng(length).integers(1, vocabulary_size, size=(2, length + 1)).astype("int32")
+    for model in (
+        randomize_weights(build_gpt(vocabulary_size, num_layers=2, num_heads=2, hidden_dim=8, max_sequence_length=16),
+                          seed=1, scale=0.3),
+        randomize_weights(build_lstm(vocabulary_size, units=6, num_layers=2, embedding_dim=4), seed=2),
+    ):
+        stepped = model.initial_decoding_state(2)
+        for t in range(length):
+            _, stepped = model.decoding_step(ids[:, t], stepped)
+        filled = model.prefill(ids[:, :length], model.initial_decoding_state(2))
+        # What is decoded next is the same: the next token's logits agree.
+        next_stepped, _ = model.decoding_step(ids[:, length], stepped)
+        next_filled, _ = model.decoding_step(ids[:, length], filled)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(next_filled), keras.ops.convert_to_numpy(next_stepped),
+                                   atol=1e-5, err_msg=type(model).__name__)

@@ -11,6 +11,7 @@ from keras import ops
 
 from kerazoo.cli import main
 from kerazoo.generation import generate_text
+from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.models.causal_lm import CAUSAL_LM_FLAGS
 from kerazoo.models.causal_lm import CausalLMFamily
 from kerazoo.models.registry import register_family
@@ -21,7 +22,7 @@ from tests.test_case import run_python
 
 
 @keras.saving.register_keras_serializable(package="kerazoo_tests")
-class BigramLM(keras.Model):
+class BigramLM(DecodingMixin, keras.Model):
     """p(next | current) = softmax(W[current]): a table of logits, one row per character."""
 
     def __init__(self, vocabulary_size, **kwargs):

@@ -30,6 +30,7 @@ import keras
 from keras import layers
 from keras import ops
 
+from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.layers.one_hot import OneHot
 from kerazoo.models.presets import PresetMixin
 
@@ -41,7 +42,7 @@ STATE_NAMES = {"simple_rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class CharRNN(PresetMixin, keras.Model):
+class CharRNN(PresetMixin, DecodingMixin, keras.Model):
     """A stacked recurrent next-token model (a functional `keras.Model`).
 
     Args:

@@ -23,6 +23,7 @@ class GPTFamily(CausalLMFamily):
     model_classes = (GPTModel,)
     presets = GPT_PRESETS
     flags = CAUSAL_LM_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "max_sequence_length", "dropout")
+    signatures = {**CausalLMFamily.signatures, "step": "decoding_steps"}
     tiny_model_kwargs = {"gpt": {"num_layers": 1, "num_heads": 2, "hidden_dim": 8, "max_sequence_length": 16}}
 
     def export_info(self, served):

@@ -3,6 +3,7 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.layers.position_encoding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
@@ -12,7 +13,7 @@ POSITION_ENCODINGS = ("learned", "sinusoidal")
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class GPT(PresetMixin, keras.Model):
+class GPT(PresetMixin, DecodingMixin, keras.Model):
     """A decoder-only Transformer language model (GPT-2's layout, as in nanoGPT).
 
     token ids -> token embedding + position embedding -> dropout ->
@@ -211,6 +212,26 @@ class GPT(PresetMixin, keras.Model):
 
         logits, cache = ops.cond(index < self.max_sequence_length, cached, recomputed)
         return logits, (cache, index + 1, window)
+
+    def prefill(self, token_ids, state):
+        """Reads a block of tokens `(batch, n)` from a fresh state in one parallel pass.
+
+        Within the context the block goes through the cache in one call;
+        past it the cache is never read again (each step recomputes the
+        window), so only the window of the last `max_sequence_length`
+        tokens is kept. Either way the state equals `n` calls of
+        `decoding_step`, so what is decoded next is the same.
+        """
+        cache, index, window = state
+        token_ids = ops.cast(token_ids, "int32")
+        count = ops.shape(token_ids)[1]
+        window = ops.concatenate([window, token_ids], axis=1)[:, -self.max_sequence_length :]
+
+        def within():
+            return self.call_with_cache(token_ids, cache, index)[1]
+
+        cache = ops.cond(index + count <= self.max_sequence_length, within, lambda: cache)
+        return cache, index + count, window
 
     def get_config(self):
         # A functional model's config lists layers; this one is rebuilt from its arguments.
