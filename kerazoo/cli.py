@@ -170,8 +170,12 @@ def _refuse_flags(args, allowed, what):
         raise ValueError(f"{flags} does not apply to {what}.")
 
 
-def _load_model(args):
-    """`(family, model, vocabulary, where)` from `--preset NAME` or a run folder (`args.source`)."""
+def _load_model(args, needs=None):
+    """`(family, model, vocabulary, where)` from `--preset NAME` or a run folder (`args.source`).
+
+    With `needs` (capabilities, any of which will do), a run whose family cannot do it is refused before its weights load, so
+    the user hears what the run can do rather than what file it lacks.
+    """
     from kerazoo.models.registry import family_of_run
     from kerazoo.models.registry import get_family
 
@@ -191,6 +195,8 @@ def _load_model(args):
             f"No trained model in {args.source!r}: it is neither a run folder nor a SavedModel. "
             "Train one with `kerazoo train MODEL --output RUN_DIR`, or pass `--preset NAME`."
         )
+    if needs and not set(needs) & set(family.capabilities):
+        raise _what_it_does(family, repr(args.source), needs[0])
     from kerazoo.training import load_run
 
     model, vocabulary = load_run(args.source, which=args.checkpoint)
@@ -214,7 +220,7 @@ def cmd_generate(args):
         return _generate_from_saved_model(args, saved_model)
     from kerazoo.models import family as protocol
 
-    family, model, vocabulary, where = _load_model(args)
+    family, model, vocabulary, where = _load_model(args, needs=(protocol.GENERATE, protocol.TRANSLATE))
     if protocol.TRANSLATE in family.capabilities:
         _refuse_flags(args, TRANSLATE_FLAGS, f"{where}, a {family.name} model, which translates")
         from kerazoo.generation.translate import translate
@@ -241,7 +247,7 @@ def cmd_generate(args):
 def cmd_translate(args):
     from kerazoo.models import family as protocol
 
-    family, model, vocabulary, where = _load_model(args)
+    family, model, vocabulary, where = _load_model(args, needs=(protocol.TRANSLATE,))
     if protocol.TRANSLATE not in family.capabilities:
         raise _what_it_does(family, where, "translate")
     from kerazoo.generation.translate import translate
@@ -255,7 +261,7 @@ def cmd_embed(args):
     """Word vectors' nearest neighbours (word2vec), or one vector per sentence (ELMo's mean), as JSON lines."""
     from kerazoo.models import family as protocol
 
-    family, model, vocabulary, where = _load_model(args)
+    family, model, vocabulary, where = _load_model(args, needs=(protocol.EMBED,))
     if protocol.EMBED not in family.capabilities:
         raise _what_it_does(family, where, "embed")
     options = {name: getattr(args, name) for name in ("topn", "vectors") if getattr(args, name)}
