@@ -15,8 +15,10 @@ nanoGPT's estimate from 20 or 200 random batches. `wall_s` runs from the
 start of `train` (data, model, compilation) to the end of that evaluation.
 Prints one JSON line and appends it to benchmarks/results/gpt_shakespeare.jsonl.
 
-Reference (from the issue): PyTorch nanoGPT on this 2-core machine type,
-val loss 1.886 in about 100 s of wall time, evaluation included.
+There is no fixed reference time here: absolute times on a shared machine
+move from run to run, so the comparison with nanoGPT is a ratio measured in
+one run, alternating the two systems, by `benchmarks/gpt_vs_nanogpt.py`.
+The backend is the one `KERAS_BACKEND` names.
 """
 
 import argparse
@@ -34,7 +36,7 @@ from kerazoo.training import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED_TEXT = os.path.join(HERE, "..", "..", "shared", "data", "tinyshakespeare", "input.txt")
-REFERENCE = {"nanogpt-cpu": {"val_loss": 1.886, "wall_s": 100.0}, "nanogpt-gpu": {"val_loss": 1.4697, "wall_s": 180.0}}
+CONFIGS = ("nanogpt-cpu", "nanogpt-gpu")
 # Dense bf16 peak FLOP/s, for model FLOPs utilisation.
 PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
 
@@ -66,7 +68,7 @@ def device_name():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", choices=sorted(REFERENCE), default="nanogpt-cpu")
+    parser.add_argument("--config", choices=CONFIGS, default="nanogpt-cpu")
     parser.add_argument("--corpus", default=os.environ.get("KERAZOO_TINY_SHAKESPEARE", SHARED_TEXT))
     parser.add_argument("--iters", type=int, default=None, help="override the preset's iterations")
     parser.add_argument("--seed", type=int, default=0)
@@ -105,8 +107,6 @@ def main(argv=None):
         "iters": iters,
         "train_s": metrics["wall_s"],
         "ms_per_iter": round(1000 * metrics["wall_s"] / iters, 1),
-        "reference_val_loss": REFERENCE[args.config]["val_loss"],
-        "wall_ratio_vs_reference": round(wall / REFERENCE[args.config]["wall_s"], 3),
         "parameters": model.count_params(),
         "tie_weights": model.tie_weights,
         "backend": keras.backend.backend(),

@@ -20,7 +20,7 @@ def read(name):
 def char_rnn_table(rows):
     print("| preset | corpus | val split | val loss, windowed (nats/char) | val loss, streamed (nats/char) "
           "| val bits/char, streamed | train accuracy | steps | wall (s) | train chars/s | parameters | hardware | date |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         wall = r.get("wall_s_total", r["wall_s"])
         print(
@@ -42,14 +42,14 @@ def throughput_table(rows):
 
 
 def gpt_table(rows):
-    print("| config | weights | seed | val loss (full val pass) | wall (s) | wall / 100 s | iters | ms/iter | parameters "
+    print("| config | weights | seed | val loss (full val pass) | wall (s) | iters | ms/iter | parameters "
           "| machine load (before, after) | backend | device | date |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         weights = "tied" if r.get("tie_weights", True) else "untied"
         print(
             f"| `{r['config']}` | {weights} | {r['seed']} | {r['val_loss']:.4f} | {r['wall_s']:.1f} "
-            f"| {r['wall_ratio_vs_reference']:.2f} | {r['iters']} | {r['ms_per_iter']:.1f} | {r['parameters']:,} "
+            f"| {r['iters']} | {r['ms_per_iter']:.1f} | {r['parameters']:,} "
             f"| {', '.join(str(x) for x in r['load_avg']) if 'load_avg' in r else 'not recorded (shared)'} "
             f"| {r['backend']} | {r['device']} | {r['date']} |"
         )
