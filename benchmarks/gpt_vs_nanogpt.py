@@ -44,6 +44,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SCORER = os.path.join(ROOT, "..", "shared", "tools", "nanogpt_fullpass_eval.py")
+# Both schedules warm up for 100 iterations (nanoGPT's config and the nanogpt-cpu preset).
+WARMUP_STEPS = 100
 SEED_LINE = re.compile(r"torch\.manual_seed\(\d+ \+ seed_offset\)")
 # The CPU command of nanoGPT's README, with the context, batch and model of the nanogpt-cpu preset.
 NANOGPT_ARGS = [
@@ -128,8 +130,9 @@ def main(argv=None):
     for name in ("nanogpt", "scorer"):
         if not os.path.exists(getattr(args, name)):
             raise ValueError(f"`--{name}` does not exist. Received: {name}={getattr(args, name)!r}")
-    if args.iters < 1:
-        raise ValueError(f"`--iters` must be >= 1. Received: iters={args.iters}")
+    if args.iters <= WARMUP_STEPS:
+        # Checked before nanoGPT runs: kerazoo's schedule refuses a run no longer than its warmup.
+        raise ValueError(f"`--iters` must be > {WARMUP_STEPS}, the schedule's warmup. Received: iters={args.iters}")
     os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
     common = {"iters": args.iters, "device": cpu_name(), "date": datetime.date.today().isoformat(),
               "command": "python benchmarks/gpt_vs_nanogpt.py " + " ".join(argv if argv is not None else sys.argv[1:])}

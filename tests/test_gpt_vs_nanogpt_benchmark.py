@@ -39,6 +39,6 @@ def test_bad_arguments_name_themselves(tmp_path):
     benchmark = load_benchmark()
     with pytest.raises(ValueError, match="Received: nanogpt="):
         benchmark.main(["--nanogpt", str(tmp_path / "missing"), "--nanogpt-python", "python"])
-    with pytest.raises(ValueError, match="Received: iters=0"):
+    with pytest.raises(ValueError, match="Received: iters=100"):
         benchmark.main(["--nanogpt", str(tmp_path), "--nanogpt-python", "python", "--scorer", __file__,
-                        "--iters", "0"])
+                        "--iters", "100"])
