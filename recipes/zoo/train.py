@@ -31,25 +31,25 @@ ZOO = {
     "shakespeare-lstm": {
         "preset": "lstm-2x512",
         "settings": {"corpus": "tiny_shakespeare", "validation_split": "heldout", "epochs": 40,
-                     "steps_per_epoch": 100, "max_minutes": 25.0, "sample_every": 0},
+                     "steps_per_epoch": 100, "max_minutes": 15.0, "sample_every": 0},
     },
     "shakespeare-gru": {
         "model": "gru",
         "model_kwargs": {"units": 512, "num_layers": 2, "embedding_dim": 64, "dropout": 0.2},
         "settings": {"corpus": "tiny_shakespeare", "validation_split": "heldout", "seq_length": 100,
                      "batch_size": 64, "optimizer": "adam", "learning_rate": 2e-3, "clipnorm": 5.0,
-                     "epochs": 1000, "steps_per_epoch": 100, "max_minutes": 12.0, "sample_every": 0},
+                     "epochs": 1000, "steps_per_epoch": 100, "max_minutes": 8.0, "sample_every": 0},
     },
     "shakespeare-rnn-lecture": {
         "preset": "rnn-lecture",
         "settings": {"corpus": "tiny_shakespeare", "validation_split": "heldout", "epochs": 1000,
-                     "steps_per_epoch": 1000, "max_minutes": 12.0, "sample_every": 0},
+                     "steps_per_epoch": 1000, "max_minutes": 8.0, "sample_every": 0},
     },
     "shakespeare-gpt": {
         "preset": "nanogpt-cpu",
         "model_kwargs": {"num_layers": 4, "num_heads": 4, "hidden_dim": 256, "max_sequence_length": 128,
                          "dropout": 0.1},
-        "settings": {"seq_length": 128, "batch_size": 32, "steps_per_epoch": 1500, "max_minutes": 28.0},
+        "settings": {"seq_length": 128, "batch_size": 32, "steps_per_epoch": 1000, "max_minutes": 18.0},
     },
     "plays-word2vec": {
         "preset": "gensim",
@@ -59,7 +59,7 @@ ZOO = {
     "dates-lstm": {"preset": "dates-lstm", "settings": {}},
     "plays-elmo": {
         "preset": "elmo-small",
-        "settings": {"epochs": 20, "max_minutes": 12.0},
+        "settings": {"epochs": 20, "max_minutes": 8.0},
     },
 }
 
@@ -84,13 +84,13 @@ CARDS = {
         "check": {"kind": "streamed_loss", "data": HAMLET, "unit": "nats/char", "tolerance": 0.005},
     },
     "shakespeare-gru": {
-        "description": "A 2x512 GRU character language model (embedding 64, dropout 0.2), 12 minutes of training.",
+        "description": "A 2x512 GRU character language model (embedding 64, dropout 0.2), 8 minutes of training.",
         "data": TINY_DATA,
         "metric": {"kind": "streamed_loss", "data": TINY_HELDOUT, "unit": "nats/char", "better": "lower"},
         "check": {"kind": "streamed_loss", "data": HAMLET, "unit": "nats/char", "tolerance": 0.005},
     },
     "shakespeare-rnn-lecture": {
-        "description": "The lectures' SimpleRNN: 64 units, one-hot input, context T=50, 12 minutes of training.",
+        "description": "The lectures' SimpleRNN: 64 units, one-hot input, context T=50, 8 minutes of training.",
         "data": TINY_DATA,
         "metric": {"kind": "streamed_loss", "data": TINY_HELDOUT, "unit": "nats/char", "better": "lower"},
         "check": {"kind": "streamed_loss", "data": HAMLET, "unit": "nats/char", "tolerance": 0.005},
