@@ -47,6 +47,7 @@ from kerazoo.serving.errors import ServingError
 from kerazoo.serving.errors import invalid
 from kerazoo.serving.errors import not_found
 from kerazoo.serving.models import ModelManager
+from kerazoo.serving.models import Servable
 from kerazoo.serving.models import check_model_name
 from kerazoo.serving.streams import Stream
 from kerazoo.serving.streams import parse_stream_request
@@ -146,6 +147,17 @@ class RequestLog:
                      1000 * (time.perf_counter() - started))
 
 
+def load_warm(name, version, path):
+    """Loads a version and, if it streams, runs one short stream, so no request pays for tracing."""
+    servable = Servable(name, version, path)
+    if servable.can_stream:
+        stream = Stream(servable, servable.characters[0], max_length=2, temperature=1.0, top_k=0, top_p=1.0, seed=0)
+        stream.start()
+        while not stream.done:
+            stream.advance()
+    return servable
+
+
 def _event(kind, data):
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
 
@@ -165,7 +177,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
                        ("max_body_bytes", max_body_bytes)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"`{key}` must be a number > 0. Received: {key}={value!r}")
-    manager = manager or ModelManager(base_dir)
+    manager = manager or ModelManager(base_dir, loader=load_warm)
     metrics = Metrics()
 
     def publish_versions():

@@ -9,10 +9,10 @@ gives the same text as `generate` with that seed.
 """
 
 import random
-
-import numpy as np
+import threading
 
 from kerazoo.serving.errors import invalid
+from kerazoo.serving.errors import tensorflow_error
 
 OOV_ID = 0  # the out-of-vocabulary id: never generated, as in the `generate` signature
 
@@ -60,43 +60,75 @@ def parse_stream_request(body, servable):
     }
 
 
+_SAMPLER_LOCK = threading.Lock()
+
+
+def sampler(servable):
+    """kerazoo's sampler compiled into one graph for `servable` (made once): logits -> the next id.
+
+    The out-of-vocabulary id is never drawn, as in the `generate` signature.
+    """
+    import tensorflow as tf
+
+    from kerazoo.generation.sampling import sample_next
+
+    with _SAMPLER_LOCK:
+        if getattr(servable, "_sampler", None) is None:
+            @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32)] + [
+                tf.TensorSpec([], dtype) for dtype in (tf.int32, tf.float32, tf.int32, tf.float32, tf.int32)])
+            def sample(logits, step, temperature, top_k, top_p, seed):
+                banned = tf.one_hot(OOV_ID, tf.shape(logits)[-1], on_value=True, off_value=False)[tf.newaxis]
+                logits = tf.where(banned, float("-inf"), logits)
+                return sample_next(logits, temperature, top_k, seed, step, top_p)
+
+            servable._sampler = sample
+        return servable._sampler
+
+
 class Stream:
     """One stream's state on the server.
 
     `start()` reads the prompt in one `step` call; each `advance()` draws a
-    character, feeds it back through `step` and returns its text.
+    character, feeds it back through `step` and returns its text. The state
+    stays in TensorFlow tensors between steps.
     """
 
     def __init__(self, servable, prompt, max_length, temperature, top_k, top_p, seed):
+        import tensorflow as tf
+
         self.servable = servable
-        self.options = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
+        self.options = [tf.constant(temperature, tf.float32), tf.constant(top_k, tf.int32),
+                        tf.constant(top_p, tf.float32), tf.constant(seed, tf.int32)]
         self.max_length = max_length
         index = {character: i + 1 for i, character in enumerate(servable.characters)}
         self.prompt_ids = [index.get(character, OOV_ID) for character in prompt]
         self.position = len(self.prompt_ids) - 1  # the position of the last token read
         self.generated = 0
+        self.function = servable.signatures["step"]
+        self.sample = sampler(servable)
         specs = servable.specs["step"]["inputs"]
         self.state = {
-            name: np.zeros([1, *shape[1:]] if shape else [], dtype=dtype)
+            name: tf.zeros([1, *shape[1:]] if shape else [], dtype=dtype)
             for name, (dtype, shape) in specs.items() if name != "token_ids"
         }
         self.logits = None
 
     def _step(self, ids):
-        outputs = self.servable.call("step", {"token_ids": np.asarray([ids], dtype=np.int32), **self.state})
+        import tensorflow as tf
+
+        try:
+            outputs = self.function(token_ids=tf.constant([ids], tf.int32), **self.state)
+        except tf.errors.OpError as error:
+            raise tensorflow_error(error) from None
         self.state = {name: outputs[name] for name in self.state}
-        self.logits = outputs["logits"][:, -1, :].astype(np.float32)
+        self.logits = tf.cast(outputs["logits"][:, -1, :], tf.float32)
 
     def start(self):
         self._step(self.prompt_ids)
 
     def advance(self):
         """Draws the next character and reads it; returns its text ('' for the unknown id)."""
-        from kerazoo.generation.sampling import sample_next
-
-        logits = self.logits.copy()
-        logits[:, OOV_ID] = -np.inf
-        token = int(np.asarray(sample_next(logits, step=self.position, **self.options))[0])
+        token = int(self.sample(self.logits, self.position, *self.options)[0])
         self.generated += 1
         self.position += 1
         if self.generated < self.max_length:

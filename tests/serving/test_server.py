@@ -407,3 +407,95 @@ def test_the_cli_binds_this_machine_by_default():
     args = build_parser().parse_args(["serve"])
     assert (args.base_dir, args.host, args.port) == ("saved_models", "127.0.0.1", 8501)
     assert args.func.__name__ == "cmd_serve"
+
+
+# --- The playground, in a real headless browser ---
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("the playground test needs Debian's chromium and chromium-driver "
+                    "(apt-get install -y chromium chromium-driver; .ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1000,860"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.slow
+def test_the_playground_streams_text_in_a_browser(served, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server, client, models, _ = served
+    browser.get(server.url + "/")
+    WebDriverWait(browser, 30).until(lambda d: len(Select(d.find_element(By.ID, "model")).options) == 6)
+
+    def field(name, value):
+        element = browser.find_element(By.ID, name)
+        element.clear()
+        element.send_keys(str(value))
+
+    def text(name):
+        return browser.find_element(By.ID, name).text
+
+    # Generate: type a prompt, click, and watch the text grow as it streams.
+    Select(browser.find_element(By.ID, "model")).select_by_value("lstm")
+    field("prompt", "ROMEO:")
+    field("length", 80)
+    field("seed", 3)
+    browser.find_element(By.ID, "generate").click()
+    seen = set()
+    WebDriverWait(browser, 120, poll_frequency=0.02).until(
+        lambda d: seen.add(len(text("output"))) or not d.find_element(By.ID, "generate").get_attribute("disabled")
+        and len(text("output")) > len("ROMEO:"))
+    expected = post(client, "/v1/models/lstm:predict", {"signature_name": "generate", "inputs": {
+        "prompt": ["ROMEO:"], "max_length": 80, "temperature": 0.8, "top_k": 0, "top_p": 1.0, "seed": 3}})
+    shown = browser.execute_script("return document.getElementById('output').textContent")
+    assert shown == expected.json()["outputs"][0]
+    assert len([n for n in seen if len("ROMEO:") < n < len(shown)]) >= 1, seen  # text appeared before the end
+    assert "characters" in text("generate-stats") and "first after" in text("generate-stats")
+    screenshot = tmp_path / "playground.png"
+    browser.save_screenshot(str(screenshot))
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("KERAZOO_SCREENSHOT"):
+        shutil.copy(screenshot, os.environ["KERAZOO_SCREENSHOT"])
+
+    # word2vec: nearest neighbours.
+    Select(browser.find_element(By.ID, "model")).select_by_value("words")
+    field("word", "w3")
+    browser.find_element(By.ID, "neighbours").click()
+    WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#neighbours-table tr")) == 5)
+    rows = [row.text.split() for row in browser.find_elements(By.CSS_SELECTOR, "#neighbours-table tr")]
+    assert [word for word, _ in rows] == [word for word, _ in models["vectors"].most_similar("w3", topn=5)]
+
+    # Seq2seq: translate a date.
+    Select(browser.find_element(By.ID, "model")).select_by_value("dates")
+    browser.find_element(By.ID, "translate").click()
+    WebDriverWait(browser, 30).until(lambda d: text("target") or text("translate-error"))
+    translated = post(client, "/v1/models/dates:predict",
+                      {"signature_name": "translate", "instances": ["Saturday, July 20, 1969"]}).json()
+    assert text("target") == translated["predictions"][0].strip()
+
+    # ELMo: the same word in two sentences.
+    Select(browser.find_element(By.ID, "model")).select_by_value("elmo")
+    browser.find_element(By.ID, "similarity").click()
+    WebDriverWait(browser, 30).until(lambda d: "cosine" in text("similarity-result"))
+    embedded = post(client, "/v1/models/elmo:predict", {"signature_name": "embed", "inputs": {
+        "sentences": ["I watch the play", "I play the music"]}}).json()["outputs"]["elmo"]
+    a, b = np.asarray(embedded[0][3]), np.asarray(embedded[1][1])
+    cosine = float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+    assert text("similarity-result").endswith(f"{cosine:.4f}")
