@@ -231,6 +231,7 @@ def _wait_for(predicate, seconds=60):
     return False
 
 
+@pytest.mark.slow
 def test_a_new_version_is_served_without_restart_and_in_flight_requests_finish_on_the_old(served):
     from kerazoo.export.saved_model import write_new_version
 
