@@ -27,11 +27,11 @@ def generate_from_saved_model(path, prompts, max_length=500, temperature=0.8, to
             seed=tf.constant(seed, dtype=tf.int32),
         )
     except tf.errors.InvalidArgumentError as error:
-        raise ValueError(_assertion_text(error.message)) from None
+        raise ValueError(assertion_text(error.message)) from None
     return [text.decode("utf-8") for text in outputs["text"].numpy()]
 
 
-def _assertion_text(message):
+def assertion_text(message):
     """Turns TensorFlow's assertion text into "`x` must be ... Received: x=value"."""
     import re
 
@@ -54,7 +54,7 @@ def _call(path, signature, output, **inputs):
     try:
         outputs = function(**{name: tf.constant(list(value), dtype=tf.string) for name, value in inputs.items()})
     except tf.errors.InvalidArgumentError as error:
-        raise ValueError(_assertion_text(error.message)) from None
+        raise ValueError(assertion_text(error.message)) from None
     return outputs if output is None else outputs[output]
 
 

@@ -1,0 +1,260 @@
+"""A bounded load test of `kerazoo serve` on localhost: asyncio clients that stop by themselves.
+
+    nice -n 5 python benchmarks/serve_load.py [--base-dir DIR] [--clients 64] [--seconds 60]
+
+Without `--base-dir` it exports two small char models (an LSTM and a GPT, random
+weights: the load is the server's, not the text's) to a temporary folder. Then:
+
+1. Starts `kerazoo serve` in a subprocess and waits until every model is loaded.
+2. Concurrency 1: the same `generate` and `predict` calls over REST and in
+   this process through `tf.saved_model.load`, one at a time; the server's
+   overhead is the ratio of the medians.
+3. Warm-up: 10 s of the mixed load, then the server's RSS.
+4. `--clients` concurrent clients for `--seconds`, each looping over predict
+   (`serving_default`), generate (`generate`) and stream (`:stream`, Server-Sent
+   Events) requests; every status is counted, latencies per kind (for a stream,
+   its whole length and its time to first chunk).
+5. The server's RSS at the end, against the RSS after warm-up.
+6. What batching would gain: 64 single-row predict calls against one call of 64
+   rows, in process.
+
+Prints a JSON report (and writes it to `--output`).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROMPT = "ROMEO:\n"
+GENERATE = {"max_length": 64, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
+
+
+def export_models(base):
+    sys.path.insert(0, ROOT)
+    from kerazoo import build_gpt
+    from kerazoo import build_lstm
+    from kerazoo.data.vocabulary import CharVocabulary
+    from kerazoo.export import export_saved_model
+    from kerazoo.models.causal_lm import TINY_TEXT
+
+    vocabulary = CharVocabulary.from_text(TINY_TEXT)
+    export_saved_model(build_lstm(vocabulary.size, units=128, num_layers=2), vocabulary, "lstm", base)
+    export_saved_model(build_gpt(vocabulary.size, num_layers=2, num_heads=4, hidden_dim=64, max_sequence_length=128),
+                       vocabulary, "gpt", base)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, q):
+    values = sorted(values)
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def summary(latencies):
+    return {"count": len(latencies), "p50_ms": round(1000 * percentile(latencies, 50), 2) if latencies else None,
+            "p99_ms": round(1000 * percentile(latencies, 99), 2) if latencies else None}
+
+
+def in_process(base, repeats):
+    """The same calls through tf.saved_model.load in this process: medians of `repeats` calls each."""
+    import numpy as np
+    import tensorflow as tf
+
+    out = {}
+    gpt = tf.saved_model.load(os.path.join(base, "gpt", "1")).signatures["generate"]
+    lstm = tf.saved_model.load(os.path.join(base, "lstm", "1")).signatures["serving_default"]
+    ids = np.random.default_rng(0).integers(1, 20, size=(1, 64)).astype("int32")
+
+    def generate(seed):
+        gpt(prompt=tf.constant([PROMPT]), max_length=tf.constant(GENERATE["max_length"]),
+            temperature=tf.constant(GENERATE["temperature"]), top_k=tf.constant(0), top_p=tf.constant(1.0),
+            seed=tf.constant(seed))["text"].numpy()
+
+    def predict(_):
+        lstm(token_ids=tf.constant(ids))["logits"].numpy()
+
+    for name, call in (("generate", generate), ("predict", predict)):
+        call(0)
+        times = []
+        for i in range(repeats):
+            started = time.perf_counter()
+            call(i)
+            times.append(time.perf_counter() - started)
+        out[name] = times
+    # Batching: 64 single rows one by one against one call of 64 rows.
+    rows = np.random.default_rng(1).integers(1, 20, size=(64, 64)).astype("int32")
+    lstm(token_ids=tf.constant(rows))
+    started = time.perf_counter()
+    for row in rows:
+        lstm(token_ids=tf.constant(row[None]))["logits"].numpy()
+    single = time.perf_counter() - started
+    started = time.perf_counter()
+    lstm(token_ids=tf.constant(rows))["logits"].numpy()
+    batched = time.perf_counter() - started
+    out["batching"] = {"64_single_row_calls_s": round(single, 4), "one_64_row_call_s": round(batched, 4),
+                       "gain": round(single / batched, 2)}
+    return out
+
+
+async def one_request(client, kind, stats, ids):
+    started = time.perf_counter()
+    if kind == "predict":
+        response = await client.post("/v1/models/lstm:predict", json={"instances": ids})
+        status = response.status_code
+    elif kind == "generate":
+        response = await client.post("/v1/models/gpt:predict", json={
+            "signature_name": "generate",
+            "inputs": {"prompt": [PROMPT], **GENERATE, "seed": random.randrange(2**31 - 1)}})
+        status = response.status_code
+    else:
+        first = None
+        async with client.stream("POST", f"/v1/models/{random.choice(['gpt', 'lstm'])}:stream",
+                                 json={"prompt": PROMPT, **GENERATE}) as response:
+            status = response.status_code
+            async for line in response.aiter_lines():
+                if first is None and line.startswith("event: token"):
+                    first = time.perf_counter() - started
+                    stats["first_chunk"].append(first)  # kept even if the stream is cut at the deadline
+    stats["latency"][kind].append(time.perf_counter() - started)
+    stats["status"][str(status)] = stats["status"].get(str(status), 0) + 1
+
+
+async def load(url, clients, seconds, kinds=("predict", "generate", "stream"), grace=30.0):
+    import httpx
+
+    stats = {"latency": {kind: [] for kind in kinds}, "first_chunk": [], "status": {}, "errors": 0}
+    ids = [[random.randrange(1, 20) for _ in range(64)]]
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        async def worker(index):
+            turn = index
+            while time.perf_counter() < deadline:
+                try:
+                    await one_request(client, kinds[turn % len(kinds)], stats, ids)
+                except httpx.HTTPError:
+                    stats["errors"] += 1
+                turn += 1
+
+        started = time.perf_counter()
+        # Bounded: no request starts after the deadline, and requests still running `grace` seconds
+        # past it are cut (the client disconnects) and counted, not waited for.
+        tasks = [asyncio.create_task(worker(i)) for i in range(clients)]
+        _, pending = await asyncio.wait(tasks, timeout=seconds + grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        elapsed = time.perf_counter() - started
+    stats["elapsed_s"] = elapsed
+    stats["cut_at_deadline"] = len(pending)
+    return stats
+
+
+def rss(pid):
+    import psutil
+
+    return psutil.Process(pid).memory_info().rss
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base-dir", help="serve this folder (it must hold `lstm` and `gpt`); default: export them")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--repeats", type=int, default=30, help="calls for the concurrency-1 comparison")
+    parser.add_argument("--output")
+    args = parser.parse_args()
+
+    base = args.base_dir or tempfile.mkdtemp(prefix="serve-load-")
+    if not args.base_dir:
+        export_models(base)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    server = subprocess.Popen([sys.executable, "-m", "kerazoo.cli", "serve", base, "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    report = {"clients": args.clients, "seconds": args.seconds, "cpus": os.cpu_count(),
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    try:
+        import httpx
+
+        deadline = time.time() + 600
+        while True:
+            if server.poll() is not None or time.time() > deadline:
+                raise RuntimeError("kerazoo serve did not start")
+            try:
+                if len(httpx.get(url + "/v1/models", timeout=5).json()["models"]) == 2:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+
+        # Concurrency 1: the same calls over REST and in process.
+        local = in_process(base, args.repeats)
+        report["batching"] = local.pop("batching")
+        overhead = {}
+        for kind in ("generate", "predict"):
+            served = {"latency": {kind: []}, "first_chunk": [], "status": {}}
+
+            async def sequential(kind=kind, served=served):
+                import httpx
+
+                async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+                    ids = [[random.randrange(1, 20) for _ in range(64)]]
+                    await one_request(client, kind, served, ids)
+                    served["latency"][kind].clear()
+                    for _ in range(args.repeats):
+                        await one_request(client, kind, served, ids)
+
+            asyncio.run(sequential())
+            rest, direct = statistics.median(served["latency"][kind]), statistics.median(local[kind])
+            overhead[kind] = {"rest_p50_ms": round(1000 * rest, 2), "in_process_p50_ms": round(1000 * direct, 2),
+                              "overhead": round(rest / direct - 1, 3)}
+        report["concurrency_1"] = overhead
+        print(json.dumps(report), flush=True)
+
+        asyncio.run(load(url, args.clients, 10.0))  # warm-up
+        report["rss_after_warmup_mb"] = round(rss(server.pid) / 2**20, 1)
+        stats = asyncio.run(load(url, args.clients, args.seconds))
+        report["rss_at_end_mb"] = round(rss(server.pid) / 2**20, 1)
+        report["rss_ratio"] = round(report["rss_at_end_mb"] / report["rss_after_warmup_mb"], 3)
+        total = sum(len(v) for v in stats["latency"].values())
+        report["load"] = {
+            "elapsed_s": round(stats["elapsed_s"], 1),
+            "requests": total,
+            "requests_per_s": round(total / stats["elapsed_s"], 1),
+            "status": stats["status"],
+            "5xx": sum(n for code, n in stats["status"].items() if code.startswith("5")),
+            "client_errors": stats["errors"],
+            "cut_at_deadline": stats["cut_at_deadline"],
+            "per_kind": {kind: {**summary(v), "per_s": round(len(v) / stats["elapsed_s"], 1)}
+                         for kind, v in stats["latency"].items()},
+            "stream_first_chunk": summary(stats["first_chunk"]),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,339 @@
+"""`kerazoo serve`: TF Serving's REST API for every SavedModel under a base path, on Starlette and uvicorn.
+
+Endpoints (TF Serving's, to the field, see docs/serving.md):
+
+- `GET  /v1/models/{name}[/versions/{v}]`: the status JSON (`model_version_status`).
+- `GET  /v1/models/{name}[/versions/{v}]/metadata`: `model_spec` and the `signature_def` JSON.
+- `POST /v1/models/{name}[/versions/{v}]:predict`: `signature_name`, `instances` or `inputs`;
+  answers `predictions` or `outputs`.
+- `GET  /monitoring/prometheus/metrics`: request counts and latencies per model and signature.
+
+kerazoo's own additions:
+
+- `POST /v1/models/{name}[/versions/{v}]:stream`: Server-Sent Events, one per generated
+  character, through the model's `step` signature (`kerazoo.serving.streams`).
+- `GET  /v1/models`: the models served, with their signatures (the playground reads it).
+- `GET  /`: the playground page.
+
+Every refusal is `{"error": "..."}` with TF Serving's HTTP status for its
+error code (`kerazoo.serving.errors`). Request bodies are bounded in size
+(413 past `max_body_bytes`) and in time (408 when the body takes longer than
+`body_timeout` seconds to arrive).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+from importlib import resources
+
+import anyio
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter
+from prometheus_client import Gauge
+from prometheus_client import Histogram
+from prometheus_client import generate_latest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.responses import JSONResponse
+from starlette.responses import Response
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+from kerazoo.serving.errors import ServingError
+from kerazoo.serving.errors import invalid
+from kerazoo.serving.errors import not_found
+from kerazoo.serving.models import ModelManager
+from kerazoo.serving.models import Servable
+from kerazoo.serving.models import check_model_name
+from kerazoo.serving.streams import Stream
+from kerazoo.serving.streams import parse_stream_request
+from kerazoo.serving.tensors import encode_response
+from kerazoo.serving.tensors import parse_request
+
+log = logging.getLogger("kerazoo.serving")
+
+DEFAULT_MAX_BODY_BYTES = 4 * 2**20
+DEFAULT_BODY_TIMEOUT = 10.0
+DEFAULT_POLL_SECONDS = 1.0
+
+_PATH = re.compile(
+    r"^(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
+    r"(?P<tail>/metadata|:[A-Za-z_]+)?$"
+)
+
+
+class Metrics:
+    """The server's Prometheus metrics, in a registry of its own."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        labels = ["model", "signature", "kind"]
+        self.requests = Counter("kerazoo_serving_requests", "Requests by model, signature, kind and HTTP status",
+                                labels + ["code"], registry=self.registry)
+        self.latency = Histogram("kerazoo_serving_request_latency_seconds", "Request latency (a stream: until its "
+                                 "first character)", labels, registry=self.registry,
+                                 buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
+        self.first_chunk = Histogram("kerazoo_serving_stream_first_chunk_seconds", "Time from a stream request to its "
+                                     "first character", ["model"], registry=self.registry,
+                                     buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
+        self.stream_characters = Counter("kerazoo_serving_stream_characters", "Characters streamed", ["model"],
+                                         registry=self.registry)
+        self.active_streams = Gauge("kerazoo_serving_active_streams", "Streams being generated now",
+                                    registry=self.registry)
+        self.model_version = Gauge("kerazoo_serving_model_version", "The version each model serves", ["model"],
+                                   registry=self.registry)
+
+    def record(self, model, signature, kind, code, seconds=None):
+        self.requests.labels(model, signature, kind, str(code)).inc()
+        if seconds is not None:
+            self.latency.labels(model, signature, kind).observe(seconds)
+
+
+def error_response(error):
+    return JSONResponse({"error": error.message}, status_code=error.status)
+
+
+async def read_json(request, max_bytes, timeout):
+    """The request body parsed as JSON, bounded in size (413) and in the time it takes to arrive (408)."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > max_bytes):
+        raise ServingError(f"The request body must be at most {max_bytes} bytes. Received Content-Length: "
+                           f"{length[:30]}.", "RESOURCE_EXHAUSTED", status=413)
+    chunks, size = [], 0
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ServingError(f"The request body must be at most {max_bytes} bytes.", "RESOURCE_EXHAUSTED",
+                                       status=413)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ServingError(f"The request body did not arrive within {timeout:g} s.", "DEADLINE_EXCEEDED",
+                           status=408) from None
+    try:
+        return json.loads(b"".join(chunks))
+    except RecursionError:
+        raise invalid("The request body is nested too deeply to parse.") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise invalid(f"The request body is not valid JSON: {str(error)[:200]}") from None
+
+
+class RequestLog:
+    """ASGI middleware: one log line per request (client, method, path, status, milliseconds)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), {}
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            log.info("%s %s %s %s %.1f ms", client[0], scope["method"], scope["path"][:200], status.get("code", "-"),
+                     1000 * (time.perf_counter() - started))
+
+
+def load_warm(name, version, path):
+    """Loads a version and, if it streams, runs one short stream, so no request pays for tracing."""
+    servable = Servable(name, version, path)
+    if servable.can_stream:
+        stream = Stream(servable, servable.characters[0], max_length=2, temperature=1.0, top_k=0, top_p=1.0, seed=0)
+        stream.start()
+        while not stream.done:
+            stream.advance()
+    return servable
+
+
+def _event(kind, data):
+    return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
+
+
+def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_body_bytes=DEFAULT_MAX_BODY_BYTES,
+               body_timeout=DEFAULT_BODY_TIMEOUT, manager=None):
+    """The ASGI app serving every model under `base_dir`.
+
+    Args:
+        base_dir: str. One folder per model, with integer version folders (`kerazoo export` writes them).
+        poll_seconds: float. How often the base path is scanned for new versions.
+        max_body_bytes: int. Larger request bodies are refused with 413.
+        body_timeout: float. Seconds a request body may take to arrive; slower ones get 408.
+        manager: a `ModelManager`, or None to make one for `base_dir`.
+    """
+    for key, value in (("poll_seconds", poll_seconds), ("body_timeout", body_timeout),
+                       ("max_body_bytes", max_body_bytes)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"`{key}` must be a number > 0. Received: {key}={value!r}")
+    manager = manager or ModelManager(base_dir, loader=load_warm)
+    metrics = Metrics()
+
+    def publish_versions():
+        for name in manager.names():
+            serving = manager.models[name].serving
+            if serving is not None:
+                metrics.model_version.labels(name).set(serving.version)
+
+    async def poll():
+        while True:
+            await asyncio.sleep(poll_seconds)
+            try:
+                await anyio.to_thread.run_sync(manager.scan)
+                publish_versions()
+            except Exception:  # noqa: BLE001 - the poller must outlive any one bad folder
+                log.exception("scanning %s failed", manager.base_dir)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await anyio.to_thread.run_sync(manager.scan)
+        publish_versions()
+        log.info("serving %s from %s", manager.names(), manager.base_dir)
+        task = asyncio.create_task(poll())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def predict(request, servable, body):
+        signature = body.get("signature_name", "serving_default") if isinstance(body, dict) else "serving_default"
+        servable.signature(signature)
+        arrays, row_format = parse_request(body, servable.specs[signature]["inputs"], servable.max_batch)
+        outputs = await anyio.to_thread.run_sync(servable.call, signature, arrays)
+        return signature, JSONResponse(encode_response(outputs, row_format))
+
+    async def stream(request, servable, body, arrived):
+        if not servable.can_stream:
+            raise invalid(f"Model {servable.name} cannot stream: streaming needs a `step` signature and a character "
+                          f"vocabulary, and it has {sorted(servable.signatures)}.")
+        session = Stream(servable, **parse_stream_request(body, servable))
+        await anyio.to_thread.run_sync(session.start)
+        name = servable.name
+
+        async def events():
+            metrics.active_streams.inc()
+            first = None
+            try:
+                while not session.done:
+                    text = await anyio.to_thread.run_sync(session.advance)
+                    metrics.stream_characters.labels(name).inc()
+                    if first is None:
+                        first = time.perf_counter() - arrived
+                        metrics.first_chunk.labels(name).observe(first)
+                    yield _event("token", {"text": text})
+                yield _event("done", {"characters": session.generated, "first_chunk_seconds": first,
+                                      "model": name, "version": str(servable.version)})
+            except ServingError as error:
+                yield _event("error", {"error": error.message})
+            finally:
+                metrics.active_streams.dec()
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def models_endpoint(request):
+        rest = request.path_params["rest"]
+        arrived = time.perf_counter()
+        model, signature, kind = "", "", "unknown"
+        try:
+            match = _PATH.match(rest)
+            if match is None:
+                if ".." in rest or "\\" in rest:
+                    check_model_name(rest.split(":")[0])
+                raise not_found(f"Malformed request: {request.method} /v1/models/{rest[:200]}")
+            name, version, label, tail = match.group("name", "version", "label", "tail")
+            check_model_name(name)
+            model = name
+            if label is not None:
+                raise invalid("Version labels are not used by kerazoo serve; ask for /versions/N or the newest.")
+            if request.method == "GET":
+                if tail is None:
+                    kind = "status"
+                    response = JSONResponse(manager.status(name, version))
+                elif tail == "/metadata":
+                    kind = "metadata"
+                    servable = manager.get(name, version)
+                    response = JSONResponse({
+                        "model_spec": {"name": name, "signature_name": "", "version": str(servable.version)},
+                        "metadata": {"signature_def": {"signature_def": servable.signature_def}},
+                    })
+                else:
+                    raise not_found(f"Malformed request: GET /v1/models/{rest[:200]}")
+            elif tail in (":predict", ":stream", ":classify", ":regress"):
+                kind = tail[1:]
+                servable = manager.get(name, version)
+                if kind in ("classify", "regress"):
+                    raise ServingError(
+                        f"Model {name} has no {kind} signature (kerazoo exports predict signatures: "
+                        f"{sorted(servable.signatures)}); call :predict instead.", "FAILED_PRECONDITION")
+                body = await read_json(request, max_body_bytes, body_timeout)
+                if kind == "predict":
+                    signature, response = await predict(request, servable, body)
+                else:
+                    signature = "step"
+                    response = await stream(request, servable, body, arrived)
+            else:
+                raise not_found(f"Malformed request: {request.method} /v1/models/{rest[:200]}")
+        except ServingError as error:
+            metrics.record(model, signature, kind, error.status)
+            return error_response(error)
+        except Exception as error:  # noqa: BLE001 - a bug answers 500 with its type, the server goes on
+            log.exception("request %s %s failed", request.method, rest[:200])
+            metrics.record(model, signature, kind, 500)
+            return JSONResponse({"error": f"Internal error: {type(error).__name__}"}, status_code=500)
+        metrics.record(model, signature, kind, response.status_code, time.perf_counter() - arrived)
+        return response
+
+    async def list_models(request):
+        models = []
+        for name in manager.names():
+            serving = manager.models[name].serving
+            if serving is not None:
+                models.append(serving.describe())
+        return JSONResponse({"models": models})
+
+    async def metrics_endpoint(request):
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    page = resources.files("kerazoo.serving").joinpath("static", "index.html").read_text(encoding="utf-8")
+
+    async def playground(request):
+        return HTMLResponse(page)
+
+    app = Starlette(
+        routes=[
+            Route("/", playground),
+            Route("/v1/models", list_models),
+            Route("/v1/models/{rest:path}", models_endpoint, methods=["GET", "POST"]),
+            Route("/monitoring/prometheus/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.manager, app.state.metrics = manager, metrics
+    return RequestLog(app)
+
+
+def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEFAULT_POLL_SECONDS,
+          max_body_bytes=DEFAULT_MAX_BODY_BYTES, body_timeout=DEFAULT_BODY_TIMEOUT, log_level="info"):
+    """Serves `base_dir` with uvicorn until interrupted; binds 127.0.0.1 unless `host` says otherwise."""
+    import os
+
+    import uvicorn
+
+    if not os.path.isdir(base_dir):
+        raise FileNotFoundError(f"No model folder at {base_dir!r}. Export one with `kerazoo export RUN_DIR --name "
+                                f"NAME` (it writes saved_models/NAME/1/).")
+    logging.basicConfig(level=getattr(logging, log_level.upper()), format="%(asctime)s %(name)s %(message)s")
+    app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=5)

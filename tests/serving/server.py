@@ -1,0 +1,81 @@
+"""A real `kerazoo serve` for the tests: tiny models of every family exported to a temporary base path,
+served by uvicorn on a free port of 127.0.0.1 in a background thread."""
+
+import socket
+import threading
+import time
+
+import numpy as np
+
+from tests.test_case import randomize_weights
+from tests.test_case import tiny_vocabulary
+
+BODY_LIMIT = 1 << 20
+BODY_TIMEOUT = 1.0
+
+
+def export_tiny_models(base):
+    """Exports a char LSTM, a GPT, a date Transformer, word vectors and an ELMo under `base`; returns the models."""
+    from kerazoo import build_gpt
+    from kerazoo import build_lstm
+    from kerazoo import build_transformer
+    from kerazoo.data.bilm import BilmVocabulary
+    from kerazoo.data.seq2seq import PairVocabulary
+    from kerazoo.export import export_saved_model
+    from kerazoo.export import export_word_vectors
+    from kerazoo.models.elmo import build_elmo
+    from kerazoo.models.word2vec import KeyedVectors
+
+    vocabulary = tiny_vocabulary()
+    lstm = randomize_weights(build_lstm(vocabulary.size, units=8, num_layers=1), seed=1, scale=0.3)
+    gpt = randomize_weights(build_gpt(vocabulary.size, num_layers=1, num_heads=2, hidden_dim=8, max_sequence_length=16),
+                            seed=2, scale=0.3)
+    pairs = PairVocabulary.from_pairs([("3 March 1998", "1998-03-03"), ("12/31/1999", "1999-12-31")])
+    transformer = build_transformer(pairs.source.size, pairs.target.size, num_layers=1, num_heads=2, hidden_dim=8,
+                                    intermediate_dim=8, max_sequence_length=12)
+    vectors = KeyedVectors([f"w{i}" for i in range(10)], np.random.default_rng(0).normal(size=(10, 4)))
+    words = BilmVocabulary.from_tokens("I watch the play my stopped music".split())
+    elmo = randomize_weights(build_elmo(words.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
+                                        projection_dim=4, lstm_units=8, dropout=0.0), seed=5, scale=0.6)
+    export_saved_model(lstm, vocabulary, "lstm", base)
+    export_saved_model(gpt, vocabulary, "gpt", base, limits={"max_batch": 8, "max_prompt_length": 100})
+    export_saved_model(transformer, pairs, "dates", base)
+    export_word_vectors(vectors, "words", base)
+    export_saved_model(elmo, words, "elmo", base)
+    return {"lstm": lstm, "gpt": gpt, "vocabulary": vocabulary, "transformer": transformer, "vectors": vectors,
+            "elmo": elmo}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerThread:
+    """`kerazoo serve` in a thread of this process, with a small body limit and body timeout."""
+
+    def __init__(self, base, poll_seconds=0.2):
+        import uvicorn
+
+        from kerazoo.serving import create_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(base, poll_seconds=poll_seconds, max_body_bytes=BODY_LIMIT, body_timeout=BODY_TIMEOUT)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.time() + 300
+        while not self.server.started:
+            if not self.thread.is_alive() or time.time() > deadline:
+                raise RuntimeError("kerazoo serve did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
