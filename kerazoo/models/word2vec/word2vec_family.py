@@ -29,6 +29,7 @@ from kerazoo.models.word2vec.skipgram_model import SkipGram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
 from kerazoo.models.word2vec.word2vec_presets import WORD2VEC_PRESETS
+from kerazoo.models.word2vec.word2vec_progress import WordProgress
 
 # Flat, commented defaults (the `fast` preset); a preset overrides them, the command line both.
 # The model's own arguments (embedding_dim, num_negative) are the preset's `model_kwargs`.
@@ -198,7 +199,20 @@ class Word2VecFamily(Family):
             # An execution must not run into the next epoch: steps are a multiple of it, or fewer.
             steps_per_execution=min(config["steps_per_execution"], data.steps_per_epoch),
         )
+        if keras.backend.backend() in ("tensorflow", "torch"):
+            # The epoch's loss is a batch-size-weighted mean of batch losses; its running sum
+            # passes 2**24 within an epoch of a large corpus, where float32 stops adding small
+            # terms exactly (gensim issue 2735). float64 keeps it exact (JAX runs without x64).
+            model._loss_tracker = keras.metrics.Mean(name="loss", dtype="float64")
         return model
+
+    def fit(self, model, data, config, callbacks, initial_epoch=0):
+        """`model.fit`, with word2vec's progress line (words/s and ETA) instead of Keras's step bar."""
+        if config.get("verbose", 1) == 1:
+            progress = WordProgress(data.extra["words_per_step"], data.steps_per_epoch, config["epochs"], initial_epoch)
+            callbacks = list(callbacks) + [progress]
+            config = {**config, "verbose": 0}
+        return super().fit(model, data, config, callbacks, initial_epoch)
 
     def finish_run(self, output, model, data, config):
         import os
