@@ -33,3 +33,25 @@ def _patch_multi_worker_reduce(strategy, tf):
         return reduce_one(op, value, axis)
 
     strategy.reduce = reduce
+
+
+def current_worker():
+    """`(worker_index, num_workers)` of the tf.distribute strategy in scope; `(0, 1)` without one.
+
+    A multi-worker strategy numbers its workers from its cluster (TF_CONFIG); a
+    streamed corpus gives worker i the shards i, i + N, ... of N. TensorFlow is
+    only looked at when something already imported it.
+    """
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return 0, 1
+    import tensorflow as tf
+
+    if not tf.distribute.has_strategy():
+        return 0, 1
+    resolver = getattr(tf.distribute.get_strategy(), "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return 0, 1
+    workers = len(resolver.cluster_spec().as_dict().get("worker", [])) or 1
+    return int(resolver.task_id or 0), workers

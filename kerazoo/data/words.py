@@ -127,6 +127,20 @@ class WordVocabulary:
         counter = collections.Counter()
         for sentence in sentences:
             counter.update(sentence)
+        return cls.from_counter(counter, min_count, max_vocab)
+
+    @classmethod
+    def from_counter(cls, counter, min_count=5, max_vocab=None):
+        """The vocabulary of word counts in a `collections.Counter`, in its first-appearance order.
+
+        `from_sentences` and the counting pass over text shards
+        (`kerazoo.data.text_shards.count_words`) both end here, so a streamed
+        corpus and the same corpus in memory get the same vocabulary.
+        """
+        if min_count < 1:
+            raise ValueError(f"`min_count` must be >= 1. Received: min_count={min_count}")
+        if max_vocab is not None and max_vocab < 1:
+            raise ValueError(f"`max_vocab` must be >= 1 or None. Received: max_vocab={max_vocab}")
         if not counter:
             raise ValueError("Cannot build a vocabulary from an empty corpus (no words).")
         # Counter keeps first-appearance order; ties go latest first, as gensim sorts them.

@@ -8,7 +8,12 @@ linearly decaying rate, and writes the vectors in word2vec's binary format.
 
 import keras
 
+from kerazoo.data.corpora import NAMED_CORPORA
 from kerazoo.data.skipgram import SkipGramData
+from kerazoo.data.skipgram import SkipGramStream
+from kerazoo.data.text_shards import count_words
+from kerazoo.data.text_shards import resolve_shards
+from kerazoo.data.tf_distribute import current_worker
 from kerazoo.data.words import WordVocabulary
 from kerazoo.data.words import load_sentences
 from kerazoo.models import family
@@ -24,11 +29,12 @@ from kerazoo.models.word2vec.skipgram_model import SkipGram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
 from kerazoo.models.word2vec.word2vec_presets import WORD2VEC_PRESETS
+from kerazoo.models.word2vec.word2vec_progress import WordProgress
 
 # Flat, commented defaults (the `fast` preset); a preset overrides them, the command line both.
 # The model's own arguments (embedding_dim, num_negative) are the preset's `model_kwargs`.
 WORD2VEC_DEFAULTS = {
-    "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare" or a text file
+    "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare", or text on disk: a file, a folder or a glob (streamed)
     "data_dir": None,  # tensorflow-datasets folder (tiny_shakespeare)
     "window": 5,  # largest target-context distance; each target draws a smaller one
     "min_count": 5,  # drop rarer words
@@ -56,6 +62,14 @@ def _jit_compile(setting):
     if setting == "auto" and keras.backend.backend() in ("tensorflow", "jax"):
         return True
     return setting
+
+
+def _check_vocabulary(vocabulary, config):
+    if vocabulary.size < 2:
+        raise ValueError(
+            f"`min_count`={config['min_count']} leaves {vocabulary.size} word ({vocabulary.words[0]!r}); "
+            "negative sampling needs at least 2. Use a smaller min_count."
+        )
 
 
 class Word2VecFamily(Family):
@@ -97,14 +111,12 @@ class Word2VecFamily(Family):
             raise ValueError(f"`sample` must be >= 0 (0 is off). Received: sample={config['sample']!r}")
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
+        if corpus is None and config["corpus"] not in NAMED_CORPORA:
+            return self._prepare_stream(config, vocabulary, initial_epoch)
         sentences = corpus if corpus is not None else load_sentences(config["corpus"], data_dir=config["data_dir"])
         if vocabulary is None:
             vocabulary = WordVocabulary.from_sentences(sentences, config["min_count"], config["max_vocab"])
-        if vocabulary.size < 2:
-            raise ValueError(
-                f"`min_count`={config['min_count']} leaves {vocabulary.size} word ({vocabulary.words[0]!r}); "
-                "negative sampling needs at least 2. Use a smaller min_count."
-            )
+        _check_vocabulary(vocabulary, config)
         data = SkipGramData.from_sentences(
             sentences,
             vocabulary,
@@ -128,7 +140,47 @@ class Word2VecFamily(Family):
                 "steps_per_epoch": data.steps_per_epoch,
                 "pairs_per_epoch": data.pairs_per_epoch,
             },
-            extra={"skipgram": data},
+            extra={"skipgram": data, "words_per_step": int(vocabulary.counts.sum()) / data.steps_per_epoch},
+        )
+
+    def _prepare_stream(self, config, vocabulary, initial_epoch):
+        """A corpus on disk (a file, a folder or a glob of shards): one counting pass, then a stream."""
+        shards = resolve_shards(config["corpus"], "corpus")
+        counts = count_words(shards, "corpus")
+        if vocabulary is None:
+            vocabulary = WordVocabulary.from_counter(counts.counter, config["min_count"], config["max_vocab"])
+        _check_vocabulary(vocabulary, config)
+        worker_index, num_workers = current_worker()
+        data = SkipGramStream(
+            shards,
+            vocabulary,
+            counts.shard_tokens,
+            window=config["window"],
+            num_negative=config["model_kwargs"].get("num_negative", 5),
+            sample=config["sample"],
+            batch_size=config["batch_size"],
+            seed=config["seed"],
+            steps_multiple=config["steps_per_execution"],
+            worker_index=worker_index,
+            num_workers=num_workers,
+        )
+        return RunData(
+            vocabulary=vocabulary,
+            train=data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch),
+            steps_per_epoch=data.steps_per_epoch,
+            units_per_step=data.batch_size,
+            facts={
+                "vocabulary_size": vocabulary.size,
+                "corpus_words": int(vocabulary.counts.sum()),
+                "corpus_tokens": counts.tokens,
+                "sentences": counts.sentences,
+                "shards": len(shards),
+                "streamed": True,
+                "batch_size": data.batch_size,
+                "steps_per_epoch": data.steps_per_epoch,
+                "pairs_per_epoch": data.pairs_per_epoch,
+            },
+            extra={"skipgram": data, "words_per_step": data.words_per_step},
         )
 
     def compile(self, model, config, data):
@@ -147,7 +199,20 @@ class Word2VecFamily(Family):
             # An execution must not run into the next epoch: steps are a multiple of it, or fewer.
             steps_per_execution=min(config["steps_per_execution"], data.steps_per_epoch),
         )
+        if keras.backend.backend() in ("tensorflow", "torch"):
+            # The epoch's loss is a batch-size-weighted mean of batch losses; its running sum
+            # passes 2**24 within an epoch of a large corpus, where float32 stops adding small
+            # terms exactly (gensim issue 2735). float64 keeps it exact (JAX runs without x64).
+            model._loss_tracker = keras.metrics.Mean(name="loss", dtype="float64")
         return model
+
+    def fit(self, model, data, config, callbacks, initial_epoch=0):
+        """`model.fit`, with word2vec's progress line (words/s and ETA) instead of Keras's step bar."""
+        if config.get("verbose", 1) == 1:
+            progress = WordProgress(data.extra["words_per_step"], data.steps_per_epoch, config["epochs"], initial_epoch)
+            callbacks = list(callbacks) + [progress]
+            config = {**config, "verbose": 0}
+        return super().fit(model, data, config, callbacks, initial_epoch)
 
     def finish_run(self, output, model, data, config):
         import os

@@ -111,3 +111,60 @@ def test_a_diverging_run_stops_and_says_so(tmp_path):
     _, _, _, metrics = train_word2vec(config)
     assert metrics["terminated_on_nan"]
     assert len(metrics["history"]) < 3 or not np.isfinite(metrics["history"][-1]["loss"])
+
+
+@pytest.mark.parametrize("form", ["folder", "glob"])
+def test_a_corpus_of_shards_streams_and_is_learned(tmp_path, form, capsys):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for k in range(3):
+        planted_corpus(folder / f"part-{k}.txt", sentences=400, seed=k)
+    corpus = str(folder) if form == "folder" else str(folder / "part-*.txt")
+    config = resolve_word2vec_config(corpus=corpus, epochs=4, **{**SMALL, "verbose": 1})
+    _, vocabulary, vectors, metrics = train_word2vec(config)
+    assert metrics["streamed"] and metrics["shards"] == 3 and metrics["corpus_words"] == 3 * 400 * 6
+    for group in GROUPS:
+        nearest = [w for w, _ in vectors.most_similar(group[0], topn=4)]
+        assert set(nearest) == set(group[1:]), (group[0], nearest)
+    # The progress line counts corpus words, with their rate and the time left; each epoch closes
+    # with a line that holds its loss, the loss metrics.json records.
+    lines = [line for line in capsys.readouterr().out.replace("\r", "\n").splitlines() if line.startswith("epoch")]
+    last = lines[-1]
+    assert "epoch 4/4  100%" in last and "7.20k/7.20k words" in last and "words/s" in last and "ETA 0:00:00" in last
+    assert f"loss {metrics['history'][-1]['loss']:.4f}" in last
+
+
+@pytest.mark.parametrize(
+    "corpus,message",
+    [
+        ("{tmp}/none-*.txt", "glob that matches no files. Received: corpus="),
+        ("{tmp}/missing.txt", "no such file or folder. Received: corpus="),
+    ],
+)
+def test_bad_corpus_names_are_clear_errors(tmp_path, corpus, message):
+    config = resolve_word2vec_config(corpus=corpus.format(tmp=tmp_path), **SMALL)
+    with pytest.raises(ValueError, match=message):
+        train_word2vec(config)
+
+
+def test_the_epoch_loss_is_accumulated_in_float64(tmp_path):
+    import keras
+
+    from kerazoo.models.word2vec.word2vec_family import WORD2VEC
+
+    config = resolve_word2vec_config(corpus=planted_corpus(tmp_path / "planted.txt", sentences=100), **SMALL)
+    data = WORD2VEC.prepare(config)
+    model = WORD2VEC.compile(WORD2VEC.build(config, data), config, data)
+    tracker = model._loss_tracker
+    assert tracker.dtype == "float64"
+    # An epoch of a 100M-word corpus: 60,000 batch losses weighted by 4,096 pairs each. The
+    # weighted sum passes 2**24 early; a float32 running sum (Keras's default tracker, one
+    # addition per batch) then rounds every addition, and drifts by about 1e-5.
+    losses = 2.0 + np.random.default_rng(0).random(60_000)
+    total = count = np.float32(0)
+    for loss in losses:
+        total, count = np.float32(total + np.float32(loss) * np.float32(4096)), np.float32(count + 4096)
+    assert abs(total / count - losses.mean()) > 5e-6
+    for chunk in np.split(losses, 60):
+        tracker.update_state(chunk, sample_weight=np.full(len(chunk), 4096.0))
+    assert abs(float(tracker.result()) - losses.mean()) < 1e-9

@@ -1,0 +1,188 @@
+"""word2vec streamed from disk: peak memory and words/s on a 100-million-word corpus against the plays.
+
+    # 1. Write the corpus (outside the repository): the plays' sentences, reshuffled and
+    #    repeated, 100 shards of 1M words each (about 560 MB).
+    python benchmarks/word2vec_stream.py make --words 100000000 --folder /tmp/kerazoo-w2v-100m
+
+    # 2. Train on it and on the plays, each run in its own process (its own peak RSS):
+    python benchmarks/word2vec_stream.py run --folder /tmp/kerazoo-w2v-100m --max-minutes 4
+
+`run` trains kerazoo's word2vec (gensim's model settings: window 5, 5
+negatives, sample 1e-3, min_count 5, batch 4,096, one epoch) three times, one
+process each:
+
+- `plays (in memory)`: the complete plays as the named corpus `shakespeare`,
+  the in-memory pipeline;
+- `plays (streamed)`: the same sentences as one text file, streamed;
+- `100M (streamed)`: the shards under `--folder`, streamed, as a glob.
+
+Each reports its peak RSS (`ru_maxrss` of its process: counting pass,
+pipeline and training), the counting pass's seconds, and its training rate in
+corpus words per second, measured from the end of the first compiled call
+(XLA compilation excluded) to the end of training. `--max-minutes` bounds a
+run's training (the runner's time budget): a bounded run trains a prefix of
+the epoch, and its rate and memory are those of the whole run, since the
+stream holds one shard at a time whatever the prefix. `--max-minutes 0` trains
+the full epoch (about 100M words: roughly 5 minutes at 400k words/s on a quiet
+2-core machine, more on a loaded one).
+
+Prints one JSON line per run and appends them to
+benchmarks/results/word2vec_stream.jsonl.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def make(words, folder, shard_words, seed):
+    """Writes `words` words of the plays' sentences, reshuffled and repeated, into shards."""
+    import numpy as np
+
+    from kerazoo.data.words import load_sentences
+
+    sentences = [" ".join(s) for s in load_sentences("shakespeare")]
+    lengths = np.array([len(s.split()) for s in sentences])
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    written, shard = 0, 0
+    while written < words:
+        budget = min(shard_words, words - written)
+        lines, count = [], 0
+        while count < budget:
+            for i in rng.permutation(len(sentences)):
+                lines.append(sentences[i])
+                count += lengths[i]
+                if count >= budget:
+                    break
+        path = os.path.join(folder, f"plays-{shard:04d}.txt")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(path + ".tmp", path)
+        written += count
+        shard += 1
+    print(json.dumps({"folder": folder, "shards": shard, "words": int(written)}), flush=True)
+
+
+# One training run, in a fresh process so that its peak RSS is its own.
+CHILD = r"""
+import json, os, resource, sys, time
+import keras
+from kerazoo.training import resolve_word2vec_config, train_word2vec
+
+corpus, max_minutes, epochs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+
+class Rate(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.first = None
+    def on_train_batch_end(self, batch, logs=None):
+        now, step = time.monotonic(), int(self.model.optimizer.iterations.numpy())
+        if self.first is None:
+            self.first = (now, step)
+        self.last = (now, step)
+
+rate = Rate()
+config = resolve_word2vec_config(preset="gensim", corpus=corpus, epochs=epochs, verbose=0,
+                                 max_minutes=max_minutes or None)
+start = time.perf_counter()
+_, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate])
+steps = rate.last[1] - rate.first[1]
+seconds = rate.last[0] - rate.first[0]
+words_per_step = metrics["corpus_words"] / metrics["steps_per_epoch"]
+print("RESULT" + json.dumps({
+    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "words_per_s": round(steps * words_per_step / seconds, 1),
+    "pairs_per_s": round(steps * metrics["batch_size"] / seconds, 1),
+    "measured_steps": steps, "measured_s": round(seconds, 2),
+    "trained_words": round(metrics["steps"] * words_per_step),
+    "corpus_words": metrics["corpus_words"], "vocabulary_size": metrics["vocabulary_size"],
+    "shards": metrics.get("shards"), "streamed": bool(metrics.get("streamed")),
+    "steps_per_epoch": metrics["steps_per_epoch"], "steps": metrics["steps"],
+    "prepare_s": metrics["data_s"], "total_s": round(time.perf_counter() - start, 2),
+    "stopped_by_time_budget": metrics["stopped_by_time_budget"],
+    "epoch_loss": metrics["history"][-1]["loss"] if metrics["history"] else None,
+}))
+"""
+
+
+def run_one(name, corpus, max_minutes, epochs):
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.run([sys.executable, "-c", CHILD, corpus, str(max_minutes), str(epochs)],
+                             capture_output=True, text=True, env=env)
+    if process.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{process.stderr[-3000:]}")
+    line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT"))
+    return {"run": name, "corpus": corpus, **json.loads(line[len("RESULT"):])}
+
+
+def run(folder, max_minutes, epochs, plays_file, save):
+    from char_rnn import hardware
+
+    if not os.path.exists(plays_file):
+        from kerazoo.data.words import load_sentences
+
+        with open(plays_file, "w", encoding="utf-8") as f:
+            f.write("\n".join(" ".join(s) for s in load_sentences("shakespeare")) + "\n")
+    runs = [
+        ("plays (in memory)", "shakespeare"),
+        ("plays (streamed)", plays_file),
+        ("100M (streamed)", os.path.join(folder, "*.txt")),
+    ]
+    rows = []
+    for name, corpus in runs:
+        load = os.getloadavg()[0]
+        row = run_one(name, corpus, max_minutes, epochs)
+        row.update({
+            "benchmark": "word2vec_stream", "max_minutes": max_minutes, "epochs": epochs,
+            "load_average_1min": round(load, 2), "hardware": hardware(),
+            "date": datetime.date.today().isoformat(),
+        })
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    reference = rows[0]["words_per_s"]
+    for row in rows:
+        row["words_per_s_vs_plays_in_memory"] = round(row["words_per_s"] / reference, 3)
+    print(json.dumps({"ratios": {row["run"]: row["words_per_s_vs_plays_in_memory"] for row in rows}}), flush=True)
+    if save:
+        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+        with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    return rows
+
+
+def main(argv=None):
+    sys.path.insert(0, HERE)
+    sys.path.insert(0, ROOT)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    make_parser = commands.add_parser("make", help="write the corpus's shards")
+    make_parser.add_argument("--words", type=int, default=100_000_000)
+    make_parser.add_argument("--shard-words", type=int, default=1_000_000)
+    make_parser.add_argument("--folder", default="/tmp/kerazoo-w2v-100m")
+    make_parser.add_argument("--seed", type=int, default=0)
+    run_parser = commands.add_parser("run", help="train on the plays and on the shards")
+    run_parser.add_argument("--folder", default="/tmp/kerazoo-w2v-100m")
+    run_parser.add_argument("--max-minutes", type=float, default=4.0, help="0: the whole epoch")
+    run_parser.add_argument("--epochs", type=int, default=1)
+    run_parser.add_argument("--plays-file", default="/tmp/kerazoo-w2v-plays.txt")
+    run_parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "make":
+        start = time.perf_counter()
+        make(args.words, args.folder, args.shard_words, args.seed)
+        print(f"written in {time.perf_counter() - start:.1f} s", flush=True)
+    else:
+        run(args.folder, args.max_minutes, args.epochs, args.plays_file, not args.no_save)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Streaming skip-gram pairs from text shards: the same draws as in memory, one shard at a time."""
+
+import collections
+
+import numpy as np
+import pytest
+
+from kerazoo.data import text_shards
+from kerazoo.data.skipgram import SkipGramData
+from kerazoo.data.skipgram import SkipGramStream
+from kerazoo.data.skipgram import _SHUFFLE
+from kerazoo.data.text_shards import count_words
+from kerazoo.data.text_shards import resolve_shards
+from kerazoo.data.text_shards import worker_shards
+from kerazoo.data.words import WordVocabulary
+from kerazoo.data.words import load_sentences
+
+WORDS = ["the", "king", "queen", "sword", "night", "love", "death", "crown", "ghost", "rose", "Lord,", "o'er"]
+
+
+def write_corpus(folder, shards=3, lines=150, seed=0):
+    """`shards` files of Zipf-ish lines; returns their paths and the whole text."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, texts = [], []
+    for k in range(shards):
+        text = "\n".join(
+            " ".join(WORDS[j % len(WORDS)] for j in rng.zipf(1.4, size=rng.integers(1, 12))) for _ in range(lines)
+        ) + "\n"
+        path = folder / f"part-{k:03d}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+        texts.append(text)
+    return paths, "".join(texts)
+
+
+def test_a_file_a_folder_and_a_glob_name_the_same_sorted_shards(tmp_path):
+    paths, _ = write_corpus(tmp_path / "shards")
+    assert resolve_shards(tmp_path / "shards") == paths
+    assert resolve_shards(str(tmp_path / "shards" / "part-*.txt")) == paths
+    assert resolve_shards(paths[1]) == [paths[1]]
+
+
+@pytest.mark.parametrize(
+    "corpus,message",
+    [
+        ("{tmp}/nothing-*.txt", "glob that matches no files. Received: corpus='{tmp}/nothing-\\*.txt'"),
+        ("{tmp}/missing.txt", "no such file or folder. Received: corpus='{tmp}/missing.txt'"),
+        ("{tmp}/empty_folder", "folder that holds no files. Received: corpus='{tmp}/empty_folder'"),
+    ],
+)
+def test_bad_shard_names_are_clear_errors_naming_the_argument(tmp_path, corpus, message):
+    (tmp_path / "empty_folder").mkdir()
+    with pytest.raises(ValueError, match=message.format(tmp=tmp_path)):
+        resolve_shards(corpus.format(tmp=tmp_path))
+
+
+def test_shard_i_goes_to_worker_i_mod_n():
+    shards = [f"s{i}" for i in range(7)]
+    assigned = [worker_shards(shards, w, 3) for w in range(3)]
+    assert assigned == [["s0", "s3", "s6"], ["s1", "s4"], ["s2", "s5"]]
+    for w, mine in enumerate(assigned):
+        assert all(int(s[1:]) % 3 == w for s in mine)
+    assert sorted(sum(assigned, [])) == sorted(shards)  # each shard read by exactly one worker
+    with pytest.raises(ValueError, match="Received: worker_index=3"):
+        worker_shards(shards, 3, 3)
+    with pytest.raises(ValueError, match="corpus has 2 shard"):
+        worker_shards(shards[:2], 0, 3)
+
+
+def test_the_counting_pass_gives_the_in_memory_vocabulary(tmp_path):
+    paths, text = write_corpus(tmp_path / "shards")
+    whole = tmp_path / "whole.txt"
+    whole.write_text(text, encoding="utf-8")
+    counts = count_words(paths)
+    sentences = load_sentences(str(whole))
+    for min_count in (1, 3):
+        streamed = WordVocabulary.from_counter(counts.counter, min_count)
+        in_memory = WordVocabulary.from_sentences(sentences, min_count)
+        assert streamed.words == in_memory.words and streamed.counts.tolist() == in_memory.counts.tolist()
+    assert counts.tokens == sum(map(len, sentences)) and counts.sentences == len(sentences)
+    assert sum(counts.shard_tokens) == counts.tokens and len(counts.shard_tokens) == 3
+
+
+def _stream_and_memory(tmp_path, **kwargs):
+    paths, text = write_corpus(tmp_path / "one", shards=1, lines=400)
+    vocabulary = WordVocabulary.from_counter(count_words(paths).counter, 1)
+    settings = dict(window=3, sample=1e-2, batch_size=64, seed=4, **kwargs)
+    stream = SkipGramStream(paths, vocabulary, **settings)
+    memory = SkipGramData.from_sentences(load_sentences(paths[0]), vocabulary, **settings)
+    return paths, stream, memory
+
+
+@pytest.mark.parametrize("pipeline", ["numpy", "tf"])
+def test_streamed_pairs_equal_the_in_memory_pairs_with_the_same_seed(tmp_path, pipeline):
+    paths, stream, memory = _stream_and_memory(tmp_path)
+    assert (stream.steps_per_epoch, stream.batch_size) == (memory.steps_per_epoch, memory.batch_size)
+    for epoch in (0, 3):
+        if pipeline == "numpy":
+            targets, contexts = memory.numpy_pairs(epoch)
+            order = np.random.default_rng([memory.seed, epoch, _SHUFFLE]).permutation(len(targets))
+            expected = targets[order], contexts[order]
+            streamed = stream.numpy_shard_pairs(epoch, 0)
+        else:
+            import tensorflow as tf
+
+            targets, contexts = memory.tf_pairs(epoch)
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(tf.size(targets)), seed=memory._tf_seeds(epoch)[_SHUFFLE]
+            )
+            expected = tf.gather(targets, order).numpy(), tf.gather(contexts, order).numpy()
+            streamed = [x.numpy() for x in stream.tf_shard_pairs(tf.constant(epoch, tf.int64), 0, paths[0])]
+        assert len(expected[0]) > 500
+        np.testing.assert_array_equal(streamed[0], expected[0])
+        np.testing.assert_array_equal(streamed[1], expected[1])
+
+
+def test_both_stream_twins_read_a_shard_alike(tmp_path):
+    paths, _ = write_corpus(tmp_path / "shards", shards=2)
+    vocabulary = WordVocabulary.from_counter(count_words(paths).counter, 2)
+    stream = SkipGramStream(paths, vocabulary, window=3, batch_size=64)
+    for path in paths:
+        ids, sentence_ids = stream.numpy_shard_ids(path)
+        tf_ids, tf_sentence_ids = (x.numpy() for x in stream.tf_shard_ids(path))
+        np.testing.assert_array_equal(tf_ids, ids)
+        # Sentence numbers differ only where empty lines are counted; the grouping is the same.
+        np.testing.assert_array_equal(np.diff(tf_sentence_ids) != 0, np.diff(sentence_ids) != 0)
+
+
+@pytest.mark.parametrize("pipeline", ["numpy", "tf"])
+def test_a_streamed_epoch_has_the_statistics_of_the_corpus_in_memory(tmp_path, pipeline):
+    # Across shards the draws are keyed per shard, so the pairs are not those of the
+    # concatenated corpus in memory; their number and their mix are, within sampling noise.
+    paths, text = write_corpus(tmp_path / "shards", shards=4, lines=300)
+    whole = tmp_path / "whole.txt"
+    whole.write_text(text, encoding="utf-8")
+    vocabulary = WordVocabulary.from_counter(count_words(paths).counter, 1)
+    settings = dict(window=4, sample=1e-2, batch_size=128, seed=2)
+    stream = SkipGramStream(paths, vocabulary, **settings)
+    memory = SkipGramData.from_sentences(load_sentences(str(whole)), vocabulary, **settings)
+    if pipeline == "numpy":
+        streamed = np.concatenate([stream.numpy_shard_pairs(1, k)[0] for k in range(4)])
+        in_memory = memory.numpy_pairs(1)[0]
+    else:
+        import tensorflow as tf
+
+        streamed = np.concatenate(
+            [stream.tf_shard_pairs(tf.constant(1, tf.int64), k, p)[0].numpy() for k, p in enumerate(paths)]
+        )
+        in_memory = memory.tf_pairs(1)[0].numpy()
+    assert abs(len(streamed) - len(in_memory)) < 4 * np.sqrt(len(in_memory))
+    a = np.bincount(streamed, minlength=vocabulary.size) / len(streamed)
+    b = np.bincount(in_memory, minlength=vocabulary.size) / len(in_memory)
+    assert np.abs(a - b).max() < 0.02
+    assert abs(stream.pairs_per_epoch - memory.pairs_per_epoch) <= 0.05 * memory.pairs_per_epoch
+
+
+def test_the_numpy_stream_reads_one_shard_at_a_time(tmp_path, monkeypatch):
+    paths, _ = write_corpus(tmp_path / "shards", shards=3, lines=200)
+    vocabulary = WordVocabulary.from_counter(count_words(paths).counter, 1)
+    stream = SkipGramStream(paths, vocabulary, window=3, batch_size=32, sample=0, estimate_words=1)
+    reads = []
+    real = text_shards.read_shard
+    monkeypatch.setattr(text_shards, "read_shard", lambda path, *a: reads.append(path) or real(path, *a))
+    batches = stream.numpy_batches()
+    next(batches)
+    assert reads == [paths[0]]  # the first batch needs the first shard only
+    shard_batches = len(stream.numpy_shard_pairs(0, 0)[0]) // 32
+    reads.clear()
+    for _ in range(shard_batches + 1):
+        next(batches)
+    assert reads[:1] == [paths[1]] and len(reads) <= 2
+
+
+def test_the_tf_stream_holds_one_shard_and_a_surplus_under_a_chunk(tmp_path):
+    import tensorflow as tf
+
+    paths, _ = write_corpus(tmp_path / "shards", shards=3, lines=200)
+    vocabulary = WordVocabulary.from_counter(count_words(paths).counter, 1)
+    stream = SkipGramStream(paths, vocabulary, window=3, batch_size=32, sample=0, steps_multiple=4)
+    # Its elements are shards: one per (epoch, shard), each that shard's own pairs.
+    shards = list(stream.tf_shard_dataset().take(6))
+    for k, (targets, contexts) in enumerate(shards):
+        ids, _ = stream.numpy_shard_ids(paths[k % 3])
+        assert targets.shape == contexts.shape and targets.shape[0] <= 2 * 3 * len(ids)
+        assert set(targets.numpy().tolist()) <= set(ids.tolist())
+    # Rebatching keeps only the surplus between shards: fewer pairs than a chunk.
+    sizes = [int(t.shape[0]) for t, _ in shards]
+    pieces = tf.data.Dataset.from_generator(
+        lambda: iter([(t, c) for t, c in shards]),
+        output_signature=(tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32)),
+    )
+    emitted = [t.shape for t, _ in stream.tf_rebatch(pieces)]
+    assert all(shape == (4, 32) for shape in emitted)
+    chunk = 4 * 32
+    assert 0 <= sum(sizes) - len(emitted) * chunk < chunk
