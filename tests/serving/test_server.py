@@ -500,3 +500,23 @@ def test_the_playground_streams_text_in_a_browser(served, browser, tmp_path):
     a, b = np.asarray(embedded[0][3]), np.asarray(embedded[1][1])
     cosine = float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
     assert text("similarity-result").endswith(f"{cosine:.4f}")
+
+
+@pytest.mark.slow
+def test_a_bounded_load_of_64_clients_gets_no_server_error(served):
+    """The load benchmark's own client, shortened: 64 clients mixing predict, generate and stream, no 5xx."""
+    import asyncio
+    import importlib.util
+
+    server, client, _, _ = served
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("serve_load", os.path.join(root, "benchmarks", "serve_load.py"))
+    serve_load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve_load)
+    stats = asyncio.run(serve_load.load(server.url, clients=64, seconds=3.0, grace=120.0))
+    answered = sum(stats["status"].values())
+    assert answered >= 64 and stats["errors"] == 0 and stats["cut_at_deadline"] == 0, stats
+    assert set(stats["status"]) == {"200"}, stats["status"]
+    assert all(stats["latency"][kind] for kind in ("predict", "generate", "stream")), stats["latency"]
+    # The server still answers the next request after the load.
+    assert client.get("/v1/models/lstm").status_code == 200
