@@ -399,6 +399,14 @@ class Family:
         """
         raise ValueError(f"The {self.name} family has no measure {spec.get('kind')!r}.")
 
+    def parameter_count(self, model):
+        """What the model stores, for tables of models side by side: `{"count": int, "kind": str}`.
+
+        The weights by default; a family that stores something else (an
+        n-gram model: its n-gram counts) says what.
+        """
+        return {"count": model.count_params(), "kind": "weights"}
+
     def embed(self, model, vocabulary, texts, **options):
         """Embeds `texts` for `kerazoo embed`: one JSON-ready dict per text (families that embed)."""
         raise NotImplementedError(f"The {self.name} family does not embed text.")

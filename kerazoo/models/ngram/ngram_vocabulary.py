@@ -1,0 +1,123 @@
+"""The units an n-gram model counts: characters (`CharVocabulary`) or word tokens (`TokenVocabulary`)."""
+
+import collections
+import json
+import os
+import re
+
+import numpy as np
+
+from kerazoo.data.vocabulary import OOV_ID
+from kerazoo.data.vocabulary import OOV_TOKEN
+from kerazoo.data.vocabulary import CharVocabulary
+
+UNITS = ("char", "word")
+# A word token: a run of letters (with apostrophes, "o'er"), or one other non-space character.
+WORD_PATTERN = re.compile(r"[A-Za-z']+|[^\sA-Za-z']")
+# Punctuation written against the word before it.
+_CLOSING = set(".,;:!?)]}")
+
+
+def tokenize_words(text):
+    """The word tokens of `text`: case kept, punctuation marks as tokens of their own, whitespace dropped."""
+    return WORD_PATTERN.findall(text)
+
+
+class TokenVocabulary:
+    """Word tokens and their ids; id 0 is the out-of-vocabulary token, as in `CharVocabulary`.
+
+    The other ids follow the tokens' training counts, most frequent first
+    (ties in sorted order). Decoding writes a space before each word and
+    none before closing punctuation, so `prompt + decode(continuation)` reads
+    as text.
+
+    Args:
+        tokens: list of str, without the out-of-vocabulary token.
+    """
+
+    def __init__(self, tokens):
+        tokens = list(tokens)
+        if len(set(tokens)) != len(tokens) or OOV_TOKEN in tokens:
+            raise ValueError("`tokens` must be distinct and must not hold the out-of-vocabulary token.")
+        self.tokens = [OOV_TOKEN] + tokens
+        self._index = {token: i + 1 for i, token in enumerate(tokens)}
+
+    @classmethod
+    def from_text(cls, text, min_count=1, max_vocab=None):
+        if min_count < 1:
+            raise ValueError(f"`min_count` must be >= 1. Received: min_count={min_count}")
+        counts = collections.Counter(tokenize_words(text))
+        if not counts:
+            raise ValueError("Cannot build a word vocabulary from a text without words.")
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        kept = [token for token, count in ranked if count >= min_count][:max_vocab]
+        return cls(kept)
+
+    @property
+    def size(self):
+        return len(self.tokens)
+
+    def __len__(self):
+        return self.size
+
+    def encode(self, text):
+        """The ids of the word tokens of `text` (unknown ones -> 0).
+
+        A text without tokens (a prompt of whitespace) is the start of a text:
+        it encodes as the start-of-text id 0, which the model reads as padding.
+        """
+        index = self._index
+        ids = [index.get(token, OOV_ID) for token in tokenize_words(text)]
+        return np.asarray(ids or [OOV_ID], dtype=np.int32)
+
+    def decode(self, ids):
+        out = []
+        for i in np.asarray(ids).reshape(-1).tolist():
+            if not 0 <= i < len(self.tokens):
+                raise ValueError(f"`ids` must be in [0, {len(self.tokens)}). Received: id={i}")
+            if i != OOV_ID:
+                token = self.tokens[i]
+                out.append(token if token in _CLOSING else " " + token)
+        return "".join(out)
+
+    def save(self, path):
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"oov_token": OOV_TOKEN, "unit": "word", "tokens": self.tokens[1:]}, f, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path):
+        if os.path.isdir(path):
+            path = os.path.join(path, "vocabulary.json")
+        with open(path, encoding="utf-8") as f:
+            return cls(json.load(f)["tokens"])
+
+    def __eq__(self, other):
+        return isinstance(other, TokenVocabulary) and self.tokens == other.tokens
+
+    def __repr__(self):
+        return f"TokenVocabulary(size={self.size})"
+
+
+def check_unit(unit):
+    if unit not in UNITS:
+        raise ValueError(f"`unit` must be one of {list(UNITS)}. Received: unit={unit!r}")
+
+
+def make_vocabulary(unit, text, min_count=1, max_vocab=None):
+    """The vocabulary of `unit` built from `text`."""
+    check_unit(unit)
+    if unit == "char":
+        return CharVocabulary.from_text(text)
+    return TokenVocabulary.from_text(text, min_count=min_count, max_vocab=max_vocab)
+
+
+def load_vocabulary(path):
+    """A saved n-gram vocabulary of either unit, recognised from its keys."""
+    with open(path, encoding="utf-8") as f:
+        keys = set(json.load(f))
+    return TokenVocabulary.load(path) if "tokens" in keys else CharVocabulary.load(path)
+
+
+def units_in(vocabulary, text):
+    """How many units (characters or word tokens) `text` holds, for per-unit figures."""
+    return len(text) if isinstance(vocabulary, CharVocabulary) else len(tokenize_words(text))
