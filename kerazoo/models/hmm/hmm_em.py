@@ -124,13 +124,12 @@ def _accumulate(rows, initial, transition, emission_columns, totals):
     totals.transition += (transition * transitions).astype(np.float64)
     totals.initial += alpha[0].sum(axis=0, dtype=np.float64)
 
-    # Σ_{t: x_t = v} γ_t: posteriors sorted by character, summed per run of equal characters.
+    # Σ_{t: x_t = v} γ_t: one weighted histogram of the characters per state.
     flat_ids = time_major.ravel()
-    order = np.argsort(flat_ids, kind="stable")
-    sorted_ids = flat_ids[order]
-    present, starts = np.unique(sorted_ids, return_index=True)
-    sums = np.add.reduceat(alpha.reshape(-1, alpha.shape[-1])[order], starts, axis=0, dtype=np.float64)
-    totals.emission[:, present] += sums.T
+    posteriors = alpha.reshape(-1, alpha.shape[-1]).T  # (K, L * N)
+    symbols = totals.emission.shape[1]
+    for k in range(posteriors.shape[0]):
+        totals.emission[k] += np.bincount(flat_ids, weights=posteriors[k], minlength=symbols)
 
 
 def maximise(counts, previous=None):

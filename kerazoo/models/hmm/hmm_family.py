@@ -94,12 +94,28 @@ class HMMFamily(CausalLMFamily):
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         corpus = corpus or load_corpus(config["corpus"], data_dir=config["data_dir"])
         data = super().prepare(config, vocabulary, initial_epoch=initial_epoch, replicas=replicas, corpus=corpus)
+        train_ids = data.vocabulary.encode(corpus.train)
+        data.extra["unigram"] = np.bincount(train_ids, minlength=data.vocabulary.size) / len(train_ids)
         if config["fit"] == "em":
-            train_ids = data.vocabulary.encode(corpus.train)
             data.extra["train_chunks"] = hmm_em.chunk_ids(train_ids, config["seq_length"])
             data.units_per_step = len(train_ids)  # one EM iteration reads the whole text
             data.steps_per_epoch = 1
         return data
+
+    def build(self, config, data):
+        """The HMM, its emissions started near the training text's character frequencies.
+
+        Each state's emission logits are log p(v) plus the random initial logits
+        (standard deviation 1), so that every state starts near the unigram
+        model and the states still differ: both EM and gradient descent then
+        spend their first steps on structure, not on learning the frequencies.
+        """
+        model = super().build(config, data)
+        unigram = np.maximum(data.extra["unigram"], 1e-6)
+        cell = model.cell
+        cell.emission_logits.assign(
+            keras.ops.convert_to_numpy(cell.emission_logits) + np.log(unigram).astype("float32")[None, :])
+        return model
 
     def fit(self, model, data, config, callbacks, initial_epoch=0):
         """`model.fit` for fit='gradient'; Baum-Welch for fit='em', one iteration per epoch.

@@ -28,8 +28,8 @@ HMM_PRESETS = {
     "hmm-256-em": _preset(256, "em", 100, "HMM, 256 states, Baum-Welch on tiny_shakespeare (5 minutes on 2 cores)."),
     "hmm-64-gradient": _preset(
         64, "gradient", 100, "HMM, 64 states, Adam on the logits on tiny_shakespeare (5 minutes on 2 cores).",
-        steps_per_epoch=100),
+        steps_per_epoch=25),
     "hmm-256-gradient": _preset(
         256, "gradient", 100, "HMM, 256 states, Adam on the logits on tiny_shakespeare (5 minutes on 2 cores).",
-        steps_per_epoch=100),
+        steps_per_epoch=25),
 }
