@@ -111,6 +111,8 @@ class HMMFamily(CausalLMFamily):
         spend their first steps on structure, not on learning the frequencies.
         """
         model = super().build(config, data)
+        if data.extra.get("unigram") is None:
+            return model  # data not made by `prepare`: the random start alone
         unigram = np.maximum(data.extra["unigram"], 1e-6)
         cell = model.cell
         cell.emission_logits.assign(
