@@ -12,8 +12,8 @@ import os
 from kerazoo.models.char_rnn.char_rnn_family import CHAR_RNN
 from kerazoo.models.elmo.elmo_family import ELMO
 from kerazoo.models.gpt.gpt_family import GPT
-from kerazoo.models.ngram.ngram_family import NGRAM
 from kerazoo.models.hmm.hmm_family import HMM
+from kerazoo.models.ngram.ngram_family import NGRAM
 from kerazoo.models.seq2seq.seq2seq_family import SEQ2SEQ
 from kerazoo.models.transformer.transformer_family import TRANSFORMER
 from kerazoo.models.word2vec.word2vec_family import WORD2VEC
