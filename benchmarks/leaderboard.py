@@ -1,0 +1,276 @@
+"""One leaderboard of every language model in the zoo, all measured on tiny_shakespeare's nanoGPT val split.
+
+    python benchmarks/leaderboard.py            # measure every row; write benchmarks/results/leaderboard.jsonl,
+                                                # docs/leaderboard.md and docs/images/leaderboard.png
+    python benchmarks/leaderboard.py --check    # measure again and compare with the published rows
+    python benchmarks/leaderboard.py --render   # only rewrite the page and the picture from the JSON lines
+
+Every model trains on the first 1,003,854 characters of tiny_shakespeare
+(nanoGPT's train split) and is scored on the last 111,540 (nanoGPT's val
+split). The baselines (n-grams by counting, HMMs by EM) are trained here, in
+this run, through the same runner as `kerazoo train`; the neural models are
+the zoo's shipped presets, loaded with `kerazoo.from_preset` and measured here
+again (their training wall time, hardware and date come from their model
+cards). Set KERAZOO_TINY_SHAKESPEARE to the file, or keep the default
+../shared/data/tinyshakespeare/input.txt.
+
+The rows land in benchmarks/results/leaderboard.jsonl, and the page is made
+from those lines only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "results", "leaderboard.jsonl")
+CONTEXTS = os.path.join(HERE, "results", "leaderboard_contexts.jsonl")
+PAGE = os.path.join(ROOT, "docs", "leaderboard.md")
+PICTURE = os.path.join(ROOT, "docs", "images", "leaderboard.png")
+TINY_SHAKESPEARE = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare", "input.txt")
+
+HELDOUT = {"corpus": "tiny_shakespeare", "split": "heldout"}
+TRAINING = {"corpus": "tiny_shakespeare", "validation_split": "heldout", "seed": 0, "verbose": 0}
+PROMPT = "ROMEO:\n"
+TEMPERATURE = 0.8
+SAMPLE_LENGTH = 200
+
+# (row name, how it is made). "train": a configuration trained here by the runner; "preset": a shipped preset.
+# The HMMs train a fixed number of Adam steps (not a time budget), so that a rerun gives the same model.
+BASELINES = [
+    *[(f"{order}-gram (char, interpolated Kneser-Ney)",
+       {"model": "ngram", "model_kwargs": {"order": order, "smoothing": "kn"}, "unit": "char"}) for order in range(1, 7)],
+    ("HMM, 64 states (gradient, 100 steps)", {"preset": "hmm-64-gradient", "epochs": 4, "steps_per_epoch": 25}),
+    ("HMM, 256 states (gradient, 50 steps)", {"preset": "hmm-256-gradient", "epochs": 2, "steps_per_epoch": 25}),
+]
+PRESETS = [
+    ("SimpleRNN-64, T=50 (the lectures')", "shakespeare-rnn-lecture"),
+    ("LSTM 2x512", "shakespeare-lstm"),
+    ("GRU 2x512", "shakespeare-gru"),
+    ("GPT 4 layers x 256", "shakespeare-gpt"),
+]
+
+
+def hardware():
+    from kerazoo.training.publish import hardware as machine
+
+    return machine()
+
+
+def sample(model, vocabulary):
+    from kerazoo.generation import generate_text
+
+    return generate_text(model, vocabulary, [PROMPT], SAMPLE_LENGTH, TEMPERATURE, 0, 0)[0]
+
+
+def row(name, family, model, vocabulary, measured, parameters, wall_s, machine, date, source, command):
+    return {
+        "model": name,
+        "family": family.name,
+        "nats_per_char": measured["value"],
+        "bits_per_char": measured["value"] / 0.6931471805599453,
+        "measure": measured["kind"],
+        "parameters": parameters["count"],
+        "parameters_kind": parameters["kind"],
+        "train_wall_s": wall_s,
+        "hardware": machine,
+        "date": date,
+        "source": source,
+        "command": command,
+        "sample": sample(model, vocabulary),
+    }
+
+
+def train_baseline(name, recipe, work):
+    from kerazoo.models.registry import family_of_model
+    from kerazoo.models.registry import resolve_config
+    from kerazoo.training import load_run
+    from kerazoo.training import train
+
+    settings = {key: value for key, value in recipe.items() if key not in ("model", "model_kwargs", "preset")}
+    config = resolve_config(model=recipe.get("model"), preset=recipe.get("preset"),
+                            model_kwargs=recipe.get("model_kwargs"), **TRAINING, **settings)
+    config["max_minutes"] = None  # a fixed amount of work, not a time budget
+    output = os.path.join(work, str(len(os.listdir(work))))
+    start = time.monotonic()
+    train(config, output)
+    wall = time.monotonic() - start
+    family = family_of_model(config["model"])
+    model, vocabulary = load_run(output, which="best")
+    measured = {"kind": "streamed_loss", **family.measure(model, vocabulary, {"kind": "streamed_loss", "data": HELDOUT})}
+    given = {**({"preset": recipe["preset"]} if "preset" in recipe else {}), **recipe.get("model_kwargs", {}), **settings}
+    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in given.items())
+    command = (f"kerazoo train {config['model']} {flags} --corpus tiny_shakespeare --validation-split heldout "
+               "--max-minutes 0")
+    return row(name, family, model, vocabulary, measured, family.parameter_count(model), wall, hardware(),
+               datetime.date.today().isoformat(), "trained in this run", command)
+
+
+def measure_preset(name, preset):
+    from kerazoo.models.presets import load_preset
+    from kerazoo.models.registry import get_family
+
+    model, vocabulary, card = load_preset(preset)
+    family = get_family(card["family"])
+    spec = {key: card["metric"][key] for key in ("kind", "data")}
+    measured = {"kind": spec["kind"], **family.measure(model, vocabulary, spec)}
+    return row(name, family, model, vocabulary, measured, family.parameter_count(model), card["training"]["wall_s"],
+               card["hardware"], card["date"], f"preset `{preset}`", card["training"]["command"])
+
+
+def distinct_contexts(orders=range(1, 7)):
+    """The lectures' "n-gram models scale terribly with context", counted on the training split."""
+    from kerazoo.data.corpora import load_corpus
+    from kerazoo.models.ngram import distinct_contexts as count
+
+    text = load_corpus("tiny_shakespeare").split("train")
+    counts = count(text, max(orders), "char")
+    return [{"order": order, "distinct_contexts": counts[order], "characters": len(text)} for order in orders]
+
+
+def read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def write_lines(path, rows):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+
+
+def render(rows, contexts):
+    lines = [
+        "# Leaderboard",
+        "",
+        "Every language model of the zoo on one held-out text: the last 111,540 characters of tiny_shakespeare",
+        "(nanoGPT's val split), after training on the first 1,003,854. Lower is better. The n-grams and HMMs are",
+        "trained by the script itself; the neural models are the shipped presets (see the [zoo](zoo.md)), measured",
+        "again by the script, with the training wall time, hardware and date of their model cards.",
+        "",
+        "```",
+        "python benchmarks/leaderboard.py          # measures every row and rewrites this page",
+        "python benchmarks/leaderboard.py --check  # measures again and compares with the rows below",
+        "```",
+        "",
+        "`streamed_loss` scores every character with all the text before it (the RNNs carry their state, the",
+        "n-grams and HMMs read their own context); `windowed_loss` scores the GPT on non-overlapping windows of",
+        "its context length, so a character sees on average half a window. Parameters are the trained weights,",
+        "or for an n-gram model the counts it stores.",
+        "",
+        "| model | bits/char | nats/char | measure | parameters | training wall time (s) | hardware | date |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in sorted(rows, key=lambda r: -r["bits_per_char"]):
+        kind = "stored counts" if r["parameters_kind"] != "weights" else ""
+        lines.append(
+            f"| {r['model']} | {r['bits_per_char']:.3f} | {r['nats_per_char']:.4f} | {r['measure']} "
+            f"| {r['parameters']:,}{' ' + kind if kind else ''} | {r['train_wall_s']:.0f} | {r['hardware']} | {r['date']} |"
+        )
+    lines += ["", "![bits per character against parameters](images/leaderboard.png)", ""]
+    if contexts:
+        lines += [
+            "## How an n-gram model scales with its context",
+            "",
+            "Distinct contexts (the n-1 characters before a character) seen in the 1,003,854 training characters:",
+            "",
+            "| order | distinct contexts |",
+            "| --- | --- |",
+            *[f"| {c['order']} | {c['distinct_contexts']:,} |" for c in contexts],
+            "",
+        ]
+    lines += [
+        "## One sample from each",
+        "",
+        f"Prompt {json.dumps(PROMPT)}, temperature {TEMPERATURE}, {SAMPLE_LENGTH} characters, seed 0.",
+        "",
+    ]
+    for r in rows:
+        lines += [f"### {r['model']}", "", "```", r["sample"], "```", ""]
+    lines += ["## How each row was made", ""]
+    lines += [f"- {r['model']}: {r['source']}; `{r['command']}`" for r in rows]
+    with open(PAGE, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def picture(rows):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for r in rows:
+        marker = "s" if r["parameters_kind"] != "weights" else "o"
+        axes.scatter(r["parameters"], r["bits_per_char"], marker=marker)
+        axes.annotate(r["model"].split(" (")[0], (r["parameters"], r["bits_per_char"]), fontsize=7,
+                      xytext=(4, 3), textcoords="offset points")
+    axes.set_xscale("log")
+    axes.set_xlabel("parameters (n-grams: stored counts), log scale")
+    axes.set_ylabel("bits per character, tiny_shakespeare val")
+    axes.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(PICTURE), exist_ok=True)
+    figure.savefig(PICTURE, dpi=120)
+
+
+def measure_all(only=None):
+    rows = []
+    if only in (None, "baselines"):
+        with tempfile.TemporaryDirectory() as work:
+            for name, recipe in BASELINES:
+                rows.append(train_baseline(name, recipe, work))
+                print(f"{name}: {rows[-1]['bits_per_char']:.4f} bits/char", flush=True)
+    if only in (None, "presets"):
+        for name, preset in PRESETS:
+            rows.append(measure_preset(name, preset))
+            print(f"{name}: {rows[-1]['bits_per_char']:.4f} bits/char", flush=True)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="measure again and compare with the published rows")
+    parser.add_argument("--render", action="store_true", help="only rewrite the page and picture from the JSON lines")
+    parser.add_argument("--tolerance", type=float, default=1e-3, help="bits/char a --check may differ by")
+    parser.add_argument("--only", choices=("baselines", "presets"),
+                        help="measure only these rows and keep the others' published lines")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("KERAZOO_TINY_SHAKESPEARE", os.path.abspath(TINY_SHAKESPEARE))
+    if args.render:
+        rows = read_lines(RESULTS)
+        render(rows, read_lines(CONTEXTS) if os.path.exists(CONTEXTS) else [])
+        picture(rows)
+        return 0
+    rows = measure_all(args.only)
+    if args.check:
+        published = {r["model"]: r for r in read_lines(RESULTS)}
+        failed = 0
+        for r in rows:
+            before = published.get(r["model"])
+            same = before is not None and abs(before["bits_per_char"] - r["bits_per_char"]) <= args.tolerance
+            failed += not same
+            was = f"{before['bits_per_char']:.4f}" if before else "missing"
+            print(f"{'ok  ' if same else 'DIFF'} {r['model']}: {r['bits_per_char']:.4f} (published {was})")
+        return 1 if failed else 0
+    contexts = distinct_contexts()
+    if args.only and os.path.exists(RESULTS):
+        names = [name for name, _ in (BASELINES if args.only == "baselines" else PRESETS)]
+        rows = [r for r in read_lines(RESULTS) if r["model"] not in names] + rows
+        order = [name for name, _ in BASELINES + PRESETS]
+        rows.sort(key=lambda r: order.index(r["model"]) if r["model"] in order else len(order))
+    write_lines(RESULTS, rows)
+    write_lines(CONTEXTS, contexts)
+    render(rows, contexts)
+    picture(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
