@@ -31,7 +31,7 @@ ZOO = {
     "shakespeare-lstm": {
         "preset": "lstm-2x512",
         "settings": {"corpus": "tiny_shakespeare", "validation_split": "heldout", "epochs": 40,
-                     "steps_per_epoch": 100, "max_minutes": 10.0, "sample_every": 0},
+                     "steps_per_epoch": 100, "max_minutes": 8.0, "sample_every": 0},
     },
     "shakespeare-gru": {
         "model": "gru",
@@ -49,7 +49,7 @@ ZOO = {
         "preset": "nanogpt-cpu",
         "model_kwargs": {"num_layers": 4, "num_heads": 4, "hidden_dim": 256, "max_sequence_length": 128,
                          "dropout": 0.1},
-        "settings": {"seq_length": 128, "batch_size": 32, "steps_per_epoch": 800, "max_minutes": 14.0},
+        "settings": {"seq_length": 128, "batch_size": 32, "steps_per_epoch": 600, "max_minutes": 10.0},
     },
     "plays-word2vec": {
         "preset": "gensim",
