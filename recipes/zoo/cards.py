@@ -43,6 +43,12 @@ and the GPT are measured on tiny_shakespeare's last 111,540 characters (nanoGPT'
 `kerazoo evaluate` reads that file from `KERAZOO_TINY_SHAKESPEARE`. The `check` column is a small
 measure that needs no download (the opening of Hamlet, which tiny_shakespeare does not hold, or a
 slice of the held-out set); the tests repeat it for every preset.
+
+The presets of 2026-12-02 trained on a 2-core machine that five other jobs shared (a load average
+of 5 to 20; the dates models took 33 and 42 minutes where a quiet run takes 12 and 7), under the
+short wall-time budgets of `recipes/zoo/train.py`. Their wall times are what that machine gave,
+and the char models, the GPT and ELMo would reach lower losses with the budgets a quiet machine
+allows: rerun the recipe with a larger `max_minutes` and the run continues where it stopped.
 """
 
 
