@@ -167,7 +167,7 @@ def from_preset(name_or_dir):
 
     Example:
 
-    >>> model = kerazoo.from_preset("shakespeare-lstm")
+    >>> model = kerazoo.from_preset("shakespeare-gru")
     >>> generate_text(model, model.vocabulary, "ROMEO:", 100, temperature=0.8)
     """
     return load_preset(name_or_dir)[0]

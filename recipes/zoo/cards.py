@@ -15,7 +15,7 @@ Every family ships trained weights that load offline in one line:
 
 ```python
 import kerazoo
-model = kerazoo.from_preset("shakespeare-lstm")          # the model, with model.vocabulary
+model = kerazoo.from_preset("shakespeare-gru")          # the model, with model.vocabulary
 from kerazoo.generation import generate_text
 print(generate_text(model, model.vocabulary, "ROMEO:\\n", 300, temperature=0.8))
 ```
@@ -25,7 +25,7 @@ kerazoo list                                                    # the presets an
 kerazoo generate --preset shakespeare-gpt --prompt "ROMEO:" --length 300
 kerazoo translate --preset dates-transformer "Saturday, July 20, 1969"
 kerazoo embed --preset plays-word2vec king
-kerazoo evaluate --preset shakespeare-lstm                      # measure it again, beside its card
+kerazoo evaluate --preset shakespeare-gru                       # measure it again, beside its card
 kerazoo export --preset shakespeare-gpt                         # saved_models/shakespeare-gpt/<version>/
 ```
 

@@ -1,0 +1,120 @@
+"""The zoo: every shipped preset loads offline, is the trained model its card describes, decodes the same
+way every time, and serves from its SavedModel in a process that never imports kerazoo."""
+
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from kerazoo.export import export_saved_model
+from kerazoo.models.presets import load_preset
+from kerazoo.models.presets import preset_folder
+from kerazoo.models.presets import shipped_presets
+from kerazoo.models.registry import get_family
+from tests.test_case import run_python
+
+ZOO = ["shakespeare-gru", "shakespeare-rnn-lecture", "shakespeare-gpt", "plays-word2vec",
+       "dates-transformer", "dates-lstm", "plays-elmo"]
+MB = 1e6
+
+
+def test_every_family_ships_trained_presets_within_the_size_budget():
+    shipped = shipped_presets()
+    assert set(ZOO) <= set(shipped), sorted(set(ZOO) - set(shipped))
+    assert {"char_rnn", "gpt", "word2vec", "transformer", "seq2seq", "elmo"} <= {c["family"] for c in shipped.values()}
+    for name, card in shipped.items():
+        assert card["size_bytes"] <= 25 * MB, name
+    assert sum(card["size_bytes"] for card in shipped.values()) <= 80 * MB
+
+
+def _trained(kind, value, vocabulary_size):
+    """What an untrained model could not reach, for each kind of measure."""
+    return {
+        "streamed_loss": value < 0.6 * math.log(vocabulary_size),
+        "windowed_loss": value < 0.6 * math.log(vocabulary_size),
+        "exact_match": value > 0.9,
+        "spearman_vs_gensim": value > 0.5,
+        "perplexity": value < vocabulary_size / 20,
+    }[kind]
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_a_preset_is_the_trained_model_its_card_describes(name):
+    model, vocabulary, card = load_preset(name)
+    family = get_family(card["family"])
+    check = card["check"]
+    value = family.measure(model, vocabulary, check, folder=preset_folder(name))["value"]
+    # The held-out slice gives the figure recorded when the preset was published.
+    assert abs(value - check["value"]) <= check["tolerance"], (value, check["value"])
+    size = getattr(vocabulary, "size", None) or vocabulary.target.size
+    assert _trained(check["kind"], value, size)
+    assert card["metric"]["value"] == pytest.approx(card["metric"]["value"])  # a number was recorded
+    assert {"command", "wall_s", "steps"} <= set(card["training"]) and card["hardware"] and card["kerazoo_version"]
+
+
+@pytest.mark.parametrize("name", [name for name in ZOO if not name.startswith("plays-")])
+def test_greedy_decoding_gives_the_text_recorded_in_the_card(name):
+    model, vocabulary, card = load_preset(name)
+    example = get_family(card["family"]).example(model, vocabulary)
+    key = "greedy" if "greedy" in example else "output"
+    assert example[key] == card["example"][key]
+
+
+SERVE_ALL = r"""
+import json, sys
+import tensorflow as tf
+
+requests = json.loads(sys.argv[1])
+out = {}
+for name, (path, signature, inputs) in requests.items():
+    function = tf.saved_model.load(path).signatures[signature]
+    result = function(**{key: tf.constant(value) for key, value in inputs.items()})
+    out[name] = {key: (value.numpy().tolist() if value.dtype != tf.string else
+                       [v.decode("utf-8") for v in value.numpy().reshape(-1)]) for key, value in result.items()}
+out["kerazoo_imported"] = any(m.startswith("kerazoo") for m in sys.modules)
+print("RESULT" + json.dumps(out))
+"""
+
+
+def _request(family, model, vocabulary):
+    """The signature to call, its inputs, and what the Python API gives for them."""
+    if "generate" in family.signatures:
+        from kerazoo.generation import generate_text
+
+        inputs = {"prompt": ["ROMEO:"], "max_length": 60, "temperature": 0.8, "top_k": 0, "top_p": 0.9, "seed": 4}
+        return "generate", inputs, {"text": generate_text(model, vocabulary, ["ROMEO:"], 60, 0.8, 0, 4, 0.9)}
+    if "translate" in family.signatures:
+        from kerazoo.generation.translate import translate
+
+        sources = ["Saturday, July 20, 1969", "4/5/1821"]
+        return "translate", {"source": sources}, {"target": translate(model, vocabulary, sources)}
+    if "most_similar" in family.signatures:
+        vectors = family.serving_model(model, vocabulary)
+        return "most_similar", {"word": "king", "topn": 5}, {"words": [w for w, _ in vectors.most_similar("king", topn=5)]}
+    embedder = family.serving_model(model, vocabulary)
+    sentences = ["But soft , what light through yonder window breaks ?"]
+    return "embed", {"sentences": sentences}, {"default": embedder.embed(sentences)["default"].tolist()}
+
+
+def test_every_preset_serves_from_its_saved_model_without_kerazoo(tmp_path):
+    requests, expected = {}, {}
+    for name in ZOO:
+        model, vocabulary, card = load_preset(name)
+        family = get_family(card["family"])
+        path = export_saved_model(model, vocabulary, name, base_dir=str(tmp_path), family=family)
+        signature, inputs, outputs = _request(family, model, vocabulary)
+        requests[name], expected[name] = (path, signature, inputs), outputs
+        keras.backend.clear_session()
+    code = SERVE_ALL.replace("json.loads(sys.argv[1])", repr(json.dumps(requests)).join(["json.loads(", ")"]))
+    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"}, timeout=900)
+    assert process.returncode == 0, process.stderr[-3000:]
+    served = json.loads(process.stdout.split("RESULT")[-1])
+    assert served["kerazoo_imported"] is False
+    for name, outputs in expected.items():
+        for key, value in outputs.items():
+            if key == "default":
+                np.testing.assert_allclose(served[name][key], value, atol=1e-4, err_msg=name)
+            else:
+                assert served[name][key] == value, name
