@@ -90,15 +90,10 @@ def worker_shards(shards, worker_index=0, num_workers=1):
 
 
 def read_shard(path, argument="corpus"):
-    """The text of one shard, with a clear error for a file that is not UTF-8."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"{path!r} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start}); "
-            f"every shard of `{argument}` must be UTF-8 text."
-        ) from None
+    """The text of one shard, with a clear error for a file that is not UTF-8 (`read_text_file`'s)."""
+    from kerazoo.data.text_files import read_text_file
+
+    return read_text_file(path, argument)
 
 
 def shard_sentences(text):
