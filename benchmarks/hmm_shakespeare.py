@@ -20,27 +20,15 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 
 import keras
 
 from kerazoo.models.hmm.hmm_family import HMM
 from kerazoo.training import train
+from kerazoo.training.publish import hardware
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def hardware():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            cpu = names[0]
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPU cores ({cpu})"
 
 
 def run_hmm(states, fit, output, minutes=5.0, seed=0, command=None):
