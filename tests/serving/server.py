@@ -31,8 +31,9 @@ def export_tiny_models(base):
     gpt = randomize_weights(build_gpt(vocabulary.size, num_layers=1, num_heads=2, hidden_dim=8, max_sequence_length=16),
                             seed=2, scale=0.3)
     pairs = PairVocabulary.from_pairs([("3 March 1998", "1998-03-03"), ("12/31/1999", "1999-12-31")])
-    transformer = build_transformer(pairs.source.size, pairs.target.size, num_layers=1, num_heads=2, hidden_dim=8,
-                                    intermediate_dim=8, max_sequence_length=12)
+    transformer = randomize_weights(build_transformer(pairs.source.size, pairs.target.size, num_layers=1, num_heads=2,
+                                                      hidden_dim=8, intermediate_dim=8, max_sequence_length=12),
+                                    seed=3, scale=0.5)
     vectors = KeyedVectors([f"w{i}" for i in range(10)], np.random.default_rng(0).normal(size=(10, 4)))
     words = BilmVocabulary.from_tokens("I watch the play my stopped music".split())
     elmo = randomize_weights(build_elmo(words.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,

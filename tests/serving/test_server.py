@@ -395,6 +395,11 @@ def test_prometheus_metrics_count_requests_per_model_and_signature(served, caplo
     before = metric(client, "kerazoo_serving_requests_total", model="gpt", signature="generate", code="200")
     with caplog.at_level("INFO", logger="kerazoo.serving"):
         assert post(client, "/v1/models/gpt:predict", GEN).status_code == 200
+        # The access line is written once the response has gone out, so the client can read it first.
+        deadline = time.time() + 10
+        while time.time() < deadline and not any(
+                "POST /v1/models/gpt:predict 200" in record.getMessage() for record in caplog.records):
+            time.sleep(0.01)
     assert metric(client, "kerazoo_serving_requests_total", model="gpt", signature="generate", code="200") == before + 1
     assert metric(client, "kerazoo_serving_request_latency_seconds_count", model="gpt", signature="generate",
                   kind="predict") >= 1
@@ -479,22 +484,25 @@ def test_the_playground_streams_text_in_a_browser(served, browser, tmp_path):
     Select(browser.find_element(By.ID, "model")).select_by_value("words")
     field("word", "w3")
     browser.find_element(By.ID, "neighbours").click()
-    WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#neighbours-table tr")) == 5)
+    WebDriverWait(browser, 120).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#neighbours-table tr")) == 5)
     rows = [row.text.split() for row in browser.find_elements(By.CSS_SELECTOR, "#neighbours-table tr")]
     assert [word for word, _ in rows] == [word for word, _ in models["vectors"].most_similar("w3", topn=5)]
 
     # Seq2seq: translate a date.
     Select(browser.find_element(By.ID, "model")).select_by_value("dates")
     browser.find_element(By.ID, "translate").click()
-    WebDriverWait(browser, 30).until(lambda d: text("target") or text("translate-error"))
+    # Wait for the answer's line, not for text: an untrained model may well translate to "".
+    WebDriverWait(browser, 120).until(lambda d: text("translate-stats") or text("translate-error"))
     translated = post(client, "/v1/models/dates:predict",
                       {"signature_name": "translate", "instances": ["Saturday, July 20, 1969"]}).json()
+    assert text("translate-error") == ""
     assert text("target") == translated["predictions"][0].strip()
+    assert text("translate-stats").startswith(f"{len(translated['predictions'][0])} characters in ")
 
     # ELMo: the same word in two sentences.
     Select(browser.find_element(By.ID, "model")).select_by_value("elmo")
     browser.find_element(By.ID, "similarity").click()
-    WebDriverWait(browser, 30).until(lambda d: "cosine" in text("similarity-result"))
+    WebDriverWait(browser, 120).until(lambda d: "cosine" in text("similarity-result"))
     embedded = post(client, "/v1/models/elmo:predict", {"signature_name": "embed", "inputs": {
         "sentences": ["I watch the play", "I play the music"]}}).json()["outputs"]["elmo"]
     a, b = np.asarray(embedded[0][3]), np.asarray(embedded[1][1])
