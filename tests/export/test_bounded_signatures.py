@@ -38,6 +38,8 @@ def generate(prompts, max_length=10, seed=1):
         prompt=tf.constant(prompts), max_length=tf.constant(max_length), temperature=tf.constant(0.9),
         top_k=tf.constant(0), top_p=tf.constant(1.0), seed=tf.constant(seed))["text"].numpy()
 
+generate(["ab"], max_length=2)  # the first call builds what every call needs
+out["rss_mb_before_max_length"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 refused("max_length_2_31", lambda: generate(["ab"], max_length=2**31 - 1))
 out["rss_mb_after_max_length"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 refused("prompt_20000", lambda: generate(["x" * 20000]))
@@ -98,7 +100,10 @@ def test_a_hostile_call_is_refused_with_a_named_limit(served, case, message):
 def test_a_refused_size_allocates_nothing_first(served):
     """2^31-1 characters would need gigabytes; the check runs before the buffer exists."""
     *_, result = served
-    assert result["rss_mb_after_max_length"] < 2000
+    # The peak RSS of the process may not grow by a gigabyte (the buffer would be 8 GiB); what TensorFlow and
+    # three SavedModels take before the call differs from machine to machine, so only the growth is judged.
+    grown = result["rss_mb_after_max_length"] - result["rss_mb_before_max_length"]
+    assert grown < 1000, result
 
 
 def test_a_long_prompt_within_the_limits_gives_the_python_api_text(served):
