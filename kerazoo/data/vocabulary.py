@@ -41,6 +41,16 @@ class CharVocabulary:
         self.tokens = [OOV_TOKEN] + characters
         self._index = {char: i + 1 for i, char in enumerate(characters)}
 
+    # How an exported graph splits a prompt into this vocabulary's units: None means one unit per
+    # character; a word vocabulary gives (spaces, characters that stand alone) as RE2 patterns
+    # (see `kerazoo.export.signatures.prompt_units`).
+    split_patterns = None
+
+    @property
+    def token_texts(self):
+        """The text each id decodes to, id 0 included (''): what an exported graph joins."""
+        return [""] + self.characters
+
     @classmethod
     def from_text(cls, text):
         if not text:

@@ -86,14 +86,14 @@ class ExportContext:
         self._tables = {}
 
     def char_table(self, vocabulary):
-        """A string -> id lookup of a `CharVocabulary` (unknown characters -> 0), made once per vocabulary."""
+        """A string -> id lookup of a vocabulary's units (unknown ones -> 0), made once per vocabulary."""
         import tensorflow as tf
 
         key = id(vocabulary)
         if key not in self._tables:
             table = tf.lookup.StaticHashTable(
                 tf.lookup.KeyValueTensorInitializer(
-                    tf.constant(vocabulary.characters, dtype=tf.string),
+                    tf.constant(vocabulary.tokens[1:], dtype=tf.string),
                     tf.range(1, vocabulary.size, dtype=tf.int32),
                 ),
                 default_value=0,
@@ -167,13 +167,27 @@ def token_logits(ctx):
     return serving_default
 
 
+def prompt_units(tf, vocabulary, text):
+    """`text` split into the vocabulary's units in the graph, as `vocabulary.encode` splits it in Python.
+
+    Characters, or for a word vocabulary (`split_patterns`): spaces become one space, each character
+    that stands alone gets spaces around it, and the text splits on them.
+    """
+    if vocabulary.split_patterns is None:
+        return tf.strings.unicode_split(text, "UTF-8")
+    spaces, alone = vocabulary.split_patterns
+    spaced = tf.strings.regex_replace(text, spaces, " ")
+    spaced = tf.strings.regex_replace(spaced, f"({alone})", r" \1 ")
+    return tf.strings.split(spaced)  # on runs of whitespace, with none at either end
+
+
 def generate_text(ctx):
     import tensorflow as tf
 
     model, vocabulary, limits = ctx.model, ctx.vocabulary, ctx.limits
     table = ctx.char_table(vocabulary)
-    # The out-of-vocabulary id decodes to nothing, as in CharVocabulary.decode.
-    token_strings = tf.constant([""] + vocabulary.characters, dtype=tf.string)
+    # What each id decodes to, as in the vocabulary's `decode` (the out-of-vocabulary id to nothing).
+    token_strings = tf.constant(vocabulary.token_texts, dtype=tf.string)
 
     @tf.function(
         input_signature=[
@@ -196,20 +210,23 @@ def generate_text(ctx):
             _text_check(tf, prompt, limits["max_prompt_length"], "prompt"),
         ]
         prompt, max_length = _after(tf, sizes, prompt, max_length)
-        characters = tf.strings.unicode_split(prompt, "UTF-8")
-        lengths = tf.cast(characters.row_lengths(), tf.int32)
+        characters = tf.cast(tf.strings.length(prompt, unit="UTF8_CHAR"), tf.int32)
         checks = [
-            tf.debugging.assert_less_equal(lengths, limits["max_prompt_length"],
+            tf.debugging.assert_less_equal(characters, limits["max_prompt_length"],
                                            message=_too_long("prompt", limits["max_prompt_length"])),
             tf.debugging.assert_greater_equal(temperature, 0.0, message="`temperature` must be >= 0 (0 means greedy)"),
             tf.debugging.assert_greater_equal(top_k, 0, message="`top_k` must be >= 0 (0 turns it off)"),
             tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1] (1 turns it off)"),
             tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1] (1 turns it off)"),
             tf.debugging.assert_positive(tf.size(prompt), message="`prompt` must hold at least one prompt"),
-            tf.debugging.assert_positive(lengths, message="every `prompt` must hold at least one character"),
+            tf.debugging.assert_positive(characters, message="every `prompt` must hold at least one character"),
         ]
         with tf.control_dependencies(checks):
-            ids = table.lookup(characters).to_tensor(default_value=0)
+            units = prompt_units(tf, vocabulary, prompt)
+            # A prompt of no units (a word prompt of spaces) is the start of a text: the one id 0 `encode` gives.
+            lengths = tf.maximum(tf.cast(units.row_lengths(), tf.int32), 1)
+            ids = table.lookup(units).to_tensor(default_value=0)
+            ids = tf.pad(ids, [[0, 0], [0, tf.reduce_max(lengths) - tf.shape(ids)[1]]])
             state = model.initial_decoding_state(tf.shape(ids)[0])
             # The prompts' common part in one parallel pass, then one token at a time.
             state, start = prefill_prompts(model, ids, lengths, state)

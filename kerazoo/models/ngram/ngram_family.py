@@ -26,7 +26,6 @@ from kerazoo.models.ngram.ngram_model import build_ngram
 from kerazoo.models.ngram.ngram_model import check_ngram_arguments
 from kerazoo.models.ngram.ngram_vocabulary import UNITS
 from kerazoo.models.ngram.ngram_vocabulary import CharVocabulary
-from kerazoo.models.ngram.ngram_vocabulary import TokenVocabulary
 from kerazoo.models.ngram.ngram_vocabulary import check_unit
 from kerazoo.models.ngram.ngram_vocabulary import load_vocabulary
 from kerazoo.models.ngram.ngram_vocabulary import make_vocabulary
@@ -247,12 +246,6 @@ class NgramFamily(Family):
         return {"count": model.stored_counts, "kind": "stored counts"}
 
     def serving_model(self, model, vocabulary):
-        if isinstance(vocabulary, TokenVocabulary):
-            raise ValueError(
-                "A word-level n-gram model cannot be exported: the shared `generate` signature reads prompts as "
-                "characters (tf.strings.unicode_split) and a word tokeniser in the graph is not written yet. "
-                "Export a character model (`--unit char`), or generate with `kerazoo generate RUN_DIR`."
-            )
         if not model.trained:
             raise ValueError("This n-gram model holds no counts yet: train it before exporting it.")
         return model

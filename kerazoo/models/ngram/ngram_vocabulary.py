@@ -14,6 +14,11 @@ from kerazoo.data.vocabulary import CharVocabulary
 UNITS = ("char", "word")
 # A word token: a run of letters (with apostrophes, "o'er"), or one other non-space character.
 WORD_PATTERN = re.compile(r"[A-Za-z']+|[^\sA-Za-z']")
+# The same split in RE2, as an exported graph makes it with `tf.strings.regex_replace`: every
+# character Python's `\s` matches counts as a space, and each character of `ALONE_PATTERN`
+# becomes a token of its own (see `kerazoo.export.signatures.prompt_units`).
+SPACE_PATTERN = r"[\s\x0b\x1c-\x1f\x85\pZ]"
+ALONE_PATTERN = r"[^\s\x0b\x1c-\x1f\x85\pZA-Za-z']"
 # Punctuation written against the word before it.
 _CLOSING = set(".,;:!?)]}")
 
@@ -52,6 +57,13 @@ class TokenVocabulary:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         kept = [token for token, count in ranked if count >= min_count][:max_vocab]
         return cls(kept)
+
+    split_patterns = (SPACE_PATTERN, ALONE_PATTERN)
+
+    @property
+    def token_texts(self):
+        """The text each id decodes to (see `decode`), id 0 included: what an exported graph joins."""
+        return [""] + [token if token in _CLOSING else " " + token for token in self.tokens[1:]]
 
     @property
     def size(self):

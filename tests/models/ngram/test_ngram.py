@@ -259,7 +259,7 @@ def test_a_run_killed_after_its_model_was_written_goes_on(tiny_text_file, tmp_pa
     assert again["finished"] is True and again["heldout"] == metrics["heldout"]
 
 
-def test_word_model_trains_and_refuses_export_with_a_reason(tmp_path, capsys):
+def test_word_model_trains_exports_and_serves_the_python_text(tmp_path, capsys):
     corpus = tmp_path / "words.txt"
     corpus.write_text("To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer.\n" * 20)
     run = str(tmp_path / "run")
@@ -273,5 +273,36 @@ def test_word_model_trains_and_refuses_export_with_a_reason(tmp_path, capsys):
     assert heldout["nats_per_token"] * heldout["tokens"] == pytest.approx(heldout["nats_per_char"] * heldout["characters"])
     assert main(["generate", run, "--prompt", "To be", "--length", "4", "--temperature", "0"]) == 0
     assert capsys.readouterr().out.startswith("To be, or not")
-    assert main(["export", run, "--name", "w", "--base-dir", str(tmp_path / "saved")]) == 2
-    assert "word-level n-gram model cannot be exported" in capsys.readouterr().err
+
+    assert main(["export", run, "--name", "w", "--base-dir", str(tmp_path / "saved")]) == 0
+    path = capsys.readouterr().out.strip()
+    model, vocabulary = load_run(run)
+    # Unknown words, punctuation against words, runs of odd spaces, a prompt of spaces only (the start of a text).
+    prompts = ["To be", "Whether 'tis\u00a0nobler,in   the", "Hamlet: to", " \t "]
+    ids = vocabulary.encode("that is the")[None, :]
+    code = SERVE.replace("PATH", repr(path)).replace("PROMPTS", repr(prompts)).replace("IDS", repr(ids.tolist()))
+    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
+    assert process.returncode == 0, process.stderr[-3000:]
+    served = json.loads(process.stdout.split("RESULT")[-1])
+    assert served["kerazoo_imported"] is False
+    assert served["greedy"] == generate_text(model, vocabulary, prompts, 20, 0.0)
+    assert served["greedy"][0].startswith("To be, or not to be")
+    assert served["sampled"] == generate_text(model, vocabulary, prompts, 20, 0.9, 5, 3, 0.95)
+    np.testing.assert_allclose(served["logits"], keras.ops.convert_to_numpy(model(ids)), atol=1e-5)
+
+
+def test_the_graph_splits_words_as_python_does():
+    import tensorflow as tf
+
+    from kerazoo.export.signatures import prompt_units
+    from kerazoo.models.ngram.ngram_vocabulary import tokenize_words
+
+    rng = np.random.default_rng(0)
+    alphabet = list("abcXYZ'.,;:!?-()[] \t\n\r\x0b\x0c") + ["\x1c", "\x85", "\u00a0", "\u2003", "\u3000", "é", "ß",
+                                                           "\u2019", "語", "\U0001F600", "0", "9"]
+    texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 30))) for _ in range(300)]
+    texts += ["O'er the hills, and far away!", "  ", "", "a\u2028b\u2029c"]
+    vocabulary = TokenVocabulary.from_text("a b")
+    split = prompt_units(tf, vocabulary, tf.constant(texts)).to_list()
+    for text, units in zip(texts, split):
+        assert [u.decode("utf-8") for u in units] == tokenize_words(text), repr(text)
