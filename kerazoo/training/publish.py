@@ -11,6 +11,8 @@ import datetime
 import json
 import os
 import platform
+import shutil
+import tempfile
 
 import keras
 
@@ -55,8 +57,8 @@ def publish_preset(run_dir, name, card, command, root=None, extra_files=None):
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
         metrics = json.load(f)
     folder = os.path.join(root or presets_root(), name)
-    staging = folder + ".measure"
-    os.makedirs(staging, exist_ok=True)
+    # What the measures read and write lives in a temporary folder until save_preset copies it in.
+    staging = tempfile.mkdtemp(prefix=f"kerazoo-{name}-")
     for file_name, text in (extra_files or {}).items():
         with open(os.path.join(staging, file_name), "w", encoding="utf-8") as f:
             f.write(text)
@@ -96,6 +98,4 @@ def publish_preset(run_dir, name, card, command, root=None, extra_files=None):
     try:
         return save_preset(model, vocabulary, folder, metadata, extra_dir=staging)
     finally:
-        import shutil
-
         shutil.rmtree(staging, ignore_errors=True)

@@ -33,6 +33,12 @@ OWN = {
              "best_val_loss", "best_val_forward_perplexity", "best_val_backward_perplexity", "softmax_parameters",
              "softmax", "validation_tokens", "validation_forward_perplexity", "validation_backward_perplexity",
              "evaluation_s"},
+    # The baselines: counts, with the n-gram's held-out measures in its own units; the HMM's filter streamed.
+    "ngram": {"vocabulary_size", "unit", "corpus_chars", "corpus_tokens", "trained_tokens", "train_tokens_per_s",
+              "parameters_kind", "weights", "distinct_contexts", "heldout", "best_val_loss", "best_val_bits_per_char",
+              "best_val_perplexity"},
+    "hmm": {"vocabulary_size", "corpus_chars", "trained_chars", "train_chars_per_s", "best_val_loss",
+            "best_val_accuracy", "best_val_bpc", "streamed_val_loss", "streamed_val_bpc"},
 }
 TINY_CHARS = dict(seq_length=10, batch_size=4, epochs=2, steps_per_epoch=2, sample_every=0, verbose=0)
 
@@ -53,6 +59,11 @@ def tiny_config(name, text_file):
     if name == "word2vec":
         return family.resolve_config(corpus=text_file, min_count=1, sample=0, model_kwargs={"embedding_dim": 4},
                                      batch_size=32, verbose=0)
+    if name == "ngram":
+        return family.resolve_config(corpus=text_file, samples=0, model_kwargs={"order": 2})
+    if name == "hmm":  # Baum-Welch; the gradient fit writes the same keys
+        return family.resolve_config(corpus=text_file, epochs=2, seq_length=20, batch_size=4,
+                                     model_kwargs={"states": 3}, verbose=0)
     return family.resolve_config(corpus=text_file, epochs=2, steps_per_epoch=2, batch_size=2, seq_length=5,
                                  model_kwargs={"projection_dim": 4, "lstm_units": 8, "num_samples": 0}, verbose=0)
 
@@ -70,3 +81,9 @@ def test_metrics_json_has_the_common_keys_and_the_family_keys(name, tmp_path):
     assert written["family"] == name and written["finished"] is True
     assert [row["epoch"] for row in written["history"]] == list(range(written["epochs_completed"]))
     assert written["clock_s"]["train_begin"] <= written["clock_s"]["first_call_end"] <= written["clock_s"]["fit_end"]
+
+
+def test_every_registered_family_has_its_keys_frozen_here():
+    from kerazoo.models.registry import FAMILIES
+
+    assert {family.name for family in FAMILIES} == set(OWN)
