@@ -375,7 +375,7 @@ def cmd_serve(args):
     except ImportError as error:
         raise RuntimeError(f"`kerazoo serve` needs the serve extra: pip install 'kerazoo[serve]' ({error})") from None
     serve(args.base_dir, host=args.host, port=args.port, poll_seconds=args.poll_seconds,
-          max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout)
+          max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout, batching=args.batching)
     return 0
 
 
@@ -496,6 +496,9 @@ def build_parser():
                        help="larger request bodies are refused with 413")
     serve.add_argument("--body-timeout", type=float, default=10.0,
                        help="seconds a request body may take to arrive (slower: 408)")
+    serve.add_argument("--no-batching", dest="batching", action="store_false",
+                       help="run every predict call alone (by default, calls that arrive while their signature runs "
+                            "are merged into one call; see docs/serving.md)")
     serve.set_defaults(func=cmd_serve)
 
     quick = commands.add_parser("quickstart", help="the main job: train, export, generate")

@@ -23,6 +23,7 @@ error code (`kerazoo.serving.errors`). Request bodies are bounded in size
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -43,6 +44,8 @@ from starlette.responses import Response
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
+from kerazoo.serving.batching import Batcher
+from kerazoo.serving.batching import batchable
 from kerazoo.serving.errors import ServingError
 from kerazoo.serving.errors import invalid
 from kerazoo.serving.errors import not_found
@@ -84,6 +87,12 @@ class Metrics:
                                          registry=self.registry)
         self.active_streams = Gauge("kerazoo_serving_active_streams", "Streams being generated now",
                                     registry=self.registry)
+        self.batch_rows = Histogram("kerazoo_serving_batch_rows", "Rows per signature call that batched predict "
+                                    "requests ran", ["model", "signature"], registry=self.registry,
+                                    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
+        self.batched_requests = Histogram("kerazoo_serving_batch_requests", "Predict requests per signature call",
+                                          ["model", "signature"], registry=self.registry,
+                                          buckets=(1, 2, 4, 8, 16, 32, 64))
         self.model_version = Gauge("kerazoo_serving_model_version", "The version each model serves", ["model"],
                                    registry=self.registry)
 
@@ -163,7 +172,7 @@ def _event(kind, data):
 
 
 def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_body_bytes=DEFAULT_MAX_BODY_BYTES,
-               body_timeout=DEFAULT_BODY_TIMEOUT, manager=None):
+               body_timeout=DEFAULT_BODY_TIMEOUT, manager=None, batching=True):
     """The ASGI app serving every model under `base_dir`.
 
     Args:
@@ -172,6 +181,8 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         max_body_bytes: int. Larger request bodies are refused with 413.
         body_timeout: float. Seconds a request body may take to arrive; slower ones get 408.
         manager: a `ModelManager`, or None to make one for `base_dir`.
+        batching: bool. Merge the predict calls that arrive while their signature runs into one call
+            (`kerazoo.serving.batching`); False runs every call alone.
     """
     for key, value in (("poll_seconds", poll_seconds), ("body_timeout", body_timeout),
                        ("max_body_bytes", max_body_bytes)):
@@ -206,11 +217,27 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         finally:
             task.cancel()
 
+    def batcher_for(servable, signature):
+        if not batching or not batchable(servable.specs[signature]):
+            return None
+        if signature not in servable.batchers:
+            def observe(rows, calls, name=servable.name):
+                metrics.batch_rows.labels(name, signature).observe(rows)
+                metrics.batched_requests.labels(name, signature).observe(calls)
+
+            servable.batchers[signature] = Batcher(functools.partial(servable.call, signature), servable.max_batch,
+                                                   observe)
+        return servable.batchers[signature]
+
     async def predict(request, servable, body):
         signature = body.get("signature_name", "serving_default") if isinstance(body, dict) else "serving_default"
         servable.signature(signature)
         arrays, row_format = parse_request(body, servable.specs[signature]["inputs"], servable.max_batch)
-        outputs = await anyio.to_thread.run_sync(servable.call, signature, arrays)
+        batcher = batcher_for(servable, signature)
+        if batcher is None:
+            outputs = await anyio.to_thread.run_sync(servable.call, signature, arrays)
+        else:
+            outputs = await batcher(arrays)
         return signature, JSONResponse(encode_response(outputs, row_format))
 
     async def stream(request, servable, body, arrived):
@@ -325,7 +352,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
 
 
 def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEFAULT_POLL_SECONDS,
-          max_body_bytes=DEFAULT_MAX_BODY_BYTES, body_timeout=DEFAULT_BODY_TIMEOUT, log_level="info"):
+          max_body_bytes=DEFAULT_MAX_BODY_BYTES, body_timeout=DEFAULT_BODY_TIMEOUT, log_level="info", batching=True):
     """Serves `base_dir` with uvicorn until interrupted; binds 127.0.0.1 unless `host` says otherwise."""
     import os
 
@@ -335,5 +362,5 @@ def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEF
         raise FileNotFoundError(f"No model folder at {base_dir!r}. Export one with `kerazoo export RUN_DIR --name "
                                 f"NAME` (it writes saved_models/NAME/1/).")
     logging.basicConfig(level=getattr(logging, log_level.upper()), format="%(asctime)s %(name)s %(message)s")
-    app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout)
+    app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout, batching=batching)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=5)

@@ -84,6 +84,7 @@ class Servable:
         self.characters = vocabulary.get("characters") if isinstance(vocabulary.get("characters"), list) else None
         self.signature_def = _signature_defs(path)
         self.max_batch = (self.info.get("limits") or {}).get("max_batch")
+        self.batchers = {}  # signature -> Batcher, made by the app for the signatures it batches
 
     @property
     def can_stream(self):

@@ -1,0 +1,113 @@
+"""Batching of concurrent predict calls: while a signature runs, the calls that arrive queue and then run as one.
+
+TF Serving batches with a timeout (`--enable_batching`, `batch_timeout_micros`): a call may
+wait for others to arrive. Here a call never waits for company. A call that finds its
+signature idle runs at once, alone, so one client at a time sees no delay. The calls that
+arrive while it runs queue, and when it ends they run as one call of all their rows, up to the
+model's `max_batch`. Under load the batches grow by themselves, and each caller gets its own
+rows back.
+
+Only signatures whose answer for a row cannot depend on the other rows are batched: every
+input and output has a batch dimension first, and an output's other unknown dimensions must
+come from the inputs' shapes (a call's inputs are merged only with inputs of the same shape).
+ELMo's `embed` of sentences, whose output is as long as the batch's longest sentence, is not;
+`generate`, with its scalar settings, is not.
+"""
+
+import asyncio
+
+import anyio
+import numpy as np
+
+DEFAULT_MAX_ROWS = 64
+
+
+def batchable(spec):
+    """Whether a signature's rows are independent of each other, from its input and output shapes.
+
+    Args:
+        spec: {"inputs": {name: (dtype, shape)}, "outputs": {...}}, as `Servable.specs` holds them.
+    """
+    inputs, outputs = spec["inputs"].values(), spec["outputs"].values()
+    if not inputs or not outputs:
+        return False
+    if any(not shape or shape[0] is not None for _, shape in list(inputs) + list(outputs)):
+        return False
+    inputs_vary = any(None in shape[1:] for _, shape in inputs)
+    return inputs_vary or all(None not in shape[1:] for _, shape in outputs)
+
+
+class Batcher:
+    """Runs one signature's concurrent calls as merged calls.
+
+    Args:
+        call: function (arrays) -> outputs, NumPy dicts; it runs in a worker thread.
+        max_rows: int. The most rows one merged call may hold (the model's `max_batch`).
+        observe: function (rows, calls), called after each merged call, or None.
+    """
+
+    def __init__(self, call, max_rows=None, observe=None):
+        self._call = call
+        self._max_rows = max_rows or DEFAULT_MAX_ROWS
+        self._observe = observe
+        self._queue = []  # [key, rows, arrays, future]
+        self._running = False
+
+    async def __call__(self, arrays):
+        key = tuple((name, value.dtype.str, value.shape[1:]) for name, value in sorted(arrays.items()))
+        rows = len(next(iter(arrays.values())))
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((key, rows, arrays, future))
+        if not self._running:
+            self._running = True
+            asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self):
+        try:
+            while self._queue:
+                await self._run(self._take())
+        finally:
+            self._running = False
+
+    def _take(self):
+        """The oldest call and the queued calls of its shape after it, up to `max_rows` rows in all."""
+        key, total = self._queue[0][0], 0
+        group, rest = [], []
+        for item in self._queue:
+            if item[0] == key and (not group or total + item[1] <= self._max_rows):
+                group.append(item)
+                total += item[1]
+            else:
+                rest.append(item)
+        self._queue = rest
+        return group
+
+    async def _run(self, group):
+        if len(group) > 1:
+            merged = {name: np.concatenate([item[2][name] for item in group]) for name in group[0][2]}
+            total = sum(item[1] for item in group)
+            try:
+                outputs = await anyio.to_thread.run_sync(self._call, merged)
+            except Exception:  # noqa: BLE001 - one call's bad rows must not fail the others: each runs alone below
+                outputs = None
+            if outputs is not None and all(len(value) == total for value in outputs.values()):
+                start = 0
+                for _, rows, _, future in group:
+                    if not future.done():
+                        future.set_result({name: value[start:start + rows] for name, value in outputs.items()})
+                    start += rows
+                if self._observe:
+                    self._observe(total, len(group))
+                return
+        for _, rows, arrays, future in group:
+            try:
+                outputs = await anyio.to_thread.run_sync(self._call, arrays)
+            except Exception as error:  # noqa: BLE001 - the caller's own error goes back to the caller
+                if not future.done():
+                    future.set_exception(error)
+                continue
+            if not future.done():
+                future.set_result(outputs)
+            if self._observe:
+                self._observe(rows, 1)

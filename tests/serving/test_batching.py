@@ -1,0 +1,174 @@
+"""Batching of concurrent predict calls: who is merged with whom, what each caller gets back, and on a real server."""
+
+import asyncio
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from kerazoo.serving.batching import Batcher
+from kerazoo.serving.batching import batchable
+from kerazoo.serving.errors import ServingError
+from kerazoo.serving.errors import invalid
+
+
+class SlowDouble:
+    """A signature that doubles `x` row by row, takes `seconds` a call, and records the rows of each call."""
+
+    def __init__(self, seconds=0.05):
+        self.seconds, self.calls, self.lock = seconds, [], threading.Lock()
+
+    def __call__(self, arrays):
+        with self.lock:
+            self.calls.append(len(arrays["x"]))
+        time.sleep(self.seconds)
+        if np.any(arrays["x"] < 0):
+            raise invalid("`x` must be >= 0")
+        return {"y": arrays["x"] * 2, "n": np.full(len(arrays["x"]), len(arrays["x"]))}
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_lone_call_runs_at_once_and_alone():
+    call = SlowDouble(seconds=0.0)
+    batcher = Batcher(call, max_rows=8)
+    out = run(batcher({"x": np.array([[1.0], [2.0]])}))
+    np.testing.assert_array_equal(out["y"], [[2.0], [4.0]])
+    assert call.calls == [2]
+
+
+def test_calls_that_arrive_while_one_runs_are_merged_and_each_gets_its_rows():
+    call = SlowDouble()
+    seen = []
+    batcher = Batcher(call, max_rows=64, observe=lambda rows, calls: seen.append((rows, calls)))
+
+    async def main():
+        first = asyncio.create_task(batcher({"x": np.array([[0.0]])}))
+        await asyncio.sleep(0.01)  # the first call is running now
+        rest = [batcher({"x": np.array([[float(i)], [float(i) + 0.5]])}) for i in range(1, 6)]
+        return [await first] + list(await asyncio.gather(*rest))
+
+    outs = run(main())
+    assert call.calls == [1, 10]  # the first alone, then the five queued calls' ten rows in one call
+    assert seen == [(1, 1), (10, 5)]
+    for i, out in enumerate(outs[1:], start=1):
+        np.testing.assert_array_equal(out["y"], [[2.0 * i], [2.0 * i + 1.0]])
+        assert list(out["n"]) == [10, 10]
+
+
+def test_a_merged_call_holds_at_most_max_rows_and_shapes_are_not_mixed():
+    call = SlowDouble()
+    batcher = Batcher(call, max_rows=4)
+
+    async def main():
+        first = asyncio.create_task(batcher({"x": np.zeros([1, 1])}))
+        await asyncio.sleep(0.01)
+        rest = [batcher({"x": np.ones([2, 1])}) for _ in range(3)] + [batcher({"x": np.ones([1, 3])})]
+        return [await first] + list(await asyncio.gather(*rest))
+
+    outs = run(main())
+    assert call.calls == [1, 4, 2, 1]  # 2 + 2 rows, then the third call's 2, then the other shape alone
+    assert outs[-1]["y"].shape == (1, 3)
+
+
+def test_one_bad_call_in_a_merged_batch_fails_alone():
+    call = SlowDouble()
+    batcher = Batcher(call, max_rows=64)
+
+    async def main():
+        first = asyncio.create_task(batcher({"x": np.zeros([1, 1])}))
+        await asyncio.sleep(0.01)
+        rest = [batcher({"x": np.array([[1.0]])}), batcher({"x": np.array([[-1.0]])}), batcher({"x": np.array([[3.0]])})]
+        return [await first] + list(await asyncio.gather(*rest, return_exceptions=True))
+
+    outs = run(main())
+    assert call.calls == [1, 3, 1, 1, 1]  # the merged call failed, so each ran alone
+    np.testing.assert_array_equal(outs[1]["y"], [[2.0]])
+    assert isinstance(outs[2], ServingError) and "`x` must be >= 0" in outs[2].message
+    np.testing.assert_array_equal(outs[3]["y"], [[6.0]])
+
+
+def test_only_signatures_whose_rows_are_independent_are_batched():
+    assert batchable({"inputs": {"token_ids": ("int32", [None, None])},
+                      "outputs": {"logits": ("float32", [None, None, 65])}})
+    assert batchable({"inputs": {"source": ("string", [None])}, "outputs": {"target": ("string", [None])}})
+    assert batchable({"inputs": {"words": ("string", [None])}, "outputs": {"vectors": ("float32", [None, 100])}})
+    # Scalar settings (generate), scalar inputs (most_similar), and an output as long as the batch's longest
+    # sentence (ELMo's embed) are not.
+    assert not batchable({"inputs": {"prompt": ("string", [None]), "seed": ("int32", [])},
+                          "outputs": {"text": ("string", [None])}})
+    assert not batchable({"inputs": {"word": ("string", []), "topn": ("int32", [])},
+                          "outputs": {"words": ("string", [None])}})
+    assert not batchable({"inputs": {"sentences": ("string", [None])},
+                          "outputs": {"elmo": ("float32", [None, None, 8])}})
+
+
+# --- On a real server ---
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    import httpx
+
+    from tests.serving.server import ServerThread
+    from tests.serving.server import export_tiny_models
+
+    base = str(tmp_path_factory.mktemp("saved_models"))
+    models = export_tiny_models(base)
+    with ServerThread(base) as server, httpx.Client(base_url=server.url, timeout=120) as client:
+        yield server, client, models
+
+
+def metric_sum(client, name, **labels):
+    total = 0.0
+    for line in client.get("/monitoring/prometheus/metrics").text.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def concurrent(url, path, bodies):
+    import httpx
+
+    async def main():
+        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+            return await asyncio.gather(*(client.post(path, content=json.dumps(b),
+                                                      headers={"Content-Type": "application/json"}) for b in bodies))
+
+    return asyncio.run(main())
+
+
+def test_concurrent_predict_calls_get_the_answers_they_get_alone(served):
+    server, client, _ = served
+    rng = np.random.default_rng(0)
+    bodies = [{"instances": rng.integers(1, 30, size=(1 + i % 3, 12)).tolist()} for i in range(48)]
+    alone = [client.post("/v1/models/gpt:predict", json=body).json()["predictions"] for body in bodies]
+    calls_before = metric_sum(client, "kerazoo_serving_batch_requests_count", model="gpt", signature="serving_default")
+    requests_before = metric_sum(client, "kerazoo_serving_batch_requests_sum", model="gpt", signature="serving_default")
+    answers = concurrent(server.url, "/v1/models/gpt:predict", bodies)
+    assert [a.status_code for a in answers] == [200] * len(bodies)
+    for answer, expected in zip(answers, alone):
+        np.testing.assert_allclose(answer.json()["predictions"], expected, atol=1e-5)
+    calls = metric_sum(client, "kerazoo_serving_batch_requests_count", model="gpt", signature="serving_default")
+    requests = metric_sum(client, "kerazoo_serving_batch_requests_sum", model="gpt", signature="serving_default")
+    assert requests - requests_before == len(bodies)
+    assert calls - calls_before < len(bodies)  # some requests shared a call
+
+
+def test_concurrent_translations_and_a_bad_request_among_them(served):
+    server, client, _ = served
+    sources = ["3 March 1998", "12/31/1999", "July 4, 1976", "1 January 2000"] * 6
+    alone = [client.post("/v1/models/dates:predict", json={"signature_name": "translate", "instances": [s]})
+             .json()["predictions"] for s in sources]
+    bodies = [{"signature_name": "translate", "instances": [s]} for s in sources]
+    answers = concurrent(server.url, "/v1/models/dates:predict", bodies)
+    assert [a.json()["predictions"] for a in answers] == alone
+    # A token id out of range in one request of a concurrent group is that request's error only.
+    bodies = [{"instances": [[1, 2, 3]]}] * 8 + [{"instances": [[1, 2, 10**6]]}] + [{"instances": [[3, 2, 1]]}] * 8
+    answers = concurrent(server.url, "/v1/models/gpt:predict", bodies)
+    assert [a.status_code for a in answers] == [200] * 8 + [400] + [200] * 8
+    assert "token_ids" in answers[8].json()["error"]
