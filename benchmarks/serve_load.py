@@ -7,16 +7,17 @@ weights: the load is the server's, not the text's) to a temporary folder. Then:
 
 1. Starts `kerazoo serve` in a subprocess and waits until every model is loaded.
 2. Concurrency 1: the same `generate` and `predict` calls over REST and in
-   this process through `tf.saved_model.load`, one at a time; the server's
-   overhead is the ratio of the medians.
+   this process through `tf.saved_model.load`, one at a time and alternately;
+   the server's overhead is the ratio of the medians.
 3. Warm-up: 10 s of the mixed load, then the server's RSS.
 4. `--clients` concurrent clients for `--seconds`, each looping over predict
    (`serving_default`), generate (`generate`) and stream (`:stream`, Server-Sent
    Events) requests; every status is counted, latencies per kind (for a stream,
    its whole length and its time to first chunk).
 5. The server's RSS at the end, against the RSS after warm-up.
-6. What batching would gain: 64 single-row predict calls against one call of 64
-   rows, in process.
+6. What batching gains: 64 single-row predict calls against one call of 64
+   rows, in process; and on the server, predict-only rounds of `--clients`
+   clients against this server and one started with `--no-batching`, alternately.
 
 Prints a JSON report (and writes it to `--output`).
 """
@@ -36,6 +37,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPT = "ROMEO:\n"
 GENERATE = {"max_length": 64, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
+IDS = [[(7 * i) % 19 + 1 for i in range(64)]]  # one row of 64 token ids, for every predict call
 
 
 def export_models(base):
@@ -70,15 +72,14 @@ def summary(latencies):
             "p99_ms": round(1000 * percentile(latencies, 99), 2) if latencies else None}
 
 
-def in_process(base, repeats):
-    """The same calls through tf.saved_model.load in this process: medians of `repeats` calls each."""
+def in_process(base):
+    """The same calls through tf.saved_model.load in this process, as functions of a seed."""
     import numpy as np
     import tensorflow as tf
 
-    out = {}
     gpt = tf.saved_model.load(os.path.join(base, "gpt", "1")).signatures["generate"]
     lstm = tf.saved_model.load(os.path.join(base, "lstm", "1")).signatures["serving_default"]
-    ids = np.random.default_rng(0).integers(1, 20, size=(1, 64)).astype("int32")
+    ids = np.asarray(IDS, dtype="int32")
 
     def generate(seed):
         gpt(prompt=tf.constant([PROMPT]), max_length=tf.constant(GENERATE["max_length"]),
@@ -88,26 +89,52 @@ def in_process(base, repeats):
     def predict(_):
         lstm(token_ids=tf.constant(ids))["logits"].numpy()
 
-    for name, call in (("generate", generate), ("predict", predict)):
-        call(0)
-        times = []
+    def batching():
+        """64 single rows one by one against one call of 64 rows."""
+        rows = np.random.default_rng(1).integers(1, 20, size=(64, 64)).astype("int32")
+        lstm(token_ids=tf.constant(rows))
+        started = time.perf_counter()
+        for row in rows:
+            lstm(token_ids=tf.constant(row[None]))["logits"].numpy()
+        single = time.perf_counter() - started
+        started = time.perf_counter()
+        lstm(token_ids=tf.constant(rows))["logits"].numpy()
+        batched = time.perf_counter() - started
+        return {"64_single_row_calls_s": round(single, 4), "one_64_row_call_s": round(batched, 4),
+                "gain": round(single / batched, 2)}
+
+    return {"generate": generate, "predict": predict, "batching": batching}
+
+
+def over_rest(client):
+    """The same calls over REST, one at a time, as functions of a seed."""
+
+    def generate(seed):
+        response = client.post("/v1/models/gpt:predict", json={
+            "signature_name": "generate", "inputs": {"prompt": [PROMPT], **GENERATE, "seed": seed}})
+        response.raise_for_status()
+
+    def predict(_):
+        client.post("/v1/models/lstm:predict", json={"instances": IDS}).raise_for_status()
+
+    return {"generate": generate, "predict": predict}
+
+
+def concurrency_1(local, rest, repeats):
+    """Each call made over REST and in process alternately, `repeats` times; the overhead is the ratio of medians."""
+    out = {}
+    for kind in ("generate", "predict"):
+        times = {"rest": [], "in_process": []}
+        for way in ("rest", "in_process"):
+            (rest if way == "rest" else local)[kind](0)  # warm
         for i in range(repeats):
-            started = time.perf_counter()
-            call(i)
-            times.append(time.perf_counter() - started)
-        out[name] = times
-    # Batching: 64 single rows one by one against one call of 64 rows.
-    rows = np.random.default_rng(1).integers(1, 20, size=(64, 64)).astype("int32")
-    lstm(token_ids=tf.constant(rows))
-    started = time.perf_counter()
-    for row in rows:
-        lstm(token_ids=tf.constant(row[None]))["logits"].numpy()
-    single = time.perf_counter() - started
-    started = time.perf_counter()
-    lstm(token_ids=tf.constant(rows))["logits"].numpy()
-    batched = time.perf_counter() - started
-    out["batching"] = {"64_single_row_calls_s": round(single, 4), "one_64_row_call_s": round(batched, 4),
-                       "gain": round(single / batched, 2)}
+            for way, calls in (("rest", rest), ("in_process", local)):
+                started = time.perf_counter()
+                calls[kind](i)
+                times[way].append(time.perf_counter() - started)
+        rest_p50, direct_p50 = statistics.median(times["rest"]), statistics.median(times["in_process"])
+        out[kind] = {"rest_p50_ms": round(1000 * rest_p50, 2), "in_process_p50_ms": round(1000 * direct_p50, 2),
+                     "overhead": round(rest_p50 / direct_p50 - 1, 3)}
     return out
 
 
@@ -138,7 +165,7 @@ async def load(url, clients, seconds, kinds=("predict", "generate", "stream"), g
     import httpx
 
     stats = {"latency": {kind: [] for kind in kinds}, "first_chunk": [], "status": {}, "errors": 0}
-    ids = [[random.randrange(1, 20) for _ in range(64)]]
+    ids = IDS
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
@@ -171,84 +198,100 @@ def rss(pid):
     return psutil.Process(pid).memory_info().rss
 
 
+def start_server(base, env, *flags):
+    """`kerazoo serve` in a subprocess; returns (process, url) once every model is loaded."""
+    import httpx
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "kerazoo.cli", "serve", base, "--port", str(port), *flags],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while True:
+        if server.poll() is not None or time.time() > deadline:
+            server.kill()
+            raise RuntimeError("kerazoo serve did not start")
+        try:
+            if len(httpx.get(url + "/v1/models", timeout=5).json()["models"]) == 2:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+
+
+def load_report(stats):
+    total = sum(len(v) for v in stats["latency"].values())
+    return {
+        "elapsed_s": round(stats["elapsed_s"], 1),
+        "requests": total,
+        "requests_per_s": round(total / stats["elapsed_s"], 1),
+        "status": stats["status"],
+        "5xx": sum(n for code, n in stats["status"].items() if code.startswith("5")),
+        "client_errors": stats["errors"],
+        "cut_at_deadline": stats["cut_at_deadline"],
+        "per_kind": {kind: {**summary(v), "per_s": round(len(v) / stats["elapsed_s"], 1)}
+                     for kind, v in stats["latency"].items()},
+        "stream_first_chunk": summary(stats["first_chunk"]),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base-dir", help="serve this folder (it must hold `lstm` and `gpt`); default: export them")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--repeats", type=int, default=30, help="calls for the concurrency-1 comparison")
+    parser.add_argument("--repeats", type=int, default=30, help="calls of each kind for the concurrency-1 comparison")
+    parser.add_argument("--batch-seconds", type=float, default=10.0,
+                        help="length of each predict-only round, with and without batching (4 rounds)")
     parser.add_argument("--output")
     args = parser.parse_args()
+
+    import httpx
 
     base = args.base_dir or tempfile.mkdtemp(prefix="serve-load-")
     if not args.base_dir:
         export_models(base)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    server = subprocess.Popen([sys.executable, "-m", "kerazoo.cli", "serve", base, "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     report = {"clients": args.clients, "seconds": args.seconds, "cpus": os.cpu_count(),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    server, url = start_server(base, env)
+    unbatched = None
     try:
-        import httpx
-
-        deadline = time.time() + 600
-        while True:
-            if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError("kerazoo serve did not start")
-            try:
-                if len(httpx.get(url + "/v1/models", timeout=5).json()["models"]) == 2:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-
-        # Concurrency 1: the same calls over REST and in process.
-        local = in_process(base, args.repeats)
-        report["batching"] = local.pop("batching")
-        overhead = {}
-        for kind in ("generate", "predict"):
-            served = {"latency": {kind: []}, "first_chunk": [], "status": {}}
-
-            async def sequential(kind=kind, served=served):
-                import httpx
-
-                async with httpx.AsyncClient(base_url=url, timeout=120) as client:
-                    ids = [[random.randrange(1, 20) for _ in range(64)]]
-                    await one_request(client, kind, served, ids)
-                    served["latency"][kind].clear()
-                    for _ in range(args.repeats):
-                        await one_request(client, kind, served, ids)
-
-            asyncio.run(sequential())
-            rest, direct = statistics.median(served["latency"][kind]), statistics.median(local[kind])
-            overhead[kind] = {"rest_p50_ms": round(1000 * rest, 2), "in_process_p50_ms": round(1000 * direct, 2),
-                              "overhead": round(rest / direct - 1, 3)}
-        report["concurrency_1"] = overhead
+        # 1. Concurrency 1: the same calls over REST and in process, alternately.
+        local = in_process(base)
+        with httpx.Client(base_url=url, timeout=120) as client:
+            report["concurrency_1"] = concurrency_1(local, over_rest(client), args.repeats)
+        report["batching_in_process"] = local["batching"]()
         print(json.dumps(report), flush=True)
 
-        asyncio.run(load(url, args.clients, 10.0))  # warm-up
+        # 2. The mixed load, after a warm-up; the server's RSS after each.
+        asyncio.run(load(url, args.clients, 10.0))
         report["rss_after_warmup_mb"] = round(rss(server.pid) / 2**20, 1)
         stats = asyncio.run(load(url, args.clients, args.seconds))
         report["rss_at_end_mb"] = round(rss(server.pid) / 2**20, 1)
         report["rss_ratio"] = round(report["rss_at_end_mb"] / report["rss_after_warmup_mb"], 3)
-        total = sum(len(v) for v in stats["latency"].values())
-        report["load"] = {
-            "elapsed_s": round(stats["elapsed_s"], 1),
-            "requests": total,
-            "requests_per_s": round(total / stats["elapsed_s"], 1),
-            "status": stats["status"],
-            "5xx": sum(n for code, n in stats["status"].items() if code.startswith("5")),
-            "client_errors": stats["errors"],
-            "cut_at_deadline": stats["cut_at_deadline"],
-            "per_kind": {kind: {**summary(v), "per_s": round(len(v) / stats["elapsed_s"], 1)}
-                         for kind, v in stats["latency"].items()},
-            "stream_first_chunk": summary(stats["first_chunk"]),
+        report["load"] = load_report(stats)
+        print(json.dumps(report), flush=True)
+
+        # 3. What the server's batching gains: predict-only rounds against this server and one started with
+        # --no-batching, alternately.
+        unbatched, unbatched_url = start_server(base, env, "--no-batching")
+        rounds = []
+        for way, target in (("batching", url), ("no_batching", unbatched_url)) * 2:
+            stats = asyncio.run(load(target, args.clients, args.batch_seconds, kinds=("predict",)))
+            rounds.append({"server": way, **load_report(stats)})
+        rate = {way: statistics.mean(r["requests_per_s"] for r in rounds if r["server"] == way)
+                for way in ("batching", "no_batching")}
+        report["batching_on_the_server"] = {
+            "rounds": [{k: r[k] for k in ("server", "requests_per_s", "5xx", "per_kind")} for r in rounds],
+            "requests_per_s": {way: round(v, 1) for way, v in rate.items()},
+            "gain": round(rate["batching"] / rate["no_batching"], 2),
         }
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, unbatched):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     text = json.dumps(report, indent=2)
     print(text)
     if args.output:
