@@ -55,6 +55,7 @@ from kerazoo.serving.models import check_model_name
 from kerazoo.serving.streams import Stream
 from kerazoo.serving.streams import parse_stream_request
 from kerazoo.serving.tensors import encode_response
+from kerazoo.serving.tensors import json_bytes
 from kerazoo.serving.tensors import parse_request
 
 log = logging.getLogger("kerazoo.serving")
@@ -238,7 +239,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             outputs = await anyio.to_thread.run_sync(servable.call, signature, arrays)
         else:
             outputs = await batcher(arrays)
-        return signature, JSONResponse(encode_response(outputs, row_format))
+        return signature, Response(json_bytes(encode_response(outputs, row_format)), media_type="application/json")
 
     async def stream(request, servable, body, arrived):
         if not servable.can_stream:

@@ -172,3 +172,21 @@ def test_concurrent_translations_and_a_bad_request_among_them(served):
     answers = concurrent(server.url, "/v1/models/gpt:predict", bodies)
     assert [a.status_code for a in answers] == [200] * 8 + [400] + [200] * 8
     assert "token_ids" in answers[8].json()["error"]
+
+
+def test_responses_write_arrays_as_tf_serving_does():
+    """float32 in its shortest form, the row format per row, strings as text or b64, NaN as null."""
+    from kerazoo.serving.tensors import encode_response
+    from kerazoo.serving.tensors import json_bytes
+
+    logits = np.array([[0.1, -2.5e-8], [1.0, 3.0]], dtype=np.float32)
+    assert json_bytes(encode_response({"logits": logits}, True)) == b'{"predictions":[[0.1,-2.5e-8],[1.0,3.0]]}'
+    assert json.loads(json_bytes(encode_response({"logits": logits.T}, False))) == {"outputs": [[0.1, 1.0],
+                                                                                                 [-2.5e-8, 3.0]]}
+    out = json.loads(json_bytes(encode_response(
+        {"text": np.array([b"ab", b"\xff"], dtype=object), "n": np.array([2, 1], np.int64),
+         "score": np.array([np.nan, 0.5], np.float32)}, True)))
+    assert out == {"predictions": [{"text": "ab", "n": 2, "score": None}, {"text": {"b64": "/w=="}, "n": 1,
+                                                                            "score": 0.5}]}
+    assert json.loads(json_bytes(encode_response({"x": np.float32(2.5), "y": np.array(7, np.int32)}, False))) == {
+        "outputs": {"x": 2.5, "y": 7}}
