@@ -30,8 +30,8 @@ TINY_SHAKESPEARE = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare",
 ZOO = {
     "shakespeare-lstm": {
         "preset": "lstm-2x512",
-        "settings": {"corpus": "tiny_shakespeare", "validation_split": "heldout", "epochs": 40,
-                     "steps_per_epoch": 100, "max_minutes": 8.0, "sample_every": 0},
+        "settings": {"corpus": "tiny_shakespeare", "validation_split": "heldout", "epochs": 100,
+                     "steps_per_epoch": 100, "max_minutes": 70.0, "sample_every": 0},
     },
     "shakespeare-gru": {
         "model": "gru",
@@ -57,7 +57,7 @@ ZOO = {
     "dates-lstm": {"preset": "dates-lstm", "settings": {}},
     "plays-elmo": {
         "preset": "elmo-small",
-        "settings": {"epochs": 20, "max_minutes": 8.0},
+        "settings": {"epochs": 40, "max_minutes": 20.0},
     },
 }
 
