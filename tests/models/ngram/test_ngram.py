@@ -204,6 +204,20 @@ print("RESULT" + json.dumps({"kerazoo_imported": "kerazoo" in sys.modules, "gree
 """
 
 
+def assert_served_as_python(path, model, vocabulary, prompts, text):
+    """The SavedModel at `path`, in a process without kerazoo, gives the Python API's text and logits."""
+    ids = vocabulary.encode(text)[None, :]
+    code = SERVE.replace("PATH", repr(path)).replace("PROMPTS", repr(prompts)).replace("IDS", repr(ids.tolist()))
+    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
+    assert process.returncode == 0, process.stderr[-3000:]
+    served = json.loads(process.stdout.split("RESULT")[-1])
+    assert served["kerazoo_imported"] is False
+    assert served["greedy"] == generate_text(model, vocabulary, prompts, 20, 0.0)
+    assert served["sampled"] == generate_text(model, vocabulary, prompts, 20, 0.9, 5, 3, 0.95)
+    np.testing.assert_allclose(served["logits"], keras.ops.convert_to_numpy(model(ids)), atol=1e-5)
+    return served
+
+
 def test_train_generate_export_serve(tiny_text_file, tmp_path, capsys):
     run = str(tmp_path / "run")
     assert main(["train", "ngram", "--corpus", tiny_text_file, "--output", run, "--order", "3", "--samples", "0"]) == 0
@@ -233,15 +247,7 @@ def test_train_generate_export_serve(tiny_text_file, tmp_path, capsys):
         info = json.load(f)
     assert info["family"] == "ngram" and info["stored_counts"] == metrics["parameters"]
 
-    ids = vocabulary.encode("ROMEO: But")[None, :]
-    code = SERVE.replace("PATH", repr(path)).replace("PROMPTS", repr(prompts)).replace("IDS", repr(ids.tolist()))
-    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
-    assert process.returncode == 0, process.stderr[-3000:]
-    served = json.loads(process.stdout.split("RESULT")[-1])
-    assert served["kerazoo_imported"] is False
-    assert served["greedy"] == generate_text(model, vocabulary, prompts, 20, 0.0)
-    assert served["sampled"] == generate_text(model, vocabulary, prompts, 20, 0.9, 5, 3, 0.95)
-    np.testing.assert_allclose(served["logits"], keras.ops.convert_to_numpy(model(ids)), atol=1e-5)
+    assert_served_as_python(path, model, vocabulary, prompts, "ROMEO: But")
 
 
 def test_a_run_killed_after_its_model_was_written_goes_on(tiny_text_file, tmp_path):
@@ -279,16 +285,8 @@ def test_word_model_trains_exports_and_serves_the_python_text(tmp_path, capsys):
     model, vocabulary = load_run(run)
     # Unknown words, punctuation against words, runs of odd spaces, a prompt of spaces only (the start of a text).
     prompts = ["To be", "Whether 'tis\u00a0nobler,in   the", "Hamlet: to", " \t "]
-    ids = vocabulary.encode("that is the")[None, :]
-    code = SERVE.replace("PATH", repr(path)).replace("PROMPTS", repr(prompts)).replace("IDS", repr(ids.tolist()))
-    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
-    assert process.returncode == 0, process.stderr[-3000:]
-    served = json.loads(process.stdout.split("RESULT")[-1])
-    assert served["kerazoo_imported"] is False
-    assert served["greedy"] == generate_text(model, vocabulary, prompts, 20, 0.0)
+    served = assert_served_as_python(path, model, vocabulary, prompts, "that is the")
     assert served["greedy"][0].startswith("To be, or not to be")
-    assert served["sampled"] == generate_text(model, vocabulary, prompts, 20, 0.9, 5, 3, 0.95)
-    np.testing.assert_allclose(served["logits"], keras.ops.convert_to_numpy(model(ids)), atol=1e-5)
 
 
 def test_the_graph_splits_words_as_python_does():
