@@ -210,7 +210,8 @@ def generate_text(ctx):
             _text_check(tf, prompt, limits["max_prompt_length"], "prompt"),
         ]
         prompt, max_length = _after(tf, sizes, prompt, max_length)
-        characters = tf.cast(tf.strings.length(prompt, unit="UTF8_CHAR"), tf.int32)
+        split = tf.strings.unicode_split(prompt, "UTF-8")  # bytes that are not UTF-8 count one each
+        characters = tf.cast(split.row_lengths(), tf.int32)
         checks = [
             tf.debugging.assert_less_equal(characters, limits["max_prompt_length"],
                                            message=_too_long("prompt", limits["max_prompt_length"])),
@@ -222,7 +223,7 @@ def generate_text(ctx):
             tf.debugging.assert_positive(characters, message="every `prompt` must hold at least one character"),
         ]
         with tf.control_dependencies(checks):
-            units = prompt_units(tf, vocabulary, prompt)
+            units = split if vocabulary.split_patterns is None else prompt_units(tf, vocabulary, prompt)
             # A prompt of no units (a word prompt of spaces) is the start of a text: the one id 0 `encode` gives.
             lengths = tf.maximum(tf.cast(units.row_lengths(), tf.int32), 1)
             ids = table.lookup(units).to_tensor(default_value=0)

@@ -51,24 +51,37 @@ class Batcher:
         self._max_rows = max_rows or DEFAULT_MAX_ROWS
         self._observe = observe
         self._queue = []  # [key, rows, arrays, future]
-        self._running = False
+        self._task = None  # the task draining the queue, while there is one
 
     async def __call__(self, arrays):
+        sizes = {len(value) for value in arrays.values()}
+        if len(sizes) != 1 or 0 in sizes:
+            # Inputs of different batch sizes, or none: merged, their rows would pair with another call's
+            # (and an empty call would be answered instead of refused). Alone, the signature judges them.
+            return await self._alone(arrays, 0)
         key = tuple((name, value.dtype.str, value.shape[1:]) for name, value in sorted(arrays.items()))
-        rows = len(next(iter(arrays.values())))
         future = asyncio.get_running_loop().create_future()
-        self._queue.append((key, rows, arrays, future))
-        if not self._running:
-            self._running = True
-            asyncio.create_task(self._drain())
+        self._queue.append((key, sizes.pop(), arrays, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
         return await future
 
     async def _drain(self):
         try:
             while self._queue:
-                await self._run(self._take())
+                group = self._take()
+                try:
+                    await self._run(group)
+                except BaseException as error:  # noqa: BLE001 - no caller may wait forever
+                    for *_, future in group:
+                        if not future.done():
+                            future.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
         finally:
-            self._running = False
+            self._task = None
+            if self._queue:
+                self._task = asyncio.create_task(self._drain())
 
     def _take(self):
         """The oldest call and the queued calls of its shape after it, up to `max_rows` rows in all."""
@@ -83,7 +96,14 @@ class Batcher:
         self._queue = rest
         return group
 
+    async def _alone(self, arrays, rows):
+        outputs = await anyio.to_thread.run_sync(self._call, arrays)
+        if self._observe and rows:
+            self._observe(rows, 1)
+        return outputs
+
     async def _run(self, group):
+        group = [item for item in group if not item[3].done()]  # a client that left needs no answer
         if len(group) > 1:
             merged = {name: np.concatenate([item[2][name] for item in group]) for name in group[0][2]}
             total = sum(item[1] for item in group)
@@ -91,7 +111,7 @@ class Batcher:
                 outputs = await anyio.to_thread.run_sync(self._call, merged)
             except Exception:  # noqa: BLE001 - one call's bad rows must not fail the others: each runs alone below
                 outputs = None
-            if outputs is not None and all(len(value) == total for value in outputs.values()):
+            if outputs is not None and all(np.ndim(value) and len(value) == total for value in outputs.values()):
                 start = 0
                 for _, rows, _, future in group:
                     if not future.done():
@@ -100,14 +120,16 @@ class Batcher:
                 if self._observe:
                     self._observe(total, len(group))
                 return
-        for _, rows, arrays, future in group:
+
+        async def answer(rows, arrays, future):
             try:
-                outputs = await anyio.to_thread.run_sync(self._call, arrays)
+                outputs = await self._alone(arrays, rows)
             except Exception as error:  # noqa: BLE001 - the caller's own error goes back to the caller
                 if not future.done():
                     future.set_exception(error)
-                continue
+                return
             if not future.done():
                 future.set_result(outputs)
-            if self._observe:
-                self._observe(rows, 1)
+
+        # Alone, but side by side, as they would have run without batching.
+        await asyncio.gather(*(answer(rows, arrays, future) for _, rows, arrays, future in group))

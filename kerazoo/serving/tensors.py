@@ -200,14 +200,32 @@ def _as_list(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def _all_finite(content):
+    if isinstance(content, np.ndarray):
+        return content.dtype.kind != "f" or bool(np.isfinite(content).all())
+    if isinstance(content, float):
+        return math.isfinite(content)
+    if isinstance(content, dict):
+        return all(_all_finite(value) for value in content.values())
+    if isinstance(content, list) and content and isinstance(content[0], dict):  # the row format's rows
+        return all(_all_finite(value) for value in content)
+    return True
+
+
 def json_bytes(content):
     """`content` as JSON bytes; NumPy arrays are written by orjson without a detour through Python lists.
 
     float32 numbers come out in their shortest form (0.12573022, as TF Serving writes them, not
-    0.1257302165031433), and a NaN or an infinity, which JSON cannot hold, as null.
+    0.1257302165031433). A NaN or an infinity comes out as TF Serving writes it, `NaN`, `Infinity`
+    or `-Infinity` (api_rest.md, "JSON conformance"), through Python's json module, which writes
+    those tokens and orjson does not.
     """
+    import json
+
     import orjson
 
+    if not _all_finite(content):
+        return json.dumps(content, default=_as_list, allow_nan=True, separators=(",", ":")).encode("utf-8")
     return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY, default=_as_list)
 
 

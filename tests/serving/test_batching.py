@@ -92,6 +92,30 @@ def test_one_bad_call_in_a_merged_batch_fails_alone():
     np.testing.assert_array_equal(outs[3]["y"], [[6.0]])
 
 
+def test_calls_whose_inputs_differ_in_rows_or_are_empty_run_alone():
+    """Merged, a call of 1 `a` row and 2 `b` rows would pair its rows with another call's; alone it is refused."""
+    seen = []
+
+    def call(arrays):
+        seen.append({name: len(value) for name, value in arrays.items()})
+        if len({len(value) for value in arrays.values()}) != 1 or not len(arrays["a"]):
+            raise invalid("`a` and `b` must hold the same rows, at least one")
+        return {"y": arrays["a"] + arrays["b"]}
+
+    batcher = Batcher(call, max_rows=64)
+
+    async def main():
+        first = asyncio.create_task(batcher({"a": np.zeros([1, 1]), "b": np.zeros([1, 1])}))
+        await asyncio.sleep(0)
+        rest = [batcher({"a": np.ones([1, 1]), "b": np.ones([2, 1])}), batcher({"a": np.ones([2, 1]), "b": np.ones([1, 1])}),
+                batcher({"a": np.ones([0, 1]), "b": np.ones([0, 1])})]
+        return [await first] + list(await asyncio.gather(*rest, return_exceptions=True))
+
+    outs = run(main())
+    assert all(isinstance(out, ServingError) for out in outs[1:]), outs
+    assert {"a": 1, "b": 2} in seen and {"a": 2, "b": 1} in seen and {"a": 0, "b": 0} in seen
+
+
 def test_only_signatures_whose_rows_are_independent_are_batched():
     assert batchable({"inputs": {"token_ids": ("int32", [None, None])},
                       "outputs": {"logits": ("float32", [None, None, 65])}})
@@ -185,8 +209,11 @@ def test_responses_write_arrays_as_tf_serving_does():
                                                                                                  [-2.5e-8, 3.0]]}
     out = json.loads(json_bytes(encode_response(
         {"text": np.array([b"ab", b"\xff"], dtype=object), "n": np.array([2, 1], np.int64),
-         "score": np.array([np.nan, 0.5], np.float32)}, True)))
-    assert out == {"predictions": [{"text": "ab", "n": 2, "score": None}, {"text": {"b64": "/w=="}, "n": 1,
+         "score": np.array([0.25, 0.5], np.float32)}, True)))
+    assert out == {"predictions": [{"text": "ab", "n": 2, "score": 0.25}, {"text": {"b64": "/w=="}, "n": 1,
                                                                             "score": 0.5}]}
+    # TF Serving's tokens for what JSON cannot hold.
+    assert json_bytes(encode_response({"logp": np.array([-np.inf, 0.5, np.nan], np.float32)}, False)) == (
+        b'{"outputs":[-Infinity,0.5,NaN]}')
     assert json.loads(json_bytes(encode_response({"x": np.float32(2.5), "y": np.array(7, np.int32)}, False))) == {
         "outputs": {"x": 2.5, "y": 7}}
