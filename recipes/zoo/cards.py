@@ -44,11 +44,13 @@ and the GPT are measured on tiny_shakespeare's last 111,540 characters (nanoGPT'
 measure that needs no download (the opening of Hamlet, which tiny_shakespeare does not hold, or a
 slice of the held-out set); the tests repeat it for every preset.
 
-The presets of 2026-12-02 trained on a 2-core machine that five other jobs shared (a load average
-of 5 to 20; the dates models took 33 and 42 minutes where a quiet run takes 12 and 7), under the
-short wall-time budgets of `recipes/zoo/train.py`. Their wall times are what that machine gave,
-and the char models, the GPT and ELMo would reach lower losses with the budgets a quiet machine
-allows: rerun the recipe with a larger `max_minutes` and the run continues where it stopped.
+All presets trained on 2 CPU cores, under the wall-time budgets of `recipes/zoo/train.py`.
+`shakespeare-lstm` (70 minutes) and `plays-elmo` (20 minutes) trained on a quiet machine. The
+others trained on the same kind of machine while five other jobs shared it (a load average of 5
+to 20; the dates models took 33 and 42 minutes where a quiet run takes 12 and 7). The GRU, the
+SimpleRNN and the GPT had 8 to 10 minutes there, so their losses are far above what these models
+reach with time: rerun the recipe with a larger `max_minutes` and the run continues where it
+stopped.
 """
 
 

@@ -15,7 +15,7 @@ from kerazoo.models.presets import shipped_presets
 from kerazoo.models.registry import get_family
 from tests.test_case import run_python
 
-ZOO = ["shakespeare-gru", "shakespeare-rnn-lecture", "shakespeare-gpt", "plays-word2vec",
+ZOO = ["shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn-lecture", "shakespeare-gpt", "plays-word2vec",
        "dates-transformer", "dates-lstm", "plays-elmo"]
 MB = 1e6
 
