@@ -36,6 +36,12 @@ GPT_PRESETS = {
         "model_kwargs": {"num_layers": 6, "num_heads": 6, "hidden_dim": 384, "max_sequence_length": 256, "dropout": 0.2},
         "training": {**_NANOGPT_TRAINING, "seq_length": 256, "batch_size": 64, "steps_per_epoch": 5000},
     },
+    "gpt-6x256": {
+        "description": "A 6-layer, 256-wide GPT with context 128 that trains on 2 CPU cores in about 80 minutes.",
+        "model": "gpt",
+        "model_kwargs": {"num_layers": 6, "num_heads": 4, "hidden_dim": 256, "max_sequence_length": 128, "dropout": 0.1},
+        "training": {**_NANOGPT_TRAINING, "seq_length": 128, "batch_size": 32, "steps_per_epoch": 8000},
+    },
     "gpt-tiny": {
         "description": "A 2-layer, 64-wide GPT for a first run on a laptop in a few minutes.",
         "model": "gpt",
