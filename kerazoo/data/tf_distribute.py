@@ -35,6 +35,25 @@ def _patch_multi_worker_reduce(strategy, tf):
     strategy.reduce = reduce
 
 
+def per_worker_dataset(make_dataset):
+    """Each worker's own batches, one per replica and step, under the multi-worker strategy in scope.
+
+    `experimental_distribute_dataset`, which Keras applies to a plain dataset,
+    takes each element for a global batch and splits it across the replicas;
+    a worker that streams its own shards instead makes whole per-replica
+    batches, so a step's global batch is `batch_size * num_replicas`.
+
+    Args:
+        make_dataset: function () -> `tf.data.Dataset` of this worker's batches,
+            called once on each worker.
+    """
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    options = tf.distribute.InputOptions(experimental_fetch_to_device=False)
+    return strategy.distribute_datasets_from_function(lambda context: make_dataset(), options)
+
+
 def current_worker():
     """`(worker_index, num_workers)` of the tf.distribute strategy in scope; `(0, 1)` without one.
 

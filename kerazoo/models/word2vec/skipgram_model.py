@@ -38,6 +38,21 @@ def negative_sampling_loss(logits):
     return ops.softplus(-logits[:, 0]) + ops.sum(ops.softplus(logits[:, 1:]), axis=-1)
 
 
+class NegativeSamplingLoss(keras.losses.Loss):
+    """A batch's mean pair loss, as a Keras loss (the pairs need no `y_true`: column 0 is the context).
+
+    Being a `keras.losses.Loss`, it shares a batch out as Keras's own losses do
+    under `tf.distribute`: each replica's mean is divided by the replicas, so
+    their summed gradients are those of the global batch's mean.
+    """
+
+    def call(self, y_true, y_pred):
+        return negative_sampling_loss(y_pred)
+
+
+_PAIR_LOSS = NegativeSamplingLoss(name="negative_sampling")
+
+
 def _validate(vocabulary_size, embedding_dim, num_negative=1):
     for name, value in (
         ("vocabulary_size", vocabulary_size),
@@ -118,10 +133,7 @@ class SkipGram(PresetMixin, keras.Model):
         return ops.convert_to_numpy(self.get_layer("target_embedding").embeddings)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        per_pair = negative_sampling_loss(y_pred)
-        if sample_weight is not None:
-            per_pair = per_pair * ops.cast(sample_weight, per_pair.dtype)
-        loss = ops.mean(per_pair)
+        loss = _PAIR_LOSS(y_pred, y_pred, sample_weight=sample_weight)
         if self.losses:
             loss = loss + ops.sum(self.losses)
         return loss

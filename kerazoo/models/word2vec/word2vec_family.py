@@ -14,6 +14,7 @@ from kerazoo.data.skipgram import SkipGramStream
 from kerazoo.data.text_shards import count_words
 from kerazoo.data.text_shards import resolve_shards
 from kerazoo.data.tf_distribute import current_worker
+from kerazoo.data.tf_distribute import per_worker_dataset
 from kerazoo.data.words import WordVocabulary
 from kerazoo.data.words import load_sentences
 from kerazoo.models import family
@@ -50,6 +51,8 @@ WORD2VEC_DEFAULTS = {
     "max_minutes": None,  # stop after this much wall time; rerun to go on
     "pipeline": "auto",  # "tf", "numpy", or "auto" (tf.data on TensorFlow)
     "verbose": 1,
+    # "multi-worker": every worker (TF_CONFIG) streams its own shards of a corpus on disk, a batch per step
+    "distribute": "none",
 }
 # The builder's arguments, kept in `model_kwargs`.
 MODEL_ARGUMENTS = ("embedding_dim", "num_negative")
@@ -84,6 +87,8 @@ class Word2VecFamily(Family):
         "corpus", "data_dir", "epochs", "batch_size", "learning_rate", "seed", "max_minutes", "pipeline", "verbose",
         "min_count", "max_vocab",
     ) + (
+        Flag("distribute", choices=("none", "multi-worker"),
+             help="multi-worker: each worker of the TF_CONFIG cluster streams its own shards of --corpus"),
         Flag("embedding_dim", positive_int, target="model", help="vector size"),
         Flag("num_negative", positive_int, target="model", option="--negative", help="negatives per pair"),
         Flag("window", positive_int),
@@ -109,10 +114,24 @@ class Word2VecFamily(Family):
             raise ValueError(f"`max_vocab` must be >= 2 or None. Received: max_vocab={config['max_vocab']!r}")
         if not config["sample"] >= 0:
             raise ValueError(f"`sample` must be >= 0 (0 is off). Received: sample={config['sample']!r}")
+        family.check_choice(config, "distribute", ("none", "multi-worker"))
+        if config["distribute"] == "multi-worker":
+            if config["corpus"] in NAMED_CORPORA:
+                raise ValueError(
+                    "Multi-worker word2vec streams each worker's own shards of a corpus on disk; a named corpus is "
+                    f"one tensor. Pass --corpus FILE, DIR or GLOB. Received: corpus={config['corpus']!r}"
+                )
+            if config["pipeline"] == "numpy":
+                raise ValueError("Multi-worker word2vec streams through tf.data. Received: pipeline='numpy'")
+            if keras.backend.backend() != "tensorflow":
+                raise ValueError(
+                    "Multi-worker word2vec runs on the tensorflow backend (each worker reads its shards through "
+                    f"tf.distribute). Received backend: {keras.backend.backend()!r}"
+                )
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         if corpus is None and config["corpus"] not in NAMED_CORPORA:
-            return self._prepare_stream(config, vocabulary, initial_epoch)
+            return self._prepare_stream(config, vocabulary, initial_epoch, replicas)
         sentences = corpus if corpus is not None else load_sentences(config["corpus"], data_dir=config["data_dir"])
         if vocabulary is None:
             vocabulary = WordVocabulary.from_sentences(sentences, config["min_count"], config["max_vocab"])
@@ -143,7 +162,7 @@ class Word2VecFamily(Family):
             extra={"skipgram": data, "words_per_step": int(vocabulary.counts.sum()) / data.steps_per_epoch},
         )
 
-    def _prepare_stream(self, config, vocabulary, initial_epoch):
+    def _prepare_stream(self, config, vocabulary, initial_epoch, replicas=1):
         """A corpus on disk (a file, a folder or a glob of shards): one counting pass, then a stream."""
         shards = resolve_shards(config["corpus"], "corpus")
         counts = count_words(shards, "corpus")
@@ -164,23 +183,35 @@ class Word2VecFamily(Family):
             worker_index=worker_index,
             num_workers=num_workers,
         )
+        def make_dataset():
+            return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
+
+        if num_workers > 1 and replicas != num_workers:
+            raise ValueError(
+                f"Multi-worker word2vec takes one replica per worker; this cluster has {num_workers} workers and "
+                f"{replicas} replicas. Give each worker one device."
+            )
+        # Each worker's stream is its replica's batch: a step trains on `batch_size * workers` pairs.
+        train = per_worker_dataset(make_dataset) if num_workers > 1 else make_dataset()
         return RunData(
             vocabulary=vocabulary,
-            train=data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch),
+            train=train,
             steps_per_epoch=data.steps_per_epoch,
-            units_per_step=data.batch_size,
+            units_per_step=data.batch_size * num_workers,
             facts={
                 "vocabulary_size": vocabulary.size,
                 "corpus_words": int(vocabulary.counts.sum()),
                 "corpus_tokens": counts.tokens,
                 "sentences": counts.sentences,
                 "shards": len(shards),
+                "worker_shards": len(data.shards),
+                "workers": num_workers,
                 "streamed": True,
                 "batch_size": data.batch_size,
                 "steps_per_epoch": data.steps_per_epoch,
                 "pairs_per_epoch": data.pairs_per_epoch,
             },
-            extra={"skipgram": data, "words_per_step": data.words_per_step},
+            extra={"skipgram": data, "words_per_step": data.words_per_step, "workers": num_workers},
         )
 
     def compile(self, model, config, data):
@@ -195,9 +226,12 @@ class Word2VecFamily(Family):
         )
         model.compile(
             optimizer=keras.optimizers.SGD(schedule),
-            jit_compile=_jit_compile(config["jit_compile"]),
-            # An execution must not run into the next epoch: steps are a multiple of it, or fewer.
-            steps_per_execution=min(config["steps_per_execution"], data.steps_per_epoch),
+            # XLA on CPU cannot compile the cross-worker all-reduce: a multi-worker step runs without it.
+            jit_compile=False if data.extra.get("workers", 1) > 1 else _jit_compile(config["jit_compile"]),
+            # An execution must not run into the next epoch: steps are a multiple of it, or fewer. Keras 3.15's
+            # loop of several steps per call cannot read a multi-worker input (TF asks for a placeholder's value).
+            steps_per_execution=1 if data.extra.get("workers", 1) > 1
+            else min(config["steps_per_execution"], data.steps_per_epoch),
         )
         if keras.backend.backend() in ("tensorflow", "torch"):
             # The epoch's loss is a batch-size-weighted mean of batch losses; its running sum

@@ -168,3 +168,55 @@ def test_the_epoch_loss_is_accumulated_in_float64(tmp_path):
     for chunk in np.split(losses, 60):
         tracker.update_state(chunk, sample_weight=np.full(len(chunk), 4096.0))
     assert abs(float(tracker.result()) - losses.mean()) < 1e-9
+
+
+def test_multi_worker_needs_a_corpus_on_disk():
+    with pytest.raises(ValueError, match="a named corpus is one tensor.*Received: corpus='shakespeare'"):
+        resolve_word2vec_config(corpus="shakespeare", distribute="multi-worker")
+    with pytest.raises(ValueError, match=r"`distribute` must be one of \['none', 'multi-worker'\]. Received: distribute='ring'"):
+        resolve_word2vec_config(distribute="ring")
+
+
+@pytest.mark.slow
+def test_two_workers_each_stream_their_own_shards_and_end_alike(tmp_path):
+    """Two `kerazoo train word2vec --distribute multi-worker` processes on localhost ports, as on two machines."""
+    import subprocess
+    import sys
+
+    from tests.training.test_distribute import _free_ports
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for k in range(4):
+        planted_corpus(folder / f"part-{k}.txt", sentences=300, seed=k)
+    workers = [f"localhost:{port}" for port in _free_ports(2)]
+    processes = []
+    for index in range(2):
+        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CONFIG=json.dumps(tf_config))
+        command = [sys.executable, "-m", "kerazoo.cli", "train", "word2vec", "--corpus", str(folder),
+                   "--min-count", "1", "--sample", "0", "--window", "3", "--embedding-dim", "16",
+                   "--batch-size", "128", "--epochs", "4", "--seed", "1", "--verbose", "0",
+                   "--distribute", "multi-worker", "--output", str(tmp_path / f"worker{index}")]
+        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = []
+    try:
+        for process in processes:
+            outputs.append(process.communicate(timeout=300))  # the run must stop by itself
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    for process, (_, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stderr[-3000:]
+    metrics = [json.load(open(tmp_path / f"worker{i}" / "metrics.json")) for i in range(2)]
+    for m in metrics:
+        assert m["replicas"] == 2 and m["workers"] == 2 and m["shards"] == 4 and m["worker_shards"] == 2
+    # Both workers took the same steps, of half the corpus's pairs each...
+    assert metrics[0]["steps"] == metrics[1]["steps"] == 4 * metrics[0]["steps_per_epoch"]
+    # ...and the gradients were summed across them: one model, which learned the planted groups.
+    vectors = [load_word2vec_run(str(tmp_path / f"worker{i}"))[1] for i in range(2)]
+    np.testing.assert_array_equal(vectors[0].vectors, vectors[1].vectors)
+    for group in GROUPS:
+        nearest = [w for w, _ in vectors[0].most_similar(group[0], topn=4)]
+        assert set(nearest) == set(group[1:]), (group[0], nearest)
