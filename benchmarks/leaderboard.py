@@ -172,7 +172,7 @@ def render(rows, contexts):
         "or for an n-gram model the counts it stores.",
         "",
         "Each neural row is as good as its preset's training budget, on 2 CPU cores: the 2x512 LSTM trained",
-        "70 minutes and the GPT 76 minutes on a quiet machine; the GRU and the SimpleRNN trained 8 minutes on a",
+        "70 minutes and the GPT 76 minutes on a quiet machine, the GRU 29 minutes; the SimpleRNN trained 8 minutes on a",
         "machine shared with five other jobs, far short of what these models reach with time. The [zoo](zoo.md)",
         "gives each preset's steps and budget.",
         "",
