@@ -149,7 +149,17 @@ def test_no_distribution_is_one_replica():
         assert replicas == 1
 
 
-@pytest.mark.parametrize("model", ["transformer", "word2vec"])
+def test_word2vec_names_the_one_engine_it_takes(tmp_path, capsys):
+    from kerazoo.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "word2vec", "--distribute", "mirrored", "--output", str(tmp_path / "run")])
+    assert "argument --distribute: invalid choice: 'mirrored' (choose from 'none', 'multi-worker')" in (
+        capsys.readouterr().err)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("model", ["transformer"])
 def test_cli_refuses_distribute_for_models_it_does_not_distribute(model, tmp_path, capsys):
     from kerazoo.cli import main
 
