@@ -27,8 +27,9 @@ OWN = {
                 "best_val_accuracy", "test_exact_match", "beam_width", "test_decode_s"},
     "word2vec": {"vocabulary_size", "corpus_words", "sentences", "batch_size", "steps_per_epoch", "pairs_per_epoch",
                  "trained_pairs", "train_pairs_per_s", "best_loss",
-                 # A corpus read from files streams shard by shard (issue 15): how it was read.
-                 "streamed", "shards", "corpus_tokens"},
+                 # A corpus read from files streams shard by shard (issue 15): how it was read, and by how many
+                 # workers (this worker's shards of all of them).
+                 "streamed", "shards", "corpus_tokens", "worker_shards", "workers"},
     "elmo": {"vocabulary_size", "train_tokens", "validation_unknown_rate", "trained_tokens", "train_tokens_per_s",
              "best_val_loss", "best_val_forward_perplexity", "best_val_backward_perplexity", "softmax_parameters",
              "softmax", "validation_tokens", "validation_forward_perplexity", "validation_backward_perplexity",
