@@ -6,9 +6,12 @@ Without `--base-dir` it exports two small char models (an LSTM and a GPT, random
 weights: the load is the server's, not the text's) to a temporary folder. Then:
 
 1. Starts `kerazoo serve` in a subprocess and waits until every model is loaded.
-2. Concurrency 1: the same `generate` and `predict` calls over REST and in
-   this process through `tf.saved_model.load`, one at a time and alternately;
-   the server's overhead is the ratio of the medians.
+2. Concurrency 1: the same `generate` and `predict` calls in this process
+   through `tf.saved_model.load` and over REST, one at a time and alternately,
+   with two clients: the standard library's `http.client` on one kept-alive
+   connection (the server's own cost, with as little client as Python has)
+   and httpx (what a typical Python client adds). The overhead is the ratio
+   of the medians.
 3. Warm-up: 10 s of the mixed load, then the server's RSS.
 4. `--clients` concurrent clients for `--seconds`, each looping over predict
    (`serving_default`), generate (`generate`) and stream (`:stream`, Server-Sent
@@ -106,35 +109,67 @@ def in_process(base):
     return {"generate": generate, "predict": predict, "batching": batching}
 
 
-def over_rest(client):
-    """The same calls over REST, one at a time, as functions of a seed."""
+def over_rest(post):
+    """The same calls over REST, one at a time, as functions of a seed; `post(path, body)` is the client."""
 
     def generate(seed):
-        response = client.post("/v1/models/gpt:predict", json={
-            "signature_name": "generate", "inputs": {"prompt": [PROMPT], **GENERATE, "seed": seed}})
-        response.raise_for_status()
+        post("/v1/models/gpt:predict", {"signature_name": "generate",
+                                        "inputs": {"prompt": [PROMPT], **GENERATE, "seed": seed}})
 
     def predict(_):
-        client.post("/v1/models/lstm:predict", json={"instances": IDS}).raise_for_status()
+        post("/v1/models/lstm:predict", {"instances": IDS})
 
     return {"generate": generate, "predict": predict}
 
 
-def concurrency_1(local, rest, repeats):
-    """Each call made over REST and in process alternately, `repeats` times; the overhead is the ratio of medians."""
+def httpx_post(client):
+    def post(path, body):
+        client.post(path, json=body).raise_for_status()
+
+    return post
+
+
+def lean_post(url):
+    """The standard library's HTTP client on one kept-alive connection: about the least a client can spend."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+
+    def post(path, body):
+        connection.request("POST", path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+
+    return post
+
+
+def concurrency_1(local, clients, repeats):
+    """Each call made in process and over REST with each client, alternately, `repeats` times.
+
+    The overhead of a client is the ratio of its median to the in-process median, both from the
+    same alternation, so that the machine's drift falls on every way alike.
+    """
     out = {}
+    ways = {"in_process": local, **{name: over_rest(post) for name, post in clients.items()}}
     for kind in ("generate", "predict"):
-        times = {"rest": [], "in_process": []}
-        for way in ("rest", "in_process"):
-            (rest if way == "rest" else local)[kind](0)  # warm
+        times = {way: [] for way in ways}
+        for calls in ways.values():
+            calls[kind](0)  # warm
         for i in range(repeats):
-            for way, calls in (("rest", rest), ("in_process", local)):
+            for way, calls in ways.items():
                 started = time.perf_counter()
                 calls[kind](i)
                 times[way].append(time.perf_counter() - started)
-        rest_p50, direct_p50 = statistics.median(times["rest"]), statistics.median(times["in_process"])
-        out[kind] = {"rest_p50_ms": round(1000 * rest_p50, 2), "in_process_p50_ms": round(1000 * direct_p50, 2),
-                     "overhead": round(rest_p50 / direct_p50 - 1, 3)}
+        direct_p50 = statistics.median(times["in_process"])
+        out[kind] = {"in_process_p50_ms": round(1000 * direct_p50, 2)}
+        for way in clients:
+            rest_p50 = statistics.median(times[way])
+            out[kind][way] = {"rest_p50_ms": round(1000 * rest_p50, 2), "overhead": round(rest_p50 / direct_p50 - 1, 3),
+                              "overhead_ms": round(1000 * (rest_p50 - direct_p50), 2)}
     return out
 
 
@@ -240,7 +275,7 @@ def main():
     parser.add_argument("--base-dir", help="serve this folder (it must hold `lstm` and `gpt`); default: export them")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--repeats", type=int, default=30, help="calls of each kind for the concurrency-1 comparison")
+    parser.add_argument("--repeats", type=int, default=100, help="calls of each kind for the concurrency-1 comparison")
     parser.add_argument("--batch-seconds", type=float, default=10.0,
                         help="length of each predict-only round, with and without batching (4 rounds)")
     parser.add_argument("--output")
@@ -260,7 +295,8 @@ def main():
         # 1. Concurrency 1: the same calls over REST and in process, alternately.
         local = in_process(base)
         with httpx.Client(base_url=url, timeout=120) as client:
-            report["concurrency_1"] = concurrency_1(local, over_rest(client), args.repeats)
+            report["concurrency_1"] = concurrency_1(
+                local, {"http_client": lean_post(url), "httpx": httpx_post(client)}, args.repeats)
         report["batching_in_process"] = local["batching"]()
         print(json.dumps(report), flush=True)
 
