@@ -1,6 +1,8 @@
 """Shared helpers for the tests (KerasHub style): tiny configurations and round-trip checks."""
 
+import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -47,3 +49,42 @@ def run_python(code, env=None, timeout=300):
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=timeout
     )
+
+
+def free_ports(count):
+    """`count` distinct free localhost ports (all held open while they are picked)."""
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def run_tf_workers(train_arguments, output, workers=2, timeout=300):
+    """`kerazoo train ... --distribute multi-worker` in `workers` processes, a TF cluster on localhost ports.
+
+    Worker i writes its run to `output/worker{i}`; every process must end by itself and succeed.
+    Returns the run folders.
+    """
+    addresses = [f"localhost:{port}" for port in free_ports(workers)]
+    folders = [os.path.join(str(output), f"worker{index}") for index in range(workers)]
+    processes = []
+    for index, folder in enumerate(folders):
+        tf_config = {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
+        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CONFIG=json.dumps(tf_config))
+        command = [sys.executable, "-m", "kerazoo.cli", "train", *train_arguments, "--distribute", "multi-worker",
+                   "--output", folder]
+        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = []
+    try:
+        for process in processes:
+            outputs.append(process.communicate(timeout=timeout))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    for process, (_, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stderr[-3000:]
+    return folders

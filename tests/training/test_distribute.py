@@ -6,9 +6,6 @@ TensorFlow or JAX starts, and a multi-worker strategy must be made at program st
 
 import json
 import os
-import socket
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -19,6 +16,7 @@ from tests.test_case import TINY_TEXT
 from kerazoo.training import resolve_config
 from kerazoo.training.distribute import distribution_scope
 from tests.test_case import run_python
+from tests.test_case import run_tf_workers
 
 # Trains the same tiny LSTM on one device and on two, and prints both runs' metrics.
 COMPARE = r"""
@@ -95,42 +93,15 @@ def test_jax_data_parallel_on_two_host_devices_follows_the_single_device_curve(t
     _assert_same_curve(_result(process))
 
 
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 @pytest.mark.slow
 def test_two_process_multi_worker_run_ends_with_identical_weights(text_file, tmp_path):
     """Two `kerazoo train --distribute multi-worker` processes on localhost ports, as on two machines."""
-    workers = [f"localhost:{port}" for port in _free_ports(2)]
-    processes = []
-    for index in range(2):
-        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CONFIG=json.dumps(tf_config))
-        command = [sys.executable, "-m", "kerazoo.cli", "train", "lstm", "--corpus", text_file,
-                   "--units", "16", "--num-layers", "1", "--embedding-dim", "8", "--seq-length", "12",
-                   "--batch-size", "8", "--epochs", "2", "--steps-per-epoch", "3", "--validation-steps", "1",
-                   "--sample-every", "0", "--verbose", "0", "--distribute", "multi-worker",
-                   "--output", str(tmp_path / f"worker{index}")]
-        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outputs = []
-    try:
-        for process in processes:
-            outputs.append(process.communicate(timeout=300))  # the run must stop by itself
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-    for process, (_, stderr) in zip(processes, outputs):
-        assert process.returncode == 0, stderr[-3000:]
-    models = [keras.saving.load_model(str(tmp_path / f"worker{i}" / "model.keras"), compile=False) for i in range(2)]
-    metrics = [json.load(open(tmp_path / f"worker{i}" / "metrics.json")) for i in range(2)]
+    folders = run_tf_workers(
+        ["lstm", "--corpus", text_file, "--units", "16", "--num-layers", "1", "--embedding-dim", "8",
+         "--seq-length", "12", "--batch-size", "8", "--epochs", "2", "--steps-per-epoch", "3",
+         "--validation-steps", "1", "--sample-every", "0", "--verbose", "0"], tmp_path)
+    models = [keras.saving.load_model(os.path.join(folder, "model.keras"), compile=False) for folder in folders]
+    metrics = [json.load(open(os.path.join(folder, "metrics.json"))) for folder in folders]
     assert [m["replicas"] for m in metrics] == [2, 2] and metrics[0]["steps"] == 6
     for a, b in zip(*(model.get_weights() for model in models)):
         np.testing.assert_array_equal(a, b)

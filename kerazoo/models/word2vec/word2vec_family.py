@@ -165,11 +165,16 @@ class Word2VecFamily(Family):
     def _prepare_stream(self, config, vocabulary, initial_epoch, replicas=1):
         """A corpus on disk (a file, a folder or a glob of shards): one counting pass, then a stream."""
         shards = resolve_shards(config["corpus"], "corpus")
+        worker_index, num_workers = current_worker()
+        if num_workers > 1 and replicas != num_workers:  # checked before the counting pass reads the corpus
+            raise ValueError(
+                f"Multi-worker word2vec takes one replica per worker; this cluster has {num_workers} workers and "
+                f"{replicas} replicas. Give each worker one device."
+            )
         counts = count_words(shards, "corpus")
         if vocabulary is None:
             vocabulary = WordVocabulary.from_counter(counts.counter, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
-        worker_index, num_workers = current_worker()
         data = SkipGramStream(
             shards,
             vocabulary,
@@ -183,14 +188,10 @@ class Word2VecFamily(Family):
             worker_index=worker_index,
             num_workers=num_workers,
         )
+
         def make_dataset():
             return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
 
-        if num_workers > 1 and replicas != num_workers:
-            raise ValueError(
-                f"Multi-worker word2vec takes one replica per worker; this cluster has {num_workers} workers and "
-                f"{replicas} replicas. Give each worker one device."
-            )
         # Each worker's stream is its replica's batch: a step trains on `batch_size * workers` pairs.
         train = per_worker_dataset(make_dataset) if num_workers > 1 else make_dataset()
         return RunData(
@@ -224,14 +225,14 @@ class Word2VecFamily(Family):
             end_learning_rate=config["min_learning_rate"] * batch,
             power=1.0,
         )
+        multi_worker = data.extra.get("workers", 1) > 1
         model.compile(
             optimizer=keras.optimizers.SGD(schedule),
             # XLA on CPU cannot compile the cross-worker all-reduce: a multi-worker step runs without it.
-            jit_compile=False if data.extra.get("workers", 1) > 1 else _jit_compile(config["jit_compile"]),
+            jit_compile=False if multi_worker else _jit_compile(config["jit_compile"]),
             # An execution must not run into the next epoch: steps are a multiple of it, or fewer. Keras 3.15's
             # loop of several steps per call cannot read a multi-worker input (TF asks for a placeholder's value).
-            steps_per_execution=1 if data.extra.get("workers", 1) > 1
-            else min(config["steps_per_execution"], data.steps_per_epoch),
+            steps_per_execution=1 if multi_worker else min(config["steps_per_execution"], data.steps_per_epoch),
         )
         if keras.backend.backend() in ("tensorflow", "torch"):
             # The epoch's loss is a batch-size-weighted mean of batch losses; its running sum

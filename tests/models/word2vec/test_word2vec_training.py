@@ -10,6 +10,7 @@ from kerazoo.training import train_word2vec
 from kerazoo.training import load_word2vec_run
 from tests.test_backends import BLOCK_TENSORFLOW
 from tests.test_case import run_python
+from tests.test_case import run_tf_workers
 
 GROUPS = [[letter + suffix for suffix in "vwxyz"] for letter in "abcd"]
 
@@ -177,45 +178,37 @@ def test_multi_worker_needs_a_corpus_on_disk():
         resolve_word2vec_config(distribute="ring")
 
 
+def test_a_worker_with_several_replicas_is_refused_before_the_corpus_is_read(tmp_path, monkeypatch):
+    from kerazoo.models.registry import get_family
+    from kerazoo.models.word2vec import word2vec_family
+
+    corpus = tmp_path / "text.txt"
+    corpus.write_text("to be or not to be\n", encoding="utf-8")
+    monkeypatch.setattr(word2vec_family, "current_worker", lambda: (0, 2))
+    monkeypatch.setattr(word2vec_family, "count_words", lambda *a: pytest.fail("the corpus was read"))
+    family = get_family("word2vec")
+    config = family.resolve_config(corpus=str(corpus), min_count=1, verbose=0)
+    with pytest.raises(ValueError, match="one replica per worker; this cluster has 2 workers and 4 replicas"):
+        family.prepare(config, replicas=4)
+
+
 @pytest.mark.slow
 def test_two_workers_each_stream_their_own_shards_and_end_alike(tmp_path):
     """Two `kerazoo train word2vec --distribute multi-worker` processes on localhost ports, as on two machines."""
-    import subprocess
-    import sys
-
-    from tests.training.test_distribute import _free_ports
-
     folder = tmp_path / "shards"
     folder.mkdir()
     for k in range(4):
         planted_corpus(folder / f"part-{k}.txt", sentences=300, seed=k)
-    workers = [f"localhost:{port}" for port in _free_ports(2)]
-    processes = []
-    for index in range(2):
-        tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CONFIG=json.dumps(tf_config))
-        command = [sys.executable, "-m", "kerazoo.cli", "train", "word2vec", "--corpus", str(folder),
-                   "--min-count", "1", "--sample", "0", "--window", "3", "--embedding-dim", "16",
-                   "--batch-size", "128", "--epochs", "4", "--seed", "1", "--verbose", "0",
-                   "--distribute", "multi-worker", "--output", str(tmp_path / f"worker{index}")]
-        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outputs = []
-    try:
-        for process in processes:
-            outputs.append(process.communicate(timeout=300))  # the run must stop by itself
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-    for process, (_, stderr) in zip(processes, outputs):
-        assert process.returncode == 0, stderr[-3000:]
-    metrics = [json.load(open(tmp_path / f"worker{i}" / "metrics.json")) for i in range(2)]
+    runs = run_tf_workers(
+        ["word2vec", "--corpus", str(folder), "--min-count", "1", "--sample", "0", "--window", "3",
+         "--embedding-dim", "16", "--batch-size", "128", "--epochs", "4", "--seed", "1", "--verbose", "0"], tmp_path)
+    metrics = [json.load(open(os.path.join(run, "metrics.json"))) for run in runs]
     for m in metrics:
         assert m["replicas"] == 2 and m["workers"] == 2 and m["shards"] == 4 and m["worker_shards"] == 2
     # Both workers took the same steps, of half the corpus's pairs each...
     assert metrics[0]["steps"] == metrics[1]["steps"] == 4 * metrics[0]["steps_per_epoch"]
     # ...and the gradients were summed across them: one model, which learned the planted groups.
-    vectors = [load_word2vec_run(str(tmp_path / f"worker{i}"))[1] for i in range(2)]
+    vectors = [load_word2vec_run(run)[1] for run in runs]
     np.testing.assert_array_equal(vectors[0].vectors, vectors[1].vectors)
     for group in GROUPS:
         nearest = [w for w, _ in vectors[0].most_similar(group[0], topn=4)]
