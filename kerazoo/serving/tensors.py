@@ -119,8 +119,35 @@ def to_array(value, spec_dtype, spec_shape, name, max_batch=None, max_values=10_
         return array.reshape(shape)
     if spec_dtype not in _NUMERIC:
         raise invalid(f"Input `{name}` has type {spec_dtype}, which the REST API does not carry.")
-    numbers = [_number_leaf(leaf, name, spec_dtype) for leaf in leaves]
-    return np.asarray(numbers, dtype=_NUMERIC[spec_dtype][0]).reshape(shape)
+    return _numbers(leaves, name, spec_dtype).reshape(shape)
+
+
+def _numbers(leaves, name, dtype):
+    """The numeric leaves as an array of `dtype`, checked in NumPy, with the first bad leaf's message on failure.
+
+    The common request (only integers for an integer input, only numbers for a float input) is
+    converted and checked in a few vector operations; anything else, and any check that fails,
+    goes through `_number_leaf` one leaf at a time, which names the offending value.
+    """
+    target = _NUMERIC[dtype][0]
+    kinds = set(map(type, leaves))
+    integer = dtype.startswith(("int", "uint"))
+    if kinds <= ({int} if integer else {int, float}) and dtype != "bool":
+        try:
+            wide = np.asarray(leaves, dtype=np.int64 if integer else np.float64)
+        except OverflowError:
+            wide = None  # a Python int past int64 or float64: the leaf loop reports it
+        if wide is not None and wide.size:
+            if integer:
+                info = np.iinfo(target)
+                fits = info.min <= wide.min() and wide.max() <= info.max
+            else:
+                fits = bool(np.isfinite(wide).all()) and float(np.abs(wide).max()) <= float(np.finfo(target).max)
+        else:
+            fits = wide is not None
+        if fits:
+            return wide.astype(target, copy=False)
+    return np.asarray([_number_leaf(leaf, name, dtype) for leaf in leaves], dtype=target)
 
 
 def _format_shape(shape):
