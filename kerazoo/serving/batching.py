@@ -52,6 +52,7 @@ class Batcher:
         self._observe = observe
         self._queue = []  # [key, rows, arrays, future]
         self._task = None  # the task draining the queue, while there is one
+        self._busy = False  # whether a call of this signature is running (alone or merged)
 
     async def __call__(self, arrays):
         sizes = {len(value) for value in arrays.values()}
@@ -59,12 +60,25 @@ class Batcher:
             # Inputs of different batch sizes, or none: merged, their rows would pair with another call's
             # (and an empty call would be answered instead of refused). Alone, the signature judges them.
             return await self._alone(arrays, 0)
+        rows = sizes.pop()
+        if not self._busy:
+            # The signature is idle: run in the caller's own task, with no queue and no drain task in between.
+            self._busy = True
+            try:
+                return await self._alone(arrays, rows)
+            finally:
+                self._busy = False
+                self._start_draining()
         key = tuple((name, value.dtype.str, value.shape[1:]) for name, value in sorted(arrays.items()))
         future = asyncio.get_running_loop().create_future()
-        self._queue.append((key, sizes.pop(), arrays, future))
-        if self._task is None:
-            self._task = asyncio.create_task(self._drain())
+        self._queue.append((key, rows, arrays, future))
+        self._start_draining()
         return await future
+
+    def _start_draining(self):
+        if self._queue and not self._busy:
+            self._busy = True
+            self._task = asyncio.create_task(self._drain())
 
     async def _drain(self):
         try:
@@ -79,9 +93,8 @@ class Batcher:
                     if not isinstance(error, Exception):
                         raise
         finally:
-            self._task = None
-            if self._queue:
-                self._task = asyncio.create_task(self._drain())
+            self._task, self._busy = None, False
+            self._start_draining()
 
     def _take(self):
         """The oldest call and the queued calls of its shape after it, up to `max_rows` rows in all."""
@@ -131,5 +144,7 @@ class Batcher:
             if not future.done():
                 future.set_result(outputs)
 
+        if len(group) == 1:
+            return await answer(*group[0][1:])
         # Alone, but side by side, as they would have run without batching.
         await asyncio.gather(*(answer(rows, arrays, future) for _, rows, arrays, future in group))

@@ -41,6 +41,20 @@ def test_a_lone_call_runs_at_once_and_alone():
     assert call.calls == [2]
 
 
+def test_a_call_that_finds_its_signature_idle_runs_in_its_own_task_with_no_queue():
+    batcher = None
+    seen = []
+
+    def call(arrays):
+        seen.append((batcher._task, len(batcher._queue), batcher._busy))
+        return {"y": arrays["x"]}
+
+    batcher = Batcher(call, max_rows=8)
+    run(batcher({"x": np.ones([3, 1])}))
+    assert seen == [(None, 0, True)]  # no drain task, nothing queued, and the signature marked busy meanwhile
+    assert not batcher._busy
+
+
 def test_calls_that_arrive_while_one_runs_are_merged_and_each_gets_its_rows():
     call = SlowDouble()
     seen = []
@@ -49,7 +63,9 @@ def test_calls_that_arrive_while_one_runs_are_merged_and_each_gets_its_rows():
     async def main():
         first = asyncio.create_task(batcher({"x": np.array([[0.0]])}))
         await asyncio.sleep(0.01)  # the first call is running now
-        rest = [batcher({"x": np.array([[float(i)], [float(i) + 0.5]])}) for i in range(1, 6)]
+        # Tasks, so that they arrive while the first call runs.
+        rest = [asyncio.create_task(coroutine) for coroutine in [
+            batcher({"x": np.array([[float(i)], [float(i) + 0.5]])}) for i in range(1, 6)]]
         return [await first] + list(await asyncio.gather(*rest))
 
     outs = run(main())
@@ -67,7 +83,9 @@ def test_a_merged_call_holds_at_most_max_rows_and_shapes_are_not_mixed():
     async def main():
         first = asyncio.create_task(batcher({"x": np.zeros([1, 1])}))
         await asyncio.sleep(0.01)
-        rest = [batcher({"x": np.ones([2, 1])}) for _ in range(3)] + [batcher({"x": np.ones([1, 3])})]
+        # Tasks, so that they arrive while the first call runs.
+        rest = [asyncio.create_task(coroutine) for coroutine in [
+            batcher({"x": np.ones([2, 1])}) for _ in range(3)] + [batcher({"x": np.ones([1, 3])})]]
         return [await first] + list(await asyncio.gather(*rest))
 
     outs = run(main())
@@ -82,7 +100,9 @@ def test_one_bad_call_in_a_merged_batch_fails_alone():
     async def main():
         first = asyncio.create_task(batcher({"x": np.zeros([1, 1])}))
         await asyncio.sleep(0.01)
-        rest = [batcher({"x": np.array([[1.0]])}), batcher({"x": np.array([[-1.0]])}), batcher({"x": np.array([[3.0]])})]
+        # Tasks, so that they arrive while the first call runs.
+        rest = [asyncio.create_task(coroutine) for coroutine in [
+            batcher({"x": np.array([[1.0]])}), batcher({"x": np.array([[-1.0]])}), batcher({"x": np.array([[3.0]])})]]
         return [await first] + list(await asyncio.gather(*rest, return_exceptions=True))
 
     outs = run(main())
