@@ -11,7 +11,11 @@ weights: the load is the server's, not the text's) to a temporary folder. Then:
    with two clients: the standard library's `http.client` on one kept-alive
    connection (the server's own cost, with as little client as Python has)
    and httpx (what a typical Python client adds). The overhead is the ratio
-   of the medians.
+   of the medians. Predict runs on one row of each `--predict-lengths` ids,
+   so that the fixed cost of a call shows against calls of several sizes;
+   beside every predict call two floors are timed: a status GET to the
+   server (no model), and a POST to a bare uvicorn app that answers a body
+   of predict's size (no Starlette, no JSON, no model).
 3. Warm-up: 10 s of the mixed load, then the server's RSS.
 4. `--clients` concurrent clients for `--seconds`, each looping over predict
    (`serving_default`), generate (`generate`) and stream (`:stream`, Server-Sent
@@ -40,7 +44,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPT = "ROMEO:\n"
 GENERATE = {"max_length": 64, "temperature": 0.8, "top_k": 0, "top_p": 1.0}
-IDS = [[(7 * i) % 19 + 1 for i in range(64)]]  # one row of 64 token ids, for every predict call
+IDS = [[(7 * i) % 19 + 1 for i in range(64)]]  # one row of 64 token ids, for every predict call of the load
+
+
+def ids_of_length(length):
+    """One row of `length` token ids, the pattern of IDS."""
+    return [[(7 * i) % 19 + 1 for i in range(length)]]
 
 
 def export_models(base):
@@ -82,15 +91,14 @@ def in_process(base):
 
     gpt = tf.saved_model.load(os.path.join(base, "gpt", "1")).signatures["generate"]
     lstm = tf.saved_model.load(os.path.join(base, "lstm", "1")).signatures["serving_default"]
-    ids = np.asarray(IDS, dtype="int32")
-
     def generate(seed):
         gpt(prompt=tf.constant([PROMPT]), max_length=tf.constant(GENERATE["max_length"]),
             temperature=tf.constant(GENERATE["temperature"]), top_k=tf.constant(0), top_p=tf.constant(1.0),
             seed=tf.constant(seed))["text"].numpy()
 
-    def predict(_):
-        lstm(token_ids=tf.constant(ids))["logits"].numpy()
+    def predict(length):
+        ids = tf.constant(np.asarray(ids_of_length(length), dtype="int32"))
+        return lambda _: lstm(token_ids=ids)["logits"].numpy()
 
     def batching():
         """64 single rows one by one against one call of 64 rows."""
@@ -116,8 +124,9 @@ def over_rest(post):
         post("/v1/models/gpt:predict", {"signature_name": "generate",
                                         "inputs": {"prompt": [PROMPT], **GENERATE, "seed": seed}})
 
-    def predict(_):
-        post("/v1/models/lstm:predict", {"instances": IDS})
+    def predict(length):
+        body = {"instances": ids_of_length(length)}
+        return lambda _: post("/v1/models/lstm:predict", body)
 
     return {"generate": generate, "predict": predict}
 
@@ -129,48 +138,126 @@ def httpx_post(client):
     return post
 
 
-def lean_post(url):
-    """The standard library's HTTP client on one kept-alive connection: about the least a client can spend."""
+def lean_request(url):
+    """The standard library's HTTP client on one kept-alive connection: about the least a client can spend.
+
+    Returns `request(method, path, body=None)`. A connection the server closed while it sat idle
+    (uvicorn keeps one alive 5 s) is opened again once; the warm-up call before each timed series
+    takes that cost.
+    """
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
 
-    def post(path, body):
-        connection.request("POST", path, json.dumps(body).encode(), {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        response.read()
+    def request(method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        headers = {} if body is None else {"Content-Type": "application/json"}
+        for attempt in (1, 2):
+            try:
+                connection.request(method, path, data, headers)
+                response = connection.getresponse()
+                response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionError):
+                connection.close()
+                if attempt == 2:
+                    raise
         if response.status != 200:
             raise RuntimeError(f"{path} answered {response.status}")
 
-    return post
+    return request
 
 
-def concurrency_1(local, clients, repeats):
+def lean_post(url):
+    request = lean_request(url)
+    return lambda path, body: request("POST", path, body)
+
+
+def concurrency_1(local, clients, repeats, lengths=(64,), floors=None):
     """Each call made in process and over REST with each client, alternately, `repeats` times.
 
+    The calls: `generate`, and `serving_default` (predict) on one row of each of `lengths` ids.
     The overhead of a client is the ratio of its median to the in-process median, both from the
-    same alternation, so that the machine's drift falls on every way alike.
+    same alternation, so that the machine's drift falls on every way alike. `floors`, name ->
+    function, are requests that run no model, timed in every predict alternation: what any call
+    pays before the model runs.
     """
     out = {}
     ways = {"in_process": local, **{name: over_rest(post) for name, post in clients.items()}}
-    for kind in ("generate", "predict"):
-        times = {way: [] for way in ways}
-        for calls in ways.values():
-            calls[kind](0)  # warm
+    kinds = {"generate": {way: calls["generate"] for way, calls in ways.items()}}
+    for length in lengths:
+        kinds[f"predict_{length}"] = {way: calls["predict"](length) for way, calls in ways.items()}
+        kinds[f"predict_{length}"].update(floors or {})
+    for kind, calls in kinds.items():
+        times = {way: [] for way in calls}
+        for call in calls.values():
+            call(0)  # warm
         for i in range(repeats):
-            for way, calls in ways.items():
+            for way, call in calls.items():
                 started = time.perf_counter()
-                calls[kind](i)
+                call(i)
                 times[way].append(time.perf_counter() - started)
         direct_p50 = statistics.median(times["in_process"])
         out[kind] = {"in_process_p50_ms": round(1000 * direct_p50, 2)}
-        for way in clients:
+        for way in calls:
+            if way in (floors or {}):
+                out[kind][way] = {"p50_ms": round(1000 * statistics.median(times[way]), 3)}
+            if way == "in_process" or way in (floors or {}):
+                continue
             rest_p50 = statistics.median(times[way])
-            out[kind][way] = {"rest_p50_ms": round(1000 * rest_p50, 2), "overhead": round(rest_p50 / direct_p50 - 1, 3),
+            out[kind][way] = {"rest_p50_ms": round(1000 * rest_p50, 3), "overhead": round(rest_p50 / direct_p50 - 1, 3),
                               "overhead_ms": round(1000 * (rest_p50 - direct_p50), 2)}
     return out
+
+
+BARE_APP = """
+import sys
+
+import uvicorn
+
+BODY = b"0" * int(sys.argv[2])
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            await send({"type": message["type"] + ".complete"})
+            if message["type"] == "lifespan.shutdown":
+                return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]})
+    await send({"type": "http.response.body", "body": BODY})
+
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def start_bare_server(body_bytes):
+    """A bare ASGI app on uvicorn that reads a request and answers `body_bytes` bytes: the least a Python server
+    on this machine spends on a request. Returns (process, url)."""
+    import httpx
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port), str(body_bytes)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while True:
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            raise RuntimeError("the bare uvicorn app did not start")
+        try:
+            httpx.post(url, content=b"{}", timeout=5)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
 
 
 async def one_request(client, kind, stats, ids):
@@ -276,6 +363,8 @@ def main():
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=100, help="calls of each kind for the concurrency-1 comparison")
+    parser.add_argument("--predict-lengths", type=int, nargs="+", default=[64, 256, 1024],
+                        help="ids in the one row of each concurrency-1 predict call")
     parser.add_argument("--batch-seconds", type=float, default=10.0,
                         help="length of each predict-only round, with and without batching (4 rounds)")
     parser.add_argument("--output")
@@ -290,13 +379,22 @@ def main():
     report = {"clients": args.clients, "seconds": args.seconds, "cpus": os.cpu_count(),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     server, url = start_server(base, env)
-    unbatched = None
+    unbatched = bare = None
     try:
-        # 1. Concurrency 1: the same calls over REST and in process, alternately.
+        # 1. Concurrency 1: the same calls over REST and in process, alternately; beside each predict call,
+        # a status GET to this server and a POST to a bare uvicorn app answering a body of predict's size.
         local = in_process(base)
+        response_bytes = len(httpx.post(url + "/v1/models/lstm:predict", json={"instances": IDS}).content)
+        bare, bare_url = start_bare_server(response_bytes)
+        bare_post = lean_post(bare_url)
+        status = lean_request(url)
+        floors = {"status_get": lambda _: status("GET", "/v1/models/lstm"),
+                  "bare_uvicorn_post": lambda _: bare_post("/", {"instances": IDS})}
         with httpx.Client(base_url=url, timeout=120) as client:
             report["concurrency_1"] = concurrency_1(
-                local, {"http_client": lean_post(url), "httpx": httpx_post(client)}, args.repeats)
+                local, {"http_client": lean_post(url), "httpx": httpx_post(client)}, args.repeats,
+                args.predict_lengths, floors)
+        bare.terminate()
         report["batching_in_process"] = local["batching"]()
         print(json.dumps(report), flush=True)
 
@@ -324,7 +422,7 @@ def main():
             "gain": round(rate["batching"] / rate["no_batching"], 2),
         }
     finally:
-        for process in (server, unbatched):
+        for process in (server, unbatched, bare):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
