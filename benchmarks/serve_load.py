@@ -97,8 +97,8 @@ def in_process(base):
             seed=tf.constant(seed))["text"].numpy()
 
     def predict(length):
-        ids = tf.constant(np.asarray(ids_of_length(length), dtype="int32"))
-        return lambda _: lstm(token_ids=ids)["logits"].numpy()
+        ids = np.asarray(ids_of_length(length), dtype="int32")
+        return lambda _: lstm(token_ids=tf.constant(ids))["logits"].numpy()
 
     def batching():
         """64 single rows one by one against one call of 64 rows."""
