@@ -152,7 +152,7 @@ class CausalLMFamily(Family):
             ("steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm", "clipvalue"),
             allow_none=True,
         )
-        family.check_choice(config, "distribute", family.DISTRIBUTE_CHOICES)
+        family.check_distribute(config)
         if config["sample_every"] < 0:
             raise ValueError(
                 f"`sample_every` must be >= 0 (0 is off). Received: sample_every={config['sample_every']}"

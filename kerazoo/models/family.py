@@ -471,6 +471,22 @@ def check_choice(config, name, choices):
         raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={config[name]!r}")
 
 
+def check_distribute(config, choices=DISTRIBUTE_CHOICES):
+    """`distribute` is one of `choices`, and a multi-worker run has no `max_minutes`.
+
+    Each worker would check its own clock after each batch, so one could stop a step before
+    another, which then waits in the step's all-reduce for a worker that has left. Epochs and
+    steps are counted alike on every worker, so they bound a multi-worker run instead.
+    """
+    check_choice(config, "distribute", choices)
+    if config["distribute"] == "multi-worker" and config.get("max_minutes") is not None:
+        raise ValueError(
+            "`max_minutes` cannot bound a multi-worker run: each worker reads its own clock, so workers could stop "
+            "at different steps and leave the others waiting. Bound it with `epochs` (and `steps_per_epoch`). "
+            f"Received: max_minutes={config['max_minutes']!r} with distribute='multi-worker'"
+        )
+
+
 def check_optimizer(name):
     from kerazoo import optimizers
 

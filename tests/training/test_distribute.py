@@ -115,6 +115,20 @@ def test_distribute_names_are_checked(text_file):
             pass
 
 
+@pytest.mark.parametrize("model", ["lstm", "word2vec"])
+def test_a_multi_worker_run_is_not_bounded_by_each_workers_clock(model, text_file, tmp_path, capsys):
+    """Workers that each read their own clock could stop at different steps; the flag is refused up front."""
+    from kerazoo.cli import main
+
+    code = main(["train", model, "--corpus", text_file, "--distribute", "multi-worker", "--max-minutes", "5",
+                 "--output", str(tmp_path / "run")])
+    assert code != 0
+    assert "`max_minutes` cannot bound a multi-worker run" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    config = resolve_config(model=model, corpus=text_file, distribute="multi-worker", epochs=1)
+    assert config["max_minutes"] is None  # epochs bound it instead
+
+
 def test_no_distribution_is_one_replica():
     with distribution_scope("none") as replicas:
         assert replicas == 1

@@ -114,7 +114,7 @@ class Word2VecFamily(Family):
             raise ValueError(f"`max_vocab` must be >= 2 or None. Received: max_vocab={config['max_vocab']!r}")
         if not config["sample"] >= 0:
             raise ValueError(f"`sample` must be >= 0 (0 is off). Received: sample={config['sample']!r}")
-        family.check_choice(config, "distribute", ("none", "multi-worker"))
+        family.check_distribute(config, ("none", "multi-worker"))
         if config["distribute"] == "multi-worker":
             if config["corpus"] in NAMED_CORPORA:
                 raise ValueError(
