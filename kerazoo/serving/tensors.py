@@ -142,7 +142,8 @@ def _numbers(leaves, name, dtype):
                 info = np.iinfo(target)
                 fits = info.min <= wide.min() and wide.max() <= info.max
             else:
-                fits = bool(np.isfinite(wide).all()) and float(np.abs(wide).max()) <= float(np.finfo(target).max)
+                # Strictly under the largest value: an integer past it can round down to it in float64.
+                fits = bool(np.isfinite(wide).all()) and float(np.abs(wide).max()) < float(np.finfo(target).max)
         else:
             fits = wide is not None
         if fits:

@@ -22,6 +22,7 @@ VALID = [
     ("uint8", [0, 255]),
     ("int32", [3.0, 4, -2.0]),  # integral floats for an integer input: accepted, leaf by leaf
     ("float32", [0.5, -1, 3.4e38, 1e-45]),
+    ("float32", [float(np.finfo(np.float32).max), -1.0]),  # the largest value itself, through the leaf loop
     ("float64", [1.7e308, -2, 0.1]),
     ("bool", [True, False]),
     ("int32", []),
@@ -49,6 +50,9 @@ INVALID = [
     ("float32", [1.0, -math.inf], "finite numbers"),
     ("float32", [1.0, 1e39], "must fit in float32"),
     ("float64", [1.0, 10**400], "must fit in float64"),
+    # Integers just past the largest float round down to it in float64; the exact check refuses them.
+    ("float32", [int(float(np.finfo(np.float32).max)) + 1], "must fit in float32"),
+    ("float64", [int(np.finfo(np.float64).max) + 2**969], "must fit in float64"),
     ("float32", [1.0, [2.0]], "must hold numbers"),
     ("bool", [True, 1], "must hold true or false"),
 ]
