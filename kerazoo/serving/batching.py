@@ -62,23 +62,29 @@ class Batcher:
             return await self._alone(arrays, 0)
         rows = sizes.pop()
         if not self._busy:
-            # The signature is idle: run in the caller's own task, with no queue and no drain task in between.
+            # The signature is idle: run at once, with no queue and no drain task in between. The signature
+            # stays busy until the model call ends, even if the caller is cancelled first: the worker thread
+            # runs on, and the calls queued meanwhile must not run beside it.
+            call = asyncio.ensure_future(self._alone(arrays, rows))
             self._busy = True
-            try:
-                return await self._alone(arrays, rows)
-            finally:
-                self._busy = False
-                self._start_draining()
+            call.add_done_callback(self._release)
+            return await asyncio.shield(call)
         key = tuple((name, value.dtype.str, value.shape[1:]) for name, value in sorted(arrays.items()))
         future = asyncio.get_running_loop().create_future()
         self._queue.append((key, rows, arrays, future))
         self._start_draining()
         return await future
 
+    def _release(self, call):
+        if not call.cancelled():
+            call.exception()  # a caller that left does not need its error; marks it retrieved
+        self._busy = False
+        self._start_draining()
+
     def _start_draining(self):
         if self._queue and not self._busy:
-            self._busy = True
             self._task = asyncio.create_task(self._drain())
+            self._busy = True
 
     async def _drain(self):
         try:

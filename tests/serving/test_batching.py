@@ -41,7 +41,7 @@ def test_a_lone_call_runs_at_once_and_alone():
     assert call.calls == [2]
 
 
-def test_a_call_that_finds_its_signature_idle_runs_in_its_own_task_with_no_queue():
+def test_a_call_that_finds_its_signature_idle_runs_at_once_with_no_queue():
     batcher = None
     seen = []
 
@@ -74,6 +74,61 @@ def test_calls_that_arrive_while_one_runs_are_merged_and_each_gets_its_rows():
     for i, out in enumerate(outs[1:], start=1):
         np.testing.assert_array_equal(out["y"], [[2.0 * i], [2.0 * i + 1.0]])
         assert list(out["n"]) == [10, 10]
+
+
+class Overlap(SlowDouble):
+    """SlowDouble that also records the most calls that ever ran at the same time."""
+
+    def __init__(self, seconds=0.05):
+        super().__init__(seconds)
+        self.running = self.most = 0
+
+    def __call__(self, arrays):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            return super().__call__(arrays)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_calls_queued_behind_a_failing_call_still_run_merged():
+    call = Overlap()
+    batcher = Batcher(call, max_rows=64)
+
+    async def main():
+        first = asyncio.create_task(batcher({"x": np.array([[-1.0]])}))  # refused by the signature
+        await asyncio.sleep(0.01)
+        rest = [asyncio.create_task(batcher({"x": np.array([[float(i)]])})) for i in (1, 2)]
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    outs = run(main())
+    assert isinstance(outs[0], ServingError)
+    np.testing.assert_array_equal(outs[1]["y"], [[2.0]])
+    np.testing.assert_array_equal(outs[2]["y"], [[4.0]])
+    assert call.calls == [1, 2] and call.most == 1
+
+
+def test_a_cancelled_caller_keeps_its_signature_busy_until_its_call_ends():
+    """The worker thread runs on after its caller is cancelled; the calls queued meanwhile wait for it."""
+    call = Overlap(seconds=0.1)
+    batcher = Batcher(call, max_rows=64)
+
+    async def main():
+        first = asyncio.create_task(batcher({"x": np.array([[0.0]])}))
+        await asyncio.sleep(0.02)
+        rest = [asyncio.create_task(batcher({"x": np.array([[float(i)]])})) for i in (1, 2)]
+        await asyncio.sleep(0.01)
+        first.cancel()
+        outs = await asyncio.gather(*rest)
+        return first.cancelled(), outs
+
+    cancelled, outs = run(main())
+    assert cancelled
+    assert [list(out["y"][:, 0]) for out in outs] == [[2.0], [4.0]]
+    assert call.calls == [1, 2] and call.most == 1
 
 
 def test_a_merged_call_holds_at_most_max_rows_and_shapes_are_not_mixed():
