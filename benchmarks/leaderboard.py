@@ -107,8 +107,10 @@ def train_baseline(name, recipe, work):
     measured = {"kind": "streamed_loss", **family.measure(model, vocabulary, {"kind": "streamed_loss", "data": HELDOUT})}
     given = {**({"preset": recipe["preset"]} if "preset" in recipe else {}), **recipe.get("model_kwargs", {}), **settings}
     flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in given.items())
-    command = (f"kerazoo train {config['model']} {flags} --corpus tiny_shakespeare --validation-split heldout "
-               "--max-minutes 0")
+    # The run had no time budget; say so on the command line where the family has one to lift.
+    budgeted = any(flag.key == "max_minutes" for flag in family.flags_for(config["model"]))
+    unbounded = " --max-minutes 0" if budgeted else ""
+    command = f"kerazoo train {config['model']} {flags} --corpus tiny_shakespeare --validation-split heldout{unbounded}"
     return row(name, family, model, vocabulary, measured, family.parameter_count(model), wall, hardware(),
                datetime.date.today().isoformat(), "trained in this run", command)
 

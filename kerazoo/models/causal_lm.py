@@ -149,9 +149,10 @@ class CausalLMFamily(Family):
         family.check_positive(config, ("seq_length", "batch_size", "epochs", "steps_per_execution"))
         family.check_positive(
             config,
-            ("steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm", "clipvalue"),
+            ("steps_per_epoch", "validation_steps", "learning_rate", "clipnorm", "clipvalue"),
             allow_none=True,
         )
+        family.check_time_budget(config)
         family.check_distribute(config)
         if config["sample_every"] < 0:
             raise ValueError(

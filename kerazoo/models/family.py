@@ -64,6 +64,13 @@ def non_negative_int(text):
     return value
 
 
+def non_negative_float(text):
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
 class Flag:
     """A flag of `kerazoo train MODEL`, declared by the families it applies to.
@@ -118,7 +125,8 @@ COMMON_FLAGS = {
         Flag("seed", int),
         Flag("sample_every", int, help="steps between printed samples (0: off)"),
         Flag("sample_length", positive_int),
-        Flag("max_minutes", float, help="stop training after this much wall time; rerun to go on"),
+        Flag("max_minutes", non_negative_float, help="stop training after this much wall time; rerun to go on (0: no "
+             "limit, also over a preset's)"),
         Flag("pipeline", choices=("auto", "tf", "numpy")),
         Flag("verbose", int, choices=(0, 1, 2), help="Keras progress output"),
         Flag("distribute", choices=("none", "mirrored", "multi-worker"),
@@ -471,6 +479,15 @@ def check_choice(config, name, choices):
         raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={config[name]!r}")
 
 
+def check_time_budget(config):
+    """`max_minutes` is None or 0 (no time limit; 0 lifts a preset's) or a positive number of minutes."""
+    value = config.get("max_minutes")
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise ValueError(f"`max_minutes` must be a number >= 0 (0: no limit) or None. Received: max_minutes={value!r}")
+
+
 def check_distribute(config, choices=DISTRIBUTE_CHOICES):
     """`distribute` is one of `choices`, and a multi-worker run has no `max_minutes`.
 
@@ -479,7 +496,7 @@ def check_distribute(config, choices=DISTRIBUTE_CHOICES):
     steps are counted alike on every worker, so they bound a multi-worker run instead.
     """
     check_choice(config, "distribute", choices)
-    if config["distribute"] == "multi-worker" and config.get("max_minutes") is not None:
+    if config["distribute"] == "multi-worker" and config.get("max_minutes"):
         raise ValueError(
             "`max_minutes` cannot bound a multi-worker run: each worker reads its own clock, so workers could stop "
             "at different steps and leave the others waiting. Bound it with `epochs` (and `steps_per_epoch`). "

@@ -98,7 +98,8 @@ class Seq2SeqFamily(Family):
     def check_config(self, config, explicit=None, preset_training=None):
         family.check_integers(config, ("epochs", "batch_size", "train_size", "test_size", "beam_width"))
         family.check_optimizer(config["optimizer"])
-        family.check_positive(config, ("max_minutes", "learning_rate", "clipnorm"), allow_none=True)
+        family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
+        family.check_time_budget(config)
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         train_pairs, test_pairs = corpus or load_pairs(config)

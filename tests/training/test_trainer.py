@@ -180,6 +180,27 @@ def test_a_run_stopped_by_its_time_budget_goes_on(tiny_text_file, tmp_path):
         train(tiny_config(tiny_text_file, epochs=3, sample_every=0), run)
 
 
+def test_max_minutes_0_lifts_a_presets_time_budget(tiny_text_file, tmp_path):
+    from kerazoo.cli import _flag_values
+    from kerazoo.cli import build_parser
+    from kerazoo.models.registry import family_of_model
+
+    def config_of(argv):
+        args, _ = build_parser().parse_known_args(["train", *argv])
+        family = family_of_model(args.model)
+        settings, model_kwargs = _flag_values(family, args.model, args)
+        return family.resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
+
+    assert config_of(["hmm", "--preset", "hmm-64-gradient"])["max_minutes"] == 5.0
+    assert config_of(["hmm", "--preset", "hmm-64-gradient", "--max-minutes", "0"])["max_minutes"] == 0
+    # With 0 no budget stops the run: a budget this small would stop it after one batch.
+    finished = train(tiny_config(tiny_text_file, epochs=2, sample_every=0, max_minutes=0), str(tmp_path / "run"))[2]
+    assert finished["steps"] == 2 * 3 and not finished.get("stopped_by_time_budget")
+    for bad in (-1, float("inf"), float("nan"), "5"):
+        with pytest.raises(ValueError, match="`max_minutes` must be a number >= 0 \\(0: no limit\\) or None"):
+            resolve_config(model="lstm", corpus=tiny_text_file, max_minutes=bad)
+
+
 def test_a_finished_run_is_not_trained_over(tiny_text_file, tmp_path):
     run = str(tmp_path / "run")
     train(tiny_config(tiny_text_file, epochs=1, sample_every=0), run)

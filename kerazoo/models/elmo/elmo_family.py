@@ -81,9 +81,10 @@ class ElmoFamily(Family):
     def check_config(self, config, explicit=None, preset_training=None):
         family.check_optimizer(config["optimizer"])
         family.check_integers(config, ("seq_length", "batch_size", "epochs", "min_count"))
-        for name in ("max_vocab", "steps_per_epoch", "validation_steps", "max_minutes", "learning_rate", "clipnorm"):
+        for name in ("max_vocab", "steps_per_epoch", "validation_steps", "learning_rate", "clipnorm"):
             if config[name] is not None and not config[name] > 0:
                 raise ValueError(f"`{name}` must be > 0 or None. Received: {name}={config[name]!r}")
+        family.check_time_budget(config)
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         train_sentences, validation_sentences = corpus or load_sentences(config["corpus"], config["validation_plays"])

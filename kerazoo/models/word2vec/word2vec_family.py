@@ -109,7 +109,7 @@ class Word2VecFamily(Family):
                 family.check_integers(kwargs, (name,))
         family.check_integers(config, ("window", "min_count", "epochs", "batch_size", "steps_per_execution"))
         family.check_positive(config, ("learning_rate", "min_learning_rate"))
-        family.check_positive(config, ("max_minutes",), allow_none=True)
+        family.check_time_budget(config)
         if config["max_vocab"] is not None and config["max_vocab"] < 2:
             raise ValueError(f"`max_vocab` must be >= 2 or None. Received: max_vocab={config['max_vocab']!r}")
         if not config["sample"] >= 0:
