@@ -15,7 +15,8 @@ weights: the load is the server's, not the text's) to a temporary folder. Then:
    so that the fixed cost of a call shows against calls of several sizes;
    beside every predict call two floors are timed: a status GET to the
    server (no model), and a POST to a bare uvicorn app that answers a body
-   of predict's size (no Starlette, no JSON, no model).
+   the size of the 64-id predict response (no Starlette, no JSON, no model;
+   the same body at every length).
 3. Warm-up: 10 s of the mixed load, then the server's RSS.
 4. `--clients` concurrent clients for `--seconds`, each looping over predict
    (`serving_default`), generate (`generate`) and stream (`:stream`, Server-Sent
@@ -382,7 +383,8 @@ def main():
     unbatched = bare = None
     try:
         # 1. Concurrency 1: the same calls over REST and in process, alternately; beside each predict call,
-        # a status GET to this server and a POST to a bare uvicorn app answering a body of predict's size.
+        # a status GET to this server and a POST to a bare uvicorn app answering a body of the 64-id response's
+        # size.
         local = in_process(base)
         response_bytes = len(httpx.post(url + "/v1/models/lstm:predict", json={"instances": IDS}).content)
         bare, bare_url = start_bare_server(response_bytes)
