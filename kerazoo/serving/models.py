@@ -204,11 +204,13 @@ class ModelManager:
                 model.statuses[version] = _status("END", "UNKNOWN", message)
                 log.warning("%s", message)
                 continue
+            # The statuses change before the servable does: a request that reaches the new version (another
+            # thread, at any moment) must find it AVAILABLE in the status JSON, never still LOADING.
+            model.statuses[version] = _status("AVAILABLE")
             if model.serving is not None:
                 model.statuses[model.serving.version] = _status("END")
                 log.info("model %s: version %d replaces version %d", model.name, version, model.serving.version)
             model.serving = servable
-            model.statuses[version] = _status("AVAILABLE")
             log.info("model %s: version %d loaded in %.2f s", model.name, version, time.perf_counter() - started)
             return True
         return False
