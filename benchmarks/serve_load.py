@@ -245,20 +245,35 @@ def start_bare_server(body_bytes):
     on this machine spends on a request. Returns (process, url)."""
     import httpx
 
+    def ready(url):
+        httpx.post(url, content=b"{}", timeout=5)
+        return True
+
+    return start_process(lambda port: [sys.executable, "-c", BARE_APP, str(port), str(body_bytes)], ready,
+                         "the bare uvicorn app", seconds=60, pause=0.2)
+
+
+def start_process(command, ready, what, seconds, pause, env=None):
+    """Starts `command(port)` on a free port and waits until `ready(url)` is true; returns (process, url).
+
+    `ready` may raise `httpx.HTTPError` while the process is still starting.
+    """
+    import httpx
+
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port), str(body_bytes)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
+    process = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + seconds
     while True:
         if process.poll() is not None or time.time() > deadline:
             process.kill()
-            raise RuntimeError("the bare uvicorn app did not start")
+            raise RuntimeError(f"{what} did not start")
         try:
-            httpx.post(url, content=b"{}", timeout=5)
-            return process, url
+            if ready(url):
+                return process, url
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(pause)
 
 
 async def one_request(client, kind, stats, ids):
@@ -325,21 +340,10 @@ def start_server(base, env, *flags):
     """`kerazoo serve` in a subprocess; returns (process, url) once every model is loaded."""
     import httpx
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "kerazoo.cli", "serve", base, "--port", str(port), *flags],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 600
-    while True:
-        if server.poll() is not None or time.time() > deadline:
-            server.kill()
-            raise RuntimeError("kerazoo serve did not start")
-        try:
-            if len(httpx.get(url + "/v1/models", timeout=5).json()["models"]) == 2:
-                return server, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
+    return start_process(
+        lambda port: [sys.executable, "-m", "kerazoo.cli", "serve", base, "--port", str(port), *flags],
+        lambda url: len(httpx.get(url + "/v1/models", timeout=5).json()["models"]) == 2,
+        "kerazoo serve", seconds=600, pause=0.5, env=env)
 
 
 def load_report(stats):
