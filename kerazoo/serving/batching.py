@@ -51,7 +51,9 @@ class Batcher:
         self._max_rows = max_rows or DEFAULT_MAX_ROWS
         self._observe = observe
         self._queue = []  # [key, rows, arrays, future]
-        self._task = None  # the task draining the queue, while there is one
+        # The task draining the queue, while there is one; held here because the event loop keeps only a weak
+        # reference to a task, and whether a call runs is `_busy`, not this.
+        self._task = None
         self._busy = False  # whether a call of this signature is running (alone or merged)
 
     async def __call__(self, arrays):

@@ -132,7 +132,7 @@ def _numbers(leaves, name, dtype):
     target = _NUMERIC[dtype][0]
     kinds = set(map(type, leaves))
     integer = dtype.startswith(("int", "uint"))
-    if kinds <= ({int} if integer else {int, float}) and dtype != "bool":
+    if dtype != "bool" and kinds <= ({int} if integer else {int, float}):  # bool goes leaf by leaf
         try:
             wide = np.asarray(leaves, dtype=np.int64 if integer else np.float64)
         except OverflowError:
