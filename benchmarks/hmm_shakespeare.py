@@ -45,7 +45,7 @@ def run_hmm(states, fit, output, minutes=5.0, seed=0, command=None):
         "benchmark": "hmm",
         "model": f"HMM-{states} ({'Baum-Welch' if fit == 'em' else 'gradient'})",
         "family": "hmm",
-        "preset": config["preset"],
+        "preset": config["training_config"],
         "states": states,
         "fit": fit,
         "corpus": config["corpus"],

@@ -59,7 +59,7 @@ def export_models(base):
     from kerazoo import build_lstm
     from kerazoo.data.vocabulary import CharVocabulary
     from kerazoo.export import export_saved_model
-    from kerazoo.models.causal_lm import TINY_TEXT
+    from tests.backend_cases import TINY_TEXT
 
     vocabulary = CharVocabulary.from_text(TINY_TEXT)
     export_saved_model(build_lstm(vocabulary.size, units=128, num_layers=2), vocabulary, "lstm", base)

@@ -171,7 +171,7 @@ def main(argv=None):
         "gensim_cpu_s": round(CPU_SECONDS["gensim"], 2),
         "kerazoo_clock_s": metrics["clock_s"],
         "evaluations": evaluations(vectors, gensim_1),
-        "kerazoo": {k: config[k] for k in ("preset", "epochs", "learning_rate", "batch_size", "pipeline", "seed",
+        "kerazoo": {k: config[k] for k in ("training_config", "epochs", "learning_rate", "batch_size", "pipeline", "seed",
                                            "steps_per_execution", "jit_compile")},
         "kerazoo_steps": metrics["steps_per_epoch"] * config["epochs"],
         "kerazoo_pairs_per_epoch": metrics["pairs_per_epoch"],

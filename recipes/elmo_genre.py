@@ -5,7 +5,7 @@
 
 Every line of speech of the complete plays is labelled with its play's
 genre and split 80/20 at random, stratified by genre. Three classifiers are
-trained on the same split (`kerazoo.training.genre_task.run_genre_comparison`):
+trained on the same split (`kerazoo.models.classifiers.genre_task.run_genre_comparison`):
 a bag of words, averaged word vectors (learned with the task unless
 `--word-vectors` names a word2vec run folder or file) and the frozen biLM with a
 trained scalar mix and the same small MLP. The "watch" check embeds two
@@ -26,7 +26,7 @@ import numpy as np
 from kerazoo.data.bilm import tokenize
 from kerazoo.models.elmo import ElmoEmbedder
 from kerazoo.training import load_bilm_run
-from kerazoo.training.genre_task import run_genre_comparison
+from kerazoo.models.classifiers.genre_task import run_genre_comparison
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -1,9 +1,10 @@
-"""One tiny case per model, taken from the registry of families, for the backend checks (tests/test_backends.py).
+"""One tiny case per model of every registered family, for the backend checks (tests/test_backends.py).
 
-Every registered family declares its tiny configuration (`Family.tiny_cases`):
-the JAX subset, the cross-backend agreement test and the train-on-JAX,
-serve-on-TensorFlow test all loop over `CASES`, so a new family joins every
-backend check by being registered.
+Test fixtures live in the tests, not in the package: `FAMILY_CASES` gives each
+family's tiny configuration, and a test fails for a registered family that has
+none (unless `NO_BACKEND_CASE` says why). The JAX subset, the cross-backend
+agreement test and the train-on-JAX, serve-on-TensorFlow test all loop over
+`CASES`.
 
 A case holds builders, not objects, so each backend process makes its own
 model from the same recipe. Inputs and targets are fixed NumPy arrays.
@@ -44,21 +45,119 @@ class Case:
     export: bool = True
 
 
-def _from_registry():
-    """Every registered family's tiny cases (`Family.tiny_cases`), as `Case`s."""
-    from kerazoo.models.registry import FAMILIES
+# Builder arguments of each model in its tiny configuration (KerasHub's tests use sizes like these).
+TINY_TEXT = (
+    "ROMEO:\nBut soft, what light through yonder window breaks?\n\n"
+    "JULIET:\nO Romeo, Romeo, wherefore art thou Romeo?\n\n"
+)
+TINY_PAIRS = [("3 March 1998", "1998-03-03"), ("12/31/1999", "1999-12-31"), ("the 1st of May, 2001", "2001-05-01")]
+TINY_MODEL_KWARGS = {
+    **{model: {"units": 8, "num_layers": 2, "embedding_dim": 4} for model in ("simple_rnn", "lstm", "gru")},
+    "gpt": {"num_layers": 1, "num_heads": 2, "hidden_dim": 8, "max_sequence_length": 16},
+    "hmm": {"states": 4},
+    "transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,
+                        max_sequence_length=12),
+    "seq2seq_lstm": dict(embedding_dim=4, units=8, max_sequence_length=12),
+}
+WORD2VEC_SIZE = 12  # the word2vec case's word ids; its pairs are fixed arrays
+ELMO_SIZE = 20  # the ELMo case's softmax ids
+# Families with no backend case, and why; every other registered family must have one (test_backends checks).
+NO_BACKEND_CASE = {"ngram": "its tables are counted, not trained by gradient steps; tests/models/ngram checks it"}
+
+
+def _tiny_builder(family, model):
+    builder, kwargs = family.builders[model], TINY_MODEL_KWARGS.get(model, {})
+    return lambda vocabulary: builder(*family.vocabulary_sizes(vocabulary), **kwargs)
+
+
+def _character_cases(family):
+    from kerazoo.data.vocabulary import CharVocabulary
+    from kerazoo.generation.text import generate_text
+
+    def greedy(model, vocabulary):
+        return generate_text(model, vocabulary, ["ROMEO:", "O"], max_length=8, temperature=0.0)
 
     return [
-        Case(
-            tiny.name, vocabulary=tiny.vocabulary, build=tiny.build, inputs=tiny.inputs, targets=tiny.targets,
-            generate=tiny.output, loss=tiny.loss, export=tiny.exports_logits,
-        )
-        for family in FAMILIES
-        for tiny in family.tiny_cases()
+        Case(model, vocabulary=lambda: CharVocabulary.from_text(TINY_TEXT), build=_tiny_builder(family, model),
+             inputs=lambda vocabulary: vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, :-1],
+             targets=lambda vocabulary: vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, 1:], generate=greedy)
+        for model in family.models
     ]
 
 
-# A family joins every backend check by declaring its tiny cases; nothing to add here.
+def _pair_cases(family):
+    from kerazoo.data.seq2seq import PairVocabulary
+    from kerazoo.generation.translate import translate
+
+    def greedy(model, vocabulary):
+        return translate(model, vocabulary, ["3 March 1998", "1/1/2000"], max_length=6, beam_width=2)
+
+    return [
+        Case(model, vocabulary=lambda: PairVocabulary.from_pairs(TINY_PAIRS), build=_tiny_builder(family, model),
+             inputs=lambda vocabulary: vocabulary.encode_pairs(TINY_PAIRS[:2])[0],
+             targets=lambda vocabulary: vocabulary.encode_pairs(TINY_PAIRS[:2])[1], generate=greedy)
+        for model in family.models
+    ]
+
+
+def _word2vec_cases(family):
+    from kerazoo.models.word2vec.word2vec_builders import build_skipgram
+    from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
+
+    def pairs(vocabulary):
+        rng = np.random.default_rng(5)
+        return {
+            "target": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
+            "context": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
+            "negative": rng.integers(0, WORD2VEC_SIZE, (6, 2)).astype("int32"),
+        }
+
+    return [
+        Case("word2vec", vocabulary=lambda: None, build=lambda v: build_skipgram(WORD2VEC_SIZE, embedding_dim=4,
+                                                                                 num_negative=2),
+             inputs=pairs, targets=lambda v: None, loss=None, export=False),
+        Case("word2vec_softmax", vocabulary=lambda: None,
+             build=lambda v: build_skipgram_softmax(WORD2VEC_SIZE, embedding_dim=4),
+             inputs=lambda v: pairs(v)["target"], targets=lambda v: pairs(v)["context"], export=False),
+    ]
+
+
+def _elmo_cases(family):
+    from kerazoo.data.characters import encode_characters
+    from kerazoo.models.elmo.elmo_builders import build_elmo
+
+    def build(vocabulary):
+        return build_elmo(ELMO_SIZE, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
+                          projection_dim=4, lstm_units=8, dropout=0.0)
+
+    def targets(vocabulary):
+        ids = (np.arange(16) % (ELMO_SIZE - 4) + 4).reshape(2, 8).astype("int32")
+        return {"forward": ids[:, 2:], "backward": ids[:, :-2]}
+
+    return [Case("elmo", vocabulary=lambda: None, build=build,
+                 inputs=lambda v: encode_characters(TINY_TEXT.split()[:12]).reshape(2, 6, -1),
+                 targets=targets, loss=None, export=False)]
+
+
+# The tiny cases of each family, by family name; a new family adds its line here with its tests.
+FAMILY_CASES = {
+    "char_rnn": _character_cases,
+    "gpt": _character_cases,
+    "hmm": _character_cases,
+    "transformer": _pair_cases,
+    "seq2seq": _pair_cases,
+    "word2vec": _word2vec_cases,
+    "elmo": _elmo_cases,
+}
+
+
+def _from_registry():
+    """The tiny cases of every registered family."""
+    from kerazoo.models.registry import FAMILIES
+
+    return [case for family in FAMILIES if family.name in FAMILY_CASES for case in FAMILY_CASES[family.name](family)]
+
+
 CASES = _from_registry()
 CASE_NAMES = [case.name for case in CASES]
 

@@ -131,3 +131,12 @@ def test_models_trained_on_jax_export_a_saved_model_on_tensorflow(trained_elsewh
         served = serving(**{key: tf.constant(value) for key, value in inputs.items()})["logits"].numpy()
         saved = np.load(os.path.join(folder, f"{case.name}.npz"))
         np.testing.assert_allclose(served, saved["after"], atol=2e-5, rtol=1e-5, err_msg=case.name)
+
+
+def test_every_registered_family_has_a_tiny_case_or_says_why_not():
+    from kerazoo.models.registry import FAMILIES
+    from tests.backend_cases import FAMILY_CASES
+    from tests.backend_cases import NO_BACKEND_CASE
+
+    missing = [f.name for f in FAMILIES if f.name not in FAMILY_CASES and f.name not in NO_BACKEND_CASE]
+    assert not missing, f"add the tiny cases of {missing} to tests/backend_cases.py FAMILY_CASES"

@@ -10,7 +10,7 @@ import numpy as np
 import keras
 
 from kerazoo.data.vocabulary import CharVocabulary
-from kerazoo.models.causal_lm import TINY_TEXT  # noqa: F401  (the families' tiny cases read it too)
+from tests.backend_cases import TINY_TEXT  # noqa: F401  (many tests read it from here)
 
 
 def tiny_vocabulary():

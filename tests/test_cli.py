@@ -121,3 +121,11 @@ def test_seq2seq_goes_through_train_export_generate(tmp_path, capsys):
     capsys.readouterr()
     assert main(["generate", os.path.join(base, "dates"), "--prompt", "3 March 1998", "--prompt", "1/2/2003"]) == 0
     assert capsys.readouterr().out.splitlines() == from_run and len(from_run) == 2
+
+
+def test_train_takes_a_training_configuration_as_config_and_as_its_old_name_preset():
+    from kerazoo.cli import build_parser
+
+    new = build_parser().parse_args(["train", "gpt", "--config", "nanogpt-cpu"])
+    old = build_parser().parse_args(["train", "gpt", "--preset", "nanogpt-cpu"])
+    assert new.config == old.config == "nanogpt-cpu"

@@ -117,7 +117,7 @@ def test_an_old_run_folder_without_a_family_still_loads(tiny_text_file, tmp_path
 
 def test_the_default_elmo_runs_on_a_laptop():
     config = get_family("elmo").resolve_config(model="elmo")
-    assert config["preset"] == "elmo-small" and config["model_kwargs"]["lstm_units"] == 512
+    assert config["training_config"] == "elmo-small" and config["model_kwargs"]["lstm_units"] == 512
 
 
 def test_the_command_prints_no_native_tensorflow_log_lines():

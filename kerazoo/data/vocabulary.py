@@ -43,7 +43,7 @@ class CharVocabulary:
 
     # How an exported graph splits a prompt into this vocabulary's units: None means one unit per
     # character; a word vocabulary gives (spaces, characters that stand alone) as RE2 patterns
-    # (see `kerazoo.export.signatures.prompt_units`).
+    # (see `kerazoo.signatures.shared.prompt_units`).
     split_patterns = None
 
     @property

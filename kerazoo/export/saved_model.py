@@ -1,7 +1,7 @@
 """SavedModel export in the layout TF Serving loads: `saved_models/NAME/<version>/`.
 
 One writer serves every family. The family names the signatures
-(`Family.signatures`, built by `kerazoo.export.signatures`) and the model to
+(`Family.signatures`, builders registered in `kerazoo.signatures`) and the model to
 serve (`Family.serving_model`); the SavedModel carries its vocabulary
 (`assets/vocabulary.json`) and `assets/kerazoo.json`, which names the family,
 the model class and the signatures. Each version is written to a temporary
@@ -16,11 +16,11 @@ import tempfile
 
 import keras
 
-from kerazoo.export.signatures import ExportContext
-from kerazoo.export.signatures import build_signatures
-from kerazoo.export.signatures import write_assets
 from kerazoo.models.registry import family_of_run
 from kerazoo.models.registry import family_of_serving_model
+from kerazoo.signatures import ExportContext
+from kerazoo.signatures import build_signatures
+from kerazoo.signatures import write_assets
 
 
 def _require_tensorflow_backend():
@@ -54,7 +54,7 @@ def build_serving_module(model, vocabulary, family=None, beam_width=1, limits=No
         family: a `Family` or None.
         beam_width: int. The beam of a `translate` signature; 1 is greedy.
         limits: dict or None. The most work one call may ask for (see
-            `kerazoo.export.signatures.DEFAULT_LIMITS`); recorded in `assets/kerazoo.json`.
+            `kerazoo.signatures.default_limits()`); recorded in `assets/kerazoo.json`.
 
     Returns:
         `(module, context)`: the module and the `ExportContext` with its info and assets.
@@ -64,16 +64,16 @@ def build_serving_module(model, vocabulary, family=None, beam_width=1, limits=No
     family = family or family_of_serving_model(model)
     served = family.serving_model(model, vocabulary)
     module = tf.Module()
-    if isinstance(served, keras.Model):
-        module.model = served
+    module.model = served  # tracked when it holds variables (a Keras model); a builder may add its own
     context = ExportContext(module, served, vocabulary, options={"beam_width": beam_width, "limits": limits})
     build_signatures(context, family.signatures)
+    stream_characters = family.stream_characters(vocabulary) if vocabulary is not None else None
     context.info = {
         "family": family.name,
         "model_class": type(served).__name__,
-        **({"model_config": served.get_config()} if isinstance(served, keras.Model) else {}),
-        "signatures": list(family.signatures),
         **family.export_info(served),
+        "signatures": list(family.signatures),
+        **({"stream_characters": stream_characters} if stream_characters is not None else {}),
         **context.info,
     }
     return module, context
@@ -92,7 +92,7 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
         beam_width: int. The beam of a sequence-to-sequence model's `translate`; 1 is greedy.
         family: a `Family`, or None to find it from the model's class.
         limits: dict or None. Per-call limits on batch, prompt or source length and
-            `max_length` (`kerazoo.export.signatures.DEFAULT_LIMITS` fills the rest);
+            `max_length` (`kerazoo.signatures.default_limits()` fills the rest);
             a call past one fails with `InvalidArgumentError` before it allocates.
     """
     _require_tensorflow_backend()
@@ -117,8 +117,6 @@ def export_saved_model(model, vocabulary, name, base_dir="saved_models", metadat
 
 def export_word_vectors(vectors, name, base_dir="saved_models", metadata=None, limits=None):
     """Writes word vectors (`KeyedVectors`) as `base_dir/name/<next version>/` (signatures `embed`, `most_similar`)."""
-    from kerazoo.models.registry import family_of_serving_model
-
     return export_saved_model(vectors, None, name, base_dir, metadata, family=family_of_serving_model(vectors),
                               limits=limits)
 
@@ -135,7 +133,7 @@ def export_run(run_dir, name, base_dir="saved_models", which="best", beam_width=
             f"No trained model in {run_dir!r}: config.json is missing. "
             "Train one with `kerazoo train MODEL --output RUN_DIR`."
         )
-    model, vocabulary = load_run(run_dir, which=which)
+    model, vocabulary = load_run(run_dir, which=which, family=family)
     metadata = {"run_dir": os.path.abspath(run_dir), "checkpoint": which, "config": run_config(run_dir)}
     return export_saved_model(model, vocabulary, name, base_dir, metadata, beam_width=beam_width, family=family,
                               limits=limits)

@@ -22,7 +22,6 @@ from kerazoo.data.vocabulary import CharVocabulary
 from kerazoo.models import family
 from kerazoo.models.family import Family
 from kerazoo.models.family import RunData
-from kerazoo.models.family import TinyCase
 from kerazoo.models.family import common_flags
 
 
@@ -46,7 +45,7 @@ class BitsPerCharacter(keras.metrics.Mean):
         return {**super().get_config(), "from_logits": self.from_logits}
 
 
-# Flat, commented defaults; a preset overrides them, the command line overrides both.
+# Flat, commented defaults; a training configuration overrides them, the command line overrides both.
 CAUSAL_LM_DEFAULTS = {
     "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare" or a text file
     "data_dir": None,  # tensorflow-datasets folder
@@ -79,16 +78,12 @@ CAUSAL_LM_FLAGS = common_flags(
     "max_minutes", "pipeline", "verbose", "distribute",
 )
 
-TINY_TEXT = (
-    "ROMEO:\nBut soft, what light through yonder window breaks?\n\n"
-    "JULIET:\nO Romeo, Romeo, wherefore art thou Romeo?\n\n"
-)
 
 
-def resolve_clipping(config, explicit, preset_training):
+def resolve_clipping(config, explicit, config_training):
     """Keras takes one kind of clipping: settles `clipnorm` and `clipvalue` in `config`."""
     recipe = family.check_optimizer(config["optimizer"])
-    if not {"clipnorm", "clipvalue"} & (set(explicit) | set(preset_training)):
+    if not {"clipnorm", "clipvalue"} & (set(explicit) | set(config_training)):
         # Neither the command line nor the preset clips: the recipe's clipping holds.
         config["clipnorm"] = recipe.defaults.get("global_clipnorm", config["clipnorm"])
         config["clipvalue"] = recipe.defaults.get("clipvalue", config["clipvalue"])
@@ -143,9 +138,10 @@ class CausalLMFamily(Family):
     identity = ("family", "model", "model_kwargs", "corpus", "seq_length", "optimizer", "validation_split")
     units = "chars"
     summary_keys = ("best_val_loss", "best_val_bpc", "steps", "wall_s", "parameters")
+    vocabulary_class = CharVocabulary
 
-    def check_config(self, config, explicit=None, preset_training=None):
-        resolve_clipping(config, explicit or {}, preset_training or {})
+    def check_config(self, config, explicit=None, config_training=None):
+        resolve_clipping(config, explicit or {}, config_training or {})
         family.check_positive(config, ("seq_length", "batch_size", "epochs", "steps_per_execution"))
         family.check_positive(
             config,
@@ -213,15 +209,16 @@ class CausalLMFamily(Family):
         """A batch-shaped input that builds the model (BackupAndRestore needs built weights)."""
         return ops.zeros((1, config["seq_length"]), dtype="int32")
 
-    def load_vocabulary(self, path):
-        return CharVocabulary.load(path)
+    def stream_characters(self, vocabulary):
+        """Character models stream: with `step` exported, the server sends each character as it is made."""
+        return list(vocabulary.characters) if "step" in self.signatures else None
 
     def sample(self, model, vocabulary, prompt, length, temperature=0.8, seed=0):
         from kerazoo.generation.text import generate_text
 
         return generate_text(model, vocabulary, prompt, length, temperature, seed=seed)
 
-    # --- Trained presets ---
+    # --- Model cards of trained presets ---
 
     def measure(self, model, vocabulary, spec, folder=None):
         """`windowed_loss`: mean cross-entropy over every non-overlapping window of `data["window"]` characters.
@@ -246,22 +243,6 @@ class CausalLMFamily(Family):
             "seed": 0,
             "greedy": generate_text(model, vocabulary, prompt, 100, temperature=0.0),
         }
-
-    # --- The tiny configuration of the tests ---
-
-    def tiny_cases(self):
-        return [
-            TinyCase(
-                name=model,
-                family=self.name,
-                vocabulary=lambda: CharVocabulary.from_text(TINY_TEXT),
-                build=self.tiny_builder(model),
-                inputs=lambda vocabulary: vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, :-1],
-                targets=lambda vocabulary: vocabulary.encode(TINY_TEXT[:24]).reshape(2, 12)[:, 1:],
-                output=_greedy_text,
-            )
-            for model in self.models
-        ]
 
 def heldout_text(data):
     """The text a measure reads.
@@ -298,9 +279,3 @@ def windowed_loss(model, ids, window, batch_size=32):
         losses = keras.losses.sparse_categorical_crossentropy(targets[start : start + batch_size], logits, from_logits=True)
         total += float(ops.sum(losses))
     return total / targets.size
-
-
-def _greedy_text(model, vocabulary):
-    from kerazoo.generation.text import generate_text
-
-    return generate_text(model, vocabulary, ["ROMEO:", "O"], max_length=8, temperature=0.0)

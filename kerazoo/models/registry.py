@@ -19,6 +19,8 @@ from kerazoo.models.transformer.transformer_family import TRANSFORMER
 from kerazoo.models.word2vec.word2vec_family import WORD2VEC
 
 FAMILIES = [CHAR_RNN, GPT, TRANSFORMER, SEQ2SEQ, WORD2VEC, ELMO, NGRAM, HMM]
+# What `kerazoo train` and `resolve_config()` train when given no model: the lectures' character LSTM.
+DEFAULT_MODEL = "lstm"
 
 
 def register_family(family):
@@ -59,9 +61,9 @@ def family_of_model(model):
 
 
 def family_of_serving_model(model):
-    """The family whose `model_classes` `model` is an instance of."""
+    """The family that serves `model` (a trained model, or the object its SavedModel serves)."""
     for family in FAMILIES:
-        if isinstance(model, family.model_classes):
+        if family.serves(model):
             return family
     raise TypeError(
         f"`model` must be a model of a registered family ({[f.name for f in FAMILIES]}). "
@@ -69,16 +71,17 @@ def family_of_serving_model(model):
     )
 
 
-def family_of_preset(preset):
+def family_of_training_config(config):
+    """The family whose training configurations include the one named `config`."""
     for family in FAMILIES:
-        if preset in family.presets:
+        if config in family.configs:
             return family
-    known = sorted(name for family in FAMILIES for name in family.presets)
-    raise ValueError(f"`preset` must be one of {known}. Received: preset={preset!r}")
+    known = sorted(name for family in FAMILIES for name in family.configs)
+    raise ValueError(f"`config` must be one of {known}. Received: config={config!r}")
 
 
 def family_of_config(config):
-    """The family a run's config names; a run written before families were recorded names its model."""
+    """The family a resolved run config names; a run written before families were recorded names its model."""
     if config.get("family"):
         return get_family(config["family"])
     return family_of_model(config.get("model", "lstm"))
@@ -99,7 +102,17 @@ def family_of_run(run_dir):
     return None if config is None else family_of_config(config)
 
 
-def resolve_config(model=None, preset=None, model_kwargs=None, **training):
-    """One run configuration for any family, found from `model` or `preset` (see `Family.resolve_config`)."""
-    family = family_of_preset(preset) if preset is not None else family_of_model(model or CHAR_RNN.default_model)
-    return family.resolve_config(model=model, preset=preset, model_kwargs=model_kwargs, **training)
+def resolve_config(model=None, config=None, model_kwargs=None, preset=None, **training):
+    """One run configuration for any family, found from `model` or the training configuration `config`.
+
+    `preset=` is the old name of `config` and still works. See `TrainingProtocol.resolve_config`.
+    """
+    if preset is not None and config is not None and preset != config:
+        raise ValueError(f"Give `config` or its old name `preset`, not both. Received: config={config!r}, "
+                         f"preset={preset!r}")
+    config = config if config is not None else preset
+    if config is not None:
+        family = family_of_training_config(config)
+    else:
+        family = family_of_model(model or DEFAULT_MODEL)
+    return family.resolve_config(model=model, config=config, model_kwargs=model_kwargs, **training)

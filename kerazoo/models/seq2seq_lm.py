@@ -21,11 +21,10 @@ from kerazoo.models import family
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
 from kerazoo.models.family import RunData
-from kerazoo.models.family import TinyCase
 from kerazoo.models.family import common_flags
 from kerazoo.models.family import positive_int
 
-# Flat, commented defaults; a preset overrides them, the command line overrides both.
+# Flat, commented defaults; a training configuration overrides them, the command line overrides both.
 SEQ2SEQ_DEFAULTS = {
     "task": "dates",  # the generated dates -> ISO 8601 task, or a TSV file of "source<TAB>target" lines
     "train_size": 50_000,  # dates task: training pairs (5% of them validate)
@@ -50,7 +49,6 @@ SEQ2SEQ_FLAGS = common_flags(
     Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
 )
 
-TINY_PAIRS = [("3 March 1998", "1998-03-03"), ("12/31/1999", "1999-12-31"), ("the 1st of May, 2001", "2001-05-01")]
 
 
 def load_pairs(config):
@@ -93,9 +91,10 @@ class Seq2SeqFamily(Family):
     signatures = {"serving_default": "pair_logits", "translate": "translate_text"}
     identity = ("family", "model", "model_kwargs", "task", "train_size", "test_size")
     units = "pairs"
+    vocabulary_class = PairVocabulary
     summary_keys = ("test_exact_match", "best_val_loss", "wall_s", "parameters")
 
-    def check_config(self, config, explicit=None, preset_training=None):
+    def check_config(self, config, explicit=None, config_training=None):
         family.check_integers(config, ("epochs", "batch_size", "train_size", "test_size", "beam_width"))
         family.check_optimizer(config["optimizer"])
         family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
@@ -149,7 +148,7 @@ class Seq2SeqFamily(Family):
             "test_decode_s": round(time.monotonic() - start, 2),
         }
 
-    # --- Trained presets ---
+    # --- Model cards of trained presets ---
 
     def measure(self, model, vocabulary, spec, folder=None):
         """`exact_match` on the test pairs of `spec["data"]` (a task's settings; `"pairs": N` keeps the first N)."""
@@ -171,29 +170,3 @@ class Seq2SeqFamily(Family):
     def vocabulary_sizes(self, vocabulary):
         return vocabulary.source.size, vocabulary.target.size
 
-    def load_vocabulary(self, path):
-        return PairVocabulary.load(path)
-
-    # --- The tiny configuration of the tests ---
-
-    def tiny_cases(self):
-        def arrays(vocabulary):
-            return vocabulary.encode_pairs(TINY_PAIRS[:2])
-
-        return [
-            TinyCase(
-                name=model,
-                family=self.name,
-                vocabulary=lambda: PairVocabulary.from_pairs(TINY_PAIRS),
-                build=self.tiny_builder(model),
-                inputs=lambda vocabulary: arrays(vocabulary)[0],
-                targets=lambda vocabulary: arrays(vocabulary)[1],
-                output=_greedy_translation,
-            )
-            for model in self.models
-        ]
-
-def _greedy_translation(model, vocabulary):
-    from kerazoo.generation.translate import translate
-
-    return translate(model, vocabulary, ["3 March 1998", "1/1/2000"], max_length=6, beam_width=2)

@@ -62,7 +62,8 @@ class Servable:
         signatures: dict name -> concrete function.
         specs: dict name -> {"inputs": {input: (dtype, shape)}, "outputs": {...}}.
         info: dict, `assets/kerazoo.json` ({} for a SavedModel not written by kerazoo).
-        characters: list of str, the character vocabulary (id i + 1 is `characters[i]`), or None.
+        characters: list of str, what `step` streams (id i + 1 is `characters[i]`; `stream_characters` in
+            kerazoo.json), or None for a model that does not stream.
         signature_def: dict, the SignatureDefs as TF Serving's metadata JSON shows them.
     """
 
@@ -80,8 +81,13 @@ class Servable:
                 "outputs": {n: (s.dtype.name, s.shape.as_list()) for n, s in function.structured_outputs.items()},
             }
         self.info = _read_json(os.path.join(path, "assets", "kerazoo.json"))
-        vocabulary = _read_json(os.path.join(path, "assets", "vocabulary.json"))
-        self.characters = vocabulary.get("characters") if isinstance(vocabulary.get("characters"), list) else None
+        self.characters = self.info.get("stream_characters")
+        if self.characters is None and "stream_characters" not in self.info and "step" in self.signatures:
+            # A SavedModel exported before kerazoo.json recorded `stream_characters` (kerazoo 0.1): its character
+            # vocabulary is the one it streams.
+            vocabulary = _read_json(os.path.join(path, "assets", "vocabulary.json"))
+            characters = vocabulary.get("characters")
+            self.characters = characters if isinstance(characters, list) else None
         self.signature_def = _signature_defs(path)
         self.max_batch = (self.info.get("limits") or {}).get("max_batch")
         self.batchers = {}  # signature -> Batcher, made by the app for the signatures it batches

@@ -36,7 +36,6 @@ import time
 import keras
 
 from kerazoo.models.family import GENERATE
-from kerazoo.models.family import Family
 from kerazoo.models.family import read_json
 from kerazoo.models.registry import family_of_config
 from kerazoo.models.registry import family_of_run
@@ -161,10 +160,10 @@ def _train(family, config, output, callbacks, replicas, corpus):
         best_path = os.path.join(output, "best.keras")
         if not os.path.exists(best_path):
             model.save(best_path)
-        elif _evaluates(family):
+        elif family.evaluates:
             best = keras.saving.load_model(best_path)
     stopped = bool(budget and budget.stopped_early)
-    evaluation = family.evaluate(best, data, config) if _evaluates(family) else {}
+    evaluation = family.evaluate(best, data, config) if family.evaluates else {}
     if output is not None:
         family.finish_run(output, model, data, config)
     wall_before = state.metrics.get("wall_s_before_session", 0.0) + state.metrics.get("wall_s_this_session", 0.0)
@@ -180,18 +179,13 @@ def _train(family, config, output, callbacks, replicas, corpus):
     return model, data.vocabulary, metrics_callback.write()
 
 
-def _evaluates(family):
-    """Whether the family measures its best model after training (the base `evaluate` measures nothing)."""
-    return type(family).evaluate is not Family.evaluate
-
-
 def _start_run(family, config, output, model, data, state, replicas, data_s, start, callbacks):
     """Writes the run's config and vocabulary, and makes its callbacks."""
     wall_before = state.metrics.get("wall_s_before_session", 0.0) + state.metrics.get("wall_s_this_session", 0.0)
     static = {
         "family": family.name,
         "model": config["model"],
-        "preset": config.get("preset"),
+        "training_config": config.get("training_config"),
         "config": config,
         "parameters": model.count_params(),
         **data.facts,
@@ -260,10 +254,10 @@ def _start_run(family, config, output, model, data, state, replicas, data_s, sta
         budget = TimeBudget(config["max_minutes"] * 60.0)
         all_callbacks.append(budget)
     all_callbacks.extend(callbacks or [])
-    build_input = getattr(family, "build_input", None)
+    build_input = family.build_input(config)
     if build_input is not None:
         # BackupAndRestore needs a built model; one batch-shaped call builds it.
-        model(build_input(config))
+        model(build_input)
     return metrics_callback, all_callbacks, budget
 
 
@@ -283,14 +277,15 @@ def load_checkpoint(run_dir, which="best"):
     return keras.saving.load_model(path, compile=False)
 
 
-def load_run(run_dir, which="best"):
+def load_run(run_dir, which="best", family=None):
     """Loads `(model, vocabulary)` from a run folder of any family.
 
     Args:
         run_dir: str. A folder written by `train`.
         which: str. `"best"` or `"final"`.
+        family: the run's family when the caller knows it already, or None to read it from `config.json`.
     """
-    family = family_of_run(run_dir)
+    family = family or family_of_run(run_dir)
     model = load_checkpoint(run_dir, which)
     if family is None:
         raise FileNotFoundError(f"No run in {run_dir!r}: config.json is missing.")

@@ -54,7 +54,7 @@ def test_list_shows_elmo_and_bad_settings_name_the_setting(capsys):
     assert "elmo" in out and "elmo-small" in out and "elmo-original" in out
     with pytest.raises(ValueError, match="seq_length=0"):
         resolve_bilm_config(preset="elmo-small", seq_length=0)
-    with pytest.raises(ValueError, match="preset='nope'"):
+    with pytest.raises(ValueError, match="config='nope'"):
         resolve_bilm_config(preset="nope")
     with pytest.raises(ValueError, match="optimizer"):
         resolve_bilm_config(optimizer="nope")

@@ -11,7 +11,7 @@ from tests.test_case import TINY_TEXT
 
 # Every family's run writes these.
 COMMON = {
-    "family", "model", "preset", "config", "parameters", "backend", "replicas", "data_s", "wall_s_before_session",
+    "family", "model", "training_config", "config", "parameters", "backend", "replicas", "data_s", "wall_s_before_session",
     "steps_before_session", "steps", "epochs_completed", "wall_s_this_session", "train_s", "clock_s", "history",
     "final", "best_epoch", "wall_s", "wall_s_total", "stopped_by_time_budget", "terminated_on_nan", "finished",
 }

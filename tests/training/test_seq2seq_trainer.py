@@ -16,8 +16,8 @@ def test_a_tsv_task_splits_into_train_and_test(tmp_path):
 @pytest.mark.parametrize(
     "kwargs,message",
     [
-        ({"preset": "nope"}, "`preset` must be one of"),
-        ({"preset": "dates-lstm", "model": "transformer"}, "is a seq2seq_lstm model"),
+        ({"config": "nope"}, "`config` must be one of"),
+        ({"config": "dates-lstm", "model": "transformer"}, "is a seq2seq_lstm model"),
         ({"model": "gru"}, "`model` must be one of"),
         ({"beam_width": 0}, "beam_width=0"),
         ({"sequence_length": 5}, "Unknown training settings"),

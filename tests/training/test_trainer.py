@@ -189,7 +189,7 @@ def test_max_minutes_0_lifts_a_presets_time_budget(tiny_text_file, tmp_path):
         args, _ = build_parser().parse_known_args(["train", *argv])
         family = family_of_model(args.model)
         settings, model_kwargs = _flag_values(family, args.model, args)
-        return family.resolve_config(model=args.model, preset=args.preset, model_kwargs=model_kwargs, **settings)
+        return family.resolve_config(model=args.model, config=args.config, model_kwargs=model_kwargs, **settings)
 
     assert config_of(["hmm", "--preset", "hmm-64-gradient"])["max_minutes"] == 5.0
     assert config_of(["hmm", "--preset", "hmm-64-gradient", "--max-minutes", "0"])["max_minutes"] == 0
@@ -245,7 +245,9 @@ def test_presets_fill_in_and_flags_override():
     assert config["model"] == "lstm" and config["optimizer"] == "rmsprop"
     assert config["learning_rate"] == 2e-3 and config["clipvalue"] == 5.0
     assert config["batch_size"] == 7 and config["seq_length"] == 50
-    with pytest.raises(ValueError, match="`preset`"):
+    with pytest.raises(ValueError, match="`config` must be one of"):
         resolve_config(preset="nope")
+    # `preset=` is the old name of `config=`: both name the same training configuration.
+    assert resolve_config(preset="char-rnn", batch_size=7) == resolve_config(config="char-rnn", batch_size=7)
     with pytest.raises(ValueError, match="Received: model='gru'"):
         resolve_config(model="gru", preset="char-rnn")

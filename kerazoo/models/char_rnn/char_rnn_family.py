@@ -9,6 +9,7 @@ signature that carries the recurrent state between calls.
 from kerazoo.models.causal_lm import CAUSAL_LM_FLAGS
 from kerazoo.models.causal_lm import CausalLMFamily
 from kerazoo.models.causal_lm import heldout_text
+from kerazoo.models.char_rnn import char_rnn_export  # noqa: F401  (registers the `rnn_step` signature builder)
 from kerazoo.models.char_rnn.char_rnn_builders import BUILDERS
 from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.models.char_rnn.char_rnn_model import CharRNN
@@ -22,7 +23,7 @@ class CharRNNFamily(CausalLMFamily):
     description = "Character-level SimpleRNN, LSTM and GRU language models."
     builders = BUILDERS
     model_classes = (CharRNN,)
-    presets = CHAR_RNN_PRESETS
+    configs = CHAR_RNN_PRESETS
     default_model = "lstm"
     flags = CAUSAL_LM_FLAGS + common_flags("units", "num_layers", "embedding_dim", "dropout") + (
         Flag("cell_api", switch=True, target="model",
@@ -37,7 +38,6 @@ class CharRNNFamily(CausalLMFamily):
         ids = vocabulary.encode(heldout_text(spec["data"]))
         result = streaming_loss(model, ids)
         return {"value": result["loss"], "bits_per_char": result["bpc"], "characters": result["characters"]}
-    tiny_model_kwargs = {model: {"units": 8, "num_layers": 2, "embedding_dim": 4} for model in BUILDERS}
 
 
 CHAR_RNN = CharRNNFamily()

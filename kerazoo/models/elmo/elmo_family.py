@@ -18,6 +18,7 @@ from kerazoo.data.bilm import TokenStream
 from kerazoo.data.bilm import load_sentences
 from kerazoo.data.bilm import make_bilm_dataset
 from kerazoo.models import family
+from kerazoo.models.elmo import elmo_export  # noqa: F401  (registers ELMo's signature builders)
 from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
 from kerazoo.models.elmo.elmo_builders import build_elmo
 from kerazoo.models.elmo.elmo_embedder import ElmoEmbedder
@@ -25,11 +26,10 @@ from kerazoo.models.elmo.elmo_presets import ELMO_PRESETS
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
 from kerazoo.models.family import RunData
-from kerazoo.models.family import TinyCase
 from kerazoo.models.family import common_flags
 from kerazoo.models.family import positive_int
 
-# Flat, commented defaults; a preset overrides them, the command line overrides both.
+# Flat, commented defaults; a training configuration overrides them, the command line overrides both.
 ELMO_DEFAULTS = {
     "corpus": "shakespeare",  # the embedded plays, or a text file with one sentence per line
     "validation_plays": list(DEFAULT_VALIDATION_PLAYS),  # held out whole (the embedded plays only)
@@ -49,7 +49,6 @@ ELMO_DEFAULTS = {
     "verbose": 1,
 }
 
-ELMO_SIZE = 20  # the tiny case's softmax ids
 
 
 class ElmoFamily(Family):
@@ -57,10 +56,10 @@ class ElmoFamily(Family):
     description = "ELMo: a character-CNN biLM and its contextual word vectors."
     builders = {"elmo": build_elmo}
     model_classes = (ElmoBiLM, ElmoEmbedder)
-    presets = ELMO_PRESETS
+    configs = ELMO_PRESETS
     defaults = ELMO_DEFAULTS
     # The original ELMo (93.6M weights) does not fit a 2-core laptop; it is one `--preset` away.
-    default_preset = "elmo-small"
+    default_config = "elmo-small"
     flags = common_flags(
         "corpus", "epochs", "steps_per_epoch", "validation_steps", "batch_size", "seq_length", "optimizer",
         "learning_rate", "clipnorm", "seed", "max_minutes", "pipeline", "verbose", "min_count", "max_vocab",
@@ -75,10 +74,11 @@ class ElmoFamily(Family):
     identity = ("family", "model", "model_kwargs", "corpus", "validation_plays", "seq_length", "max_vocab",
                 "min_count")
     units = "tokens"
+    vocabulary_class = BilmVocabulary
     summary_keys = ("validation_forward_perplexity", "validation_backward_perplexity", "train_tokens_per_s",
                     "steps", "parameters")
 
-    def check_config(self, config, explicit=None, preset_training=None):
+    def check_config(self, config, explicit=None, config_training=None):
         family.check_optimizer(config["optimizer"])
         family.check_integers(config, ("seq_length", "batch_size", "epochs", "min_count"))
         for name in ("max_vocab", "steps_per_epoch", "validation_steps", "learning_rate", "clipnorm"):
@@ -151,10 +151,7 @@ class ElmoFamily(Family):
             "evaluation_s": round(time.monotonic() - start, 1),
         }
 
-    def load_vocabulary(self, path):
-        return BilmVocabulary.load(path)
-
-    # --- Trained presets ---
+    # --- Model cards of trained presets ---
 
     def measure(self, model, vocabulary, spec, folder=None):
         """`perplexity`: forward and backward perplexity (full softmax) on held-out plays.
@@ -195,25 +192,6 @@ class ElmoFamily(Family):
         if isinstance(model, ElmoEmbedder):
             return model
         return ElmoEmbedder(model, name="elmo_embedder")
-
-    def tiny_cases(self):
-        from kerazoo.data.characters import encode_characters
-        from kerazoo.models.causal_lm import TINY_TEXT
-
-        def build(vocabulary):
-            return build_elmo(ELMO_SIZE, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
-                              projection_dim=4, lstm_units=8, dropout=0.0)
-
-        def targets(vocabulary):
-            ids = (np.arange(16) % (ELMO_SIZE - 4) + 4).reshape(2, 8).astype("int32")
-            return {"forward": ids[:, 2:], "backward": ids[:, :-2]}
-
-        return [
-            TinyCase("elmo", family=self.name, vocabulary=lambda: None, build=build,
-                     inputs=lambda v: encode_characters(TINY_TEXT.split()[:12]).reshape(2, 6, -1),
-                     targets=targets, loss=None, exports_logits=False),
-        ]
-
 
 def evaluate_perplexity(model, stream, seq_length, batch_size, pipeline="auto"):
     """Forward and backward perplexity (full softmax) of `model` over every window of `stream`."""

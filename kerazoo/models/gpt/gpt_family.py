@@ -21,16 +21,15 @@ class GPTFamily(CausalLMFamily):
     description = "A GPT: decoder-only Transformer character language model (nanoGPT's layout)."
     builders = {"gpt": build_gpt}
     model_classes = (GPTModel,)
-    presets = GPT_PRESETS
+    configs = GPT_PRESETS
     flags = CAUSAL_LM_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "max_sequence_length", "dropout")
     signatures = {**CausalLMFamily.signatures, "step": "decoding_steps"}
-    tiny_model_kwargs = {"gpt": {"num_layers": 1, "num_heads": 2, "hidden_dim": 8, "max_sequence_length": 16}}
 
     def export_info(self, served):
-        return {"context_length": served.max_sequence_length}
+        return {**super().export_info(served), "context_length": served.max_sequence_length}
 
-    def check_config(self, config, explicit=None, preset_training=None):
-        super().check_config(config, explicit, preset_training)
+    def check_config(self, config, explicit=None, config_training=None):
+        super().check_config(config, explicit, config_training)
         context = config["model_kwargs"].get("max_sequence_length", DEFAULT_CONTEXT)
         if context is not None and config["seq_length"] > context:
             raise ValueError(

@@ -57,7 +57,7 @@ class HMMFamily(CausalLMFamily):
     description = "A categorical hidden Markov model of characters: the forward algorithm as an RNN, fit by EM or gradient."
     builders = {"hmm": build_hmm}
     model_classes = (HMMLanguageModel,)
-    presets = HMM_PRESETS
+    configs = HMM_PRESETS
     defaults = HMM_DEFAULTS
     default_model = "hmm"
     flags = CAUSAL_LM_FLAGS + (
@@ -68,9 +68,8 @@ class HMMFamily(CausalLMFamily):
     signatures = {**CausalLMFamily.signatures, "step": "decoding_steps"}
     identity = CausalLMFamily.identity + ("fit",)
     summary_keys = ("best_val_loss", "best_val_bpc", "steps", "wall_s", "parameters")
-    tiny_model_kwargs = {"hmm": {"states": 4}}
 
-    def check_config(self, config, explicit=None, preset_training=None):
+    def check_config(self, config, explicit=None, config_training=None):
         explicit = explicit or {}
         family.check_choice(config, "fit", FIT_CHOICES)
         family.check_choice(config, "em_dtype", ("float32", "float64"))
@@ -89,7 +88,7 @@ class HMMFamily(CausalLMFamily):
                 raise ValueError(f"fit='em' runs on one process. Received: distribute={config['distribute']!r}")
         elif "em_dtype" in explicit:
             raise ValueError(f"`em_dtype` applies to fit='em' only. Received: em_dtype={explicit['em_dtype']!r}")
-        super().check_config(config, explicit, preset_training)
+        super().check_config(config, explicit, config_training)
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         corpus = corpus or load_corpus(config["corpus"], data_dir=config["data_dir"])

@@ -79,7 +79,7 @@ class NgramFamily(Family):
 
     # --- Configuration ---
 
-    def check_config(self, config, explicit=None, preset_training=None):
+    def check_config(self, config, explicit=None, config_training=None):
         check_unit(config["unit"])
         family.check_integers(config, ("min_count",))
         family.check_integers(config, ("max_vocab", "sample_length"), allow_none=True)
@@ -252,7 +252,7 @@ class NgramFamily(Family):
 
     def export_info(self, served):
         sizes = served.table.table_sizes
-        return {"order": served.order, "smoothing": served.smoothing, "stored_counts": sizes["stored_counts"],
+        return {**super().export_info(served), "order": served.order, "smoothing": served.smoothing, "stored_counts": sizes["stored_counts"],
                 "table_bytes": int(sum(int(np.prod(v.shape)) * 4 for v in served.weights))}
 
     def distinct_contexts(self, text, order, unit="char"):

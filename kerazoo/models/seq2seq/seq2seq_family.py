@@ -20,11 +20,10 @@ class Seq2SeqLSTMFamily(Seq2SeqFamily):
     description = "An LSTM encoder-decoder with additive (Bahdanau) attention for string-to-string tasks."
     builders = {"seq2seq_lstm": build_seq2seq_lstm}
     model_classes = (Seq2SeqLSTM,)
-    presets = SEQ2SEQ_PRESETS
+    configs = SEQ2SEQ_PRESETS
     flags = SEQ2SEQ_FLAGS + common_flags("units", "max_sequence_length") + (
         Flag("embedding_dim", positive_int, target="model"),
     )
-    tiny_model_kwargs = {"seq2seq_lstm": dict(embedding_dim=4, units=8, max_sequence_length=12)}
 
 
 SEQ2SEQ = Seq2SeqLSTMFamily()

@@ -18,12 +18,8 @@ class TransformerFamily(Seq2SeqFamily):
     description = "The encoder-decoder Transformer (Vaswani et al., 2017) for string-to-string tasks."
     builders = {"transformer": build_transformer}
     model_classes = (Transformer,)
-    presets = TRANSFORMER_PRESETS
+    configs = TRANSFORMER_PRESETS
     flags = SEQ2SEQ_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "dropout", "max_sequence_length")
-    tiny_model_kwargs = {
-        "transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,
-                            max_sequence_length=12),
-    }
 
 
 TRANSFORMER = TransformerFamily()

@@ -21,9 +21,9 @@ from kerazoo.models import family
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
 from kerazoo.models.family import RunData
-from kerazoo.models.family import TinyCase
 from kerazoo.models.family import common_flags
 from kerazoo.models.family import positive_int
+from kerazoo.models.word2vec import word2vec_export  # noqa: F401  (registers its signature builders and limit)
 from kerazoo.models.word2vec.keyed_vectors import KeyedVectors
 from kerazoo.models.word2vec.keyed_vectors import spearman_correlation
 from kerazoo.models.word2vec.skipgram_model import SkipGram
@@ -56,7 +56,6 @@ WORD2VEC_DEFAULTS = {
 }
 # The builder's arguments, kept in `model_kwargs`.
 MODEL_ARGUMENTS = ("embedding_dim", "num_negative")
-WORD2VEC_SIZE = 12  # the tiny case's word ids; its pairs are fixed arrays
 
 
 def _jit_compile(setting):
@@ -80,9 +79,9 @@ class Word2VecFamily(Family):
     description = "Skip-gram word2vec with negative sampling; gensim-style KeyedVectors."
     builders = {"word2vec": build_skipgram}
     model_classes = (SkipGram, KeyedVectors)
-    presets = WORD2VEC_PRESETS
+    configs = WORD2VEC_PRESETS
     defaults = WORD2VEC_DEFAULTS
-    default_preset = "fast"
+    default_config = "fast"
     flags = common_flags(
         "corpus", "data_dir", "epochs", "batch_size", "learning_rate", "seed", "max_minutes", "pipeline", "verbose",
         "min_count", "max_vocab",
@@ -96,13 +95,18 @@ class Word2VecFamily(Family):
     )
     capabilities = (family.EMBED,)
     signatures = {"embed": "embed_words", "most_similar": "most_similar_words"}
+    command_options = {"embed": (
+        Flag("topn", positive_int, help="word2vec: neighbours per word (default 10)"),
+        Flag("vectors", switch=True, help="word2vec: print each word's vector too"),
+    )}
     identity = ("family", "model", "model_kwargs", "corpus", "window", "min_count", "max_vocab", "sample")
     monitor = "loss"
     settings_label = "word2vec"
     units = "pairs"
+    vocabulary_class = WordVocabulary
     summary_keys = ("loss", "vocabulary_size", "corpus_words", "wall_s")
 
-    def check_config(self, config, explicit=None, preset_training=None):
+    def check_config(self, config, explicit=None, config_training=None):
         kwargs = config["model_kwargs"]
         for name in MODEL_ARGUMENTS:
             if name in kwargs:
@@ -261,10 +265,10 @@ class Word2VecFamily(Family):
             return model
         return KeyedVectors.from_model(model, vocabulary)
 
-    def load_vocabulary(self, path):
-        return WordVocabulary.load(path)
+    def export_info(self, served):
+        return {}  # word vectors have no Keras config; the signatures record their sizes
 
-    # --- Trained presets ---
+    # --- Model cards of trained presets ---
 
     def measure(self, model, vocabulary, spec, folder=None):
         """`spearman_vs_gensim`: rank correlation of cosine similarities with gensim's on word pairs.
@@ -308,25 +312,6 @@ class Word2VecFamily(Family):
         words = [word for word in ("king", "love", "night", "sword") if word in vectors]
         return {"input": words,
                 "output": {word: [[w, round(float(s), 3)] for w, s in vectors.most_similar(word, topn=5)] for word in words}}
-
-    def tiny_cases(self):
-        import numpy as np
-
-        def pairs(vocabulary):
-            rng = np.random.default_rng(5)
-            return {
-                "target": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
-                "context": rng.integers(0, WORD2VEC_SIZE, 6).astype("int32"),
-                "negative": rng.integers(0, WORD2VEC_SIZE, (6, 2)).astype("int32"),
-            }
-
-        common = dict(family=self.name, vocabulary=lambda: None, exports_logits=False)
-        return [
-            TinyCase("word2vec", build=lambda v: build_skipgram(WORD2VEC_SIZE, embedding_dim=4, num_negative=2),
-                     inputs=pairs, targets=lambda v: None, loss=None, **common),
-            TinyCase("word2vec_softmax", build=lambda v: build_skipgram_softmax(WORD2VEC_SIZE, embedding_dim=4),
-                     inputs=lambda v: pairs(v)["target"], targets=lambda v: pairs(v)["context"], **common),
-        ]
 
 
 WORD2VEC = Word2VecFamily()

@@ -76,7 +76,7 @@ def test_cli_word2vec_errors_are_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no words" in err and "Traceback" not in err
     assert main(["train", "word2vec", "--preset", "char-rnn"]) == 2
-    assert "Received: preset='char-rnn'" in capsys.readouterr().err
+    assert "Received: config='char-rnn'" in capsys.readouterr().err
 
 
 def test_list_shows_word2vec_and_its_presets(capsys):

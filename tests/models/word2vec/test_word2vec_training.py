@@ -79,7 +79,7 @@ def test_bad_corpora_are_clear_errors(tmp_path, text, settings, message):
         ({"window": 0}, "Received: window=0"),
         ({"learning_rate": -1.0}, "Received: learning_rate=-1.0"),
         ({"sample": -0.1}, "Received: sample=-0.1"),
-        ({"preset": "fastest"}, "Received: preset='fastest'"),
+        ({"config": "fastest"}, "Received: config='fastest'"),
         ({"windows": 3}, "Unknown word2vec settings: \\['windows'\\]"),
     ],
 )

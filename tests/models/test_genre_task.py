@@ -6,8 +6,8 @@ from kerazoo.layers import ScalarMix
 from kerazoo.models.classifiers import build_bag_of_words_classifier
 from kerazoo.models.elmo import ElmoEmbedder
 from kerazoo.models.elmo import build_elmo
-from kerazoo.training.genre_task import elmo_layer_means
-from kerazoo.training.genre_task import run_genre_comparison
+from kerazoo.models.classifiers.genre_task import elmo_layer_means
+from kerazoo.models.classifiers.genre_task import run_genre_comparison
 from tests.test_case import randomize_weights
 
 
