@@ -225,3 +225,48 @@ def test_the_home_page_links_every_page_of_the_site():
     index = read("docs/index.md")
     missing = [page for page in pages if page != "index.md" and f"]({page})" not in index]
     assert not missing
+
+
+# --- The leaderboard page and picture come from the stored results --------------------------------
+
+
+@pytest.fixture(scope="module")
+def leaderboard():
+    spec = importlib.util.spec_from_file_location("leaderboard", os.path.join(ROOT, "benchmarks", "leaderboard.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_leaderboard_page_is_rendered_from_the_stored_results(leaderboard, tmp_path, monkeypatch):
+    monkeypatch.setattr(leaderboard, "PAGE", str(tmp_path / "leaderboard.md"))
+    rows = leaderboard.read_lines(leaderboard.RESULTS)
+    leaderboard.render(rows, leaderboard.read_lines(leaderboard.CONTEXTS))
+    assert (tmp_path / "leaderboard.md").read_text(encoding="utf-8") == read("docs/leaderboard.md"), (
+        "docs/leaderboard.md is stale; run `python benchmarks/leaderboard.py --render`"
+    )
+    for r in rows:
+        if r["source"].startswith("preset"):
+            assert f"{r['source'].split(' ', 1)[1]} {r['train_wall_s'] / 60:.0f} minutes" in read("docs/leaderboard.md")
+
+
+def test_no_leaderboard_label_overlaps_another_label_or_point(leaderboard):
+    pytest.importorskip("matplotlib")
+    rows = leaderboard.read_lines(leaderboard.RESULTS)
+    figure = leaderboard.draw(rows)
+    figure.canvas.draw()  # places each label at its offset
+    renderer = figure.canvas.get_renderer()
+    axes = figure.axes[0]
+    labels = axes.texts
+    assert [t.get_text() for t in labels] == [r["model"].split(" (")[0] for r in rows]
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]  # the text alone, without its leader line
+    frame = axes.get_window_extent(renderer)
+    points = axes.transData.transform([(r["parameters"], r["bits_per_char"]) for r in rows])
+    for i, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, labels[i]
+        for j, other in enumerate(boxes[i + 1:], i + 1):
+            assert not box.overlaps(other), (labels[i].get_text(), labels[j].get_text())
+        for j, (x, y) in enumerate(points):
+            assert not box.padded(2).contains(x, y), (labels[i].get_text(), rows[j]["model"])
