@@ -50,9 +50,13 @@ def families():
     return list(FAMILIES)
 
 
-def training_configurations(family):
-    """The named training configurations of a family (`kerazoo train MODEL --preset NAME`)."""
-    return family.presets
+def training_configurations(family, model):
+    """[(name, is the default)] of the named training configurations of `model` (`kerazoo train MODEL --preset NAME`)."""
+    return [
+        (name, name == family.default_preset and model == family.default_model)
+        for name, configuration in family.presets.items()
+        if configuration["model"] == model
+    ]
 
 
 def shipped_by_family():
@@ -186,7 +190,7 @@ def block_families(path):
     for family in families():
         page = family_page(family)
         name = f"[{family.name}]({link(page, path)})" if page else family.name
-        presets = code(shipped.get(family.name, [])) or "none: train one"
+        presets = code(shipped.get(family.name, [])) or f"none: `kerazoo train {family.models[0]}` makes one"
         lines.append(
             f"| {name} | {cell(family.description)} | {code(family.models)} "
             f"| {code(builder_path(b) for b in family.builders.values())} "
@@ -222,14 +226,9 @@ def block_models(path):
         "| --- | --- | --- |",
     ]
     for family in families():
-        configurations = training_configurations(family)
         for model in family.models:
-            names = []
-            for name, preset in configurations.items():
-                if preset["model"] != model:
-                    continue
-                default = name == family.default_preset and model == family.default_model
-                names.append(f"`{name}` (the default)" if default else f"`{name}`")
+            names = [f"`{name}` (the default)" if default else f"`{name}`"
+                     for name, default in training_configurations(family, model)]
             lines.append(f"| `{model}` | {family.name} | {', '.join(names) or 'none'} |")
     return "\n".join(lines)
 

@@ -94,7 +94,7 @@ def test_a_family_registered_later_appears_in_every_list():
     try:
         families = docs_lists.block_families("README.md")
         assert "| toy_docs | A family registered by a test. | `toy_docs_model` |" in families
-        assert families.endswith("| `kerazoo generate` | none: train one |")
+        assert families.endswith("| `kerazoo generate` | none: `kerazoo train toy_docs_model` makes one |")
         assert "| `toy_docs_model` | toy_docs | `toy-small` |" in docs_lists.block_models("docs/cli.md")
         presets = docs_lists.block_trained_presets("README.md")
         assert "6 of the 9 families" in presets and "`kerazoo train toy_docs_model`" in presets
@@ -110,7 +110,7 @@ def test_the_readme_says_which_families_ship_no_weights():
     text = read("README.md")
     for family in FAMILIES:
         row = next(line for line in text.splitlines() if line.startswith(f"| [{family.name}]("))
-        assert row.endswith("| none: train one |") == (family.name not in shipping), row
+        assert row.endswith(f"| none: `kerazoo train {family.models[0]}` makes one |") == (family.name not in shipping), row
     if shipping != {family.name for family in FAMILIES}:
         assert "Every family ships trained weights" not in text
 
