@@ -275,7 +275,8 @@ def label_offsets(axes, points, labels, fontsize, renderer):
             rect = (x0 - 1, y0 - 1, x0 + width * scale + 1, y0 + height * scale + 1)
             faults = (
                 (not (box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1)) * 4
-                + sum(not (rect[2] <= o[0] or o[2] <= rect[0] or rect[3] <= o[1] or o[3] <= rect[1]) for o in placed) * 2
+                + sum(not (rect[2] <= o[0] or o[2] <= rect[0] or rect[3] <= o[1] or o[3] <= rect[1])
+                      for o in placed) * 2
                 + sum(rect[0] - marker < c[0] < rect[2] + marker and rect[1] - marker < c[1] < rect[3] + marker
                       for c in centres)
             )

@@ -51,7 +51,7 @@ def families():
 
 
 def training_configurations(family, model):
-    """[(name, is the default)] of the named training configurations of `model` (`kerazoo train MODEL --preset NAME`)."""
+    """[(name, is the default)] of the training configurations of `model` (`kerazoo train MODEL --preset NAME`)."""
     return [
         (name, name == family.default_preset and model == family.default_model)
         for name, configuration in family.presets.items()
@@ -211,9 +211,10 @@ def block_trained_presets(path):
                 "with no training:")
     count = sum(len(shipped[name]) for name in with_weights)
     commands = and_list(f"`kerazoo train {family.models[0]}`" for family in families() if family.name in without)
+    ones = and_list(code([name]) for name in without)
     return (
         f"{len(with_weights)} of the {len(names)} families ship trained weights inside the package, {count} "
-        f"presets in all ([the zoo]({zoo})), and they load offline, with no training. The {and_list(code([n]) for n in without)} "
+        f"presets in all ([the zoo]({zoo})), and they load offline, with no training. The {ones} "
         f"{'family ships' if len(without) == 1 else 'families ship'} none: {commands} "
         f"{'trains' if len(without) == 1 else 'train'} one."
     )

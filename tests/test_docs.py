@@ -60,7 +60,8 @@ def test_check_mode_names_the_stale_file_and_block_and_the_command(tmp_path, cap
     monkeypatch.setattr(docs_lists, "ROOT", str(tmp_path))
     monkeypatch.setattr(docs_lists, "FILES", (page,))
     assert docs_lists.main(["--check"]) == 1
-    assert f"{page}: the generated block 'models' is stale; run `python recipes/docs_lists.py`" in capsys.readouterr().out
+    message = f"{page}: the generated block 'models' is stale; run `python recipes/docs_lists.py`"
+    assert message in capsys.readouterr().out
     assert docs_lists.main([]) == 0
     text = (tmp_path / page).read_text()
     assert text.startswith("Intro.\n\n<!-- generated: models -->\n| `MODEL` |") and "| an old list |" not in text
@@ -113,7 +114,8 @@ def test_the_readme_says_which_families_ship_no_weights():
     text = read("README.md")
     for family in FAMILIES:
         row = next(line for line in text.splitlines() if line.startswith(f"| [{family.name}]("))
-        assert row.endswith(f"| none: `kerazoo train {family.models[0]}` makes one |") == (family.name not in shipping), row
+        ships_none = row.endswith(f"| none: `kerazoo train {family.models[0]}` makes one |")
+        assert ships_none == (family.name not in shipping), row
     if shipping != {family.name for family in FAMILIES}:
         assert "Every family ships trained weights" not in text
 
