@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import tempfile
+import textwrap
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -154,6 +155,26 @@ def write_lines(path, rows):
             f.write(json.dumps(r) + "\n")
 
 
+def budget_sentence(rows):
+    """How long each preset trained, from its card (the rows), so that the page cannot contradict the table."""
+    presets = [r for r in rows if r["source"].startswith("preset")]
+    if not presets:
+        return []
+    machines = sorted({r["hardware"] for r in presets})
+    spans = [
+        f"{r['source'].split(' ', 1)[1]} {r['train_wall_s'] / 60:.0f} minutes"
+        + ("" if len(machines) == 1 else f" on {r['hardware']}")
+        for r in presets
+    ]
+    listed = ", ".join(spans[:-1]) + (" and " if len(spans) > 1 else "") + spans[-1]
+    where = f" on {machines[0]}" if len(machines) == 1 else ""
+    return textwrap.wrap(
+        f"Each neural row is as good as its preset's training budget{where}: {listed}, short of what these "
+        "models reach with more time. The [zoo](zoo.md) gives each preset's steps and budget.",
+        width=105, break_on_hyphens=False, break_long_words=False,
+    )
+
+
 def render(rows, contexts):
     lines = [
         "# Leaderboard",
@@ -173,9 +194,7 @@ def render(rows, contexts):
         "its context length, so a character sees on average half a window. Parameters are the trained weights,",
         "or for an n-gram model the counts it stores.",
         "",
-        "Each neural row is as good as its preset's training budget, on 2 CPU cores: the 2x512 LSTM trained",
-        "70 minutes and the GPT 76 minutes on a quiet machine, the GRU and the SimpleRNN 29 minutes each, short of",
-        "what these models reach with more time. The [zoo](zoo.md) gives each preset's steps and budget.",
+        *budget_sentence(rows),
         "",
         "| model | bits/char | nats/char | measure | parameters | training wall time (s) | hardware | date |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -212,25 +231,106 @@ def render(rows, contexts):
         f.write("\n".join(lines) + "\n")
 
 
-def picture(rows):
+def label_offsets(axes, points, labels, fontsize, renderer):
+    """Where each point's label goes: `(dx, dy, leader)`, an offset in points and whether a line joins them.
+
+    Each label tries the places next to its point (right, above, below, left), then the same places
+    further out. The first whose box overlaps no label placed so far, no marker and no edge of the
+    axes wins. A label next to its point must also be clearly nearer to it than to any other point,
+    so that it cannot be read as another's; a label further out gets a line to its point instead,
+    and keeps clear of the other points. Labels are placed from the most crowded point out, so that
+    a point alone keeps the label beside it.
+    """
+    to_pixels = axes.transData.transform
+    box = axes.get_window_extent(renderer)
+    scale = axes.figure.dpi / 72
+    centres = [to_pixels(point) for point in points]
+    marker = 5 * scale  # half a marker's width, in pixels
+    near = 10  # points; a label further out than this gets a line
+
+    def crowd(i):
+        return sorted(float(((centres[i] - centres[j]) ** 2).sum()) for j in range(len(points)) if j != i)[:2]
+
+    def distance_to(rect, c):
+        dx = max(rect[0] - c[0], 0, c[0] - rect[2])
+        dy = max(rect[1] - c[1], 0, c[1] - rect[3])
+        return (dx * dx + dy * dy) ** 0.5
+
+    placed, offsets = [], [None] * len(points)
+    for i in sorted(range(len(points)), key=crowd):
+        probe = axes.annotate(labels[i], points[i], fontsize=fontsize)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        width, height = extent.width / scale, extent.height / scale
+        candidates = []
+        for reach in (4, 10, 18, 28, 40, 54, 70, 90):
+            candidates += [(reach, reach, -height / 2 + 1), (reach, 2, reach), (reach, 2, -reach - height),
+                           (reach, -reach - width, -height / 2 + 1), (reach, reach, reach),
+                           (reach, reach, -reach - height), (reach, -reach - width, reach),
+                           (reach, -reach - width, -reach - height), (reach, -width / 2, reach),
+                           (reach, -width / 2, -reach - height)]
+        best = None
+        for reach, dx, dy in candidates:
+            x0, y0 = centres[i][0] + dx * scale, centres[i][1] + dy * scale
+            rect = (x0 - 1, y0 - 1, x0 + width * scale + 1, y0 + height * scale + 1)
+            faults = (
+                (not (box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1)) * 4
+                + sum(not (rect[2] <= o[0] or o[2] <= rect[0] or rect[3] <= o[1] or o[3] <= rect[1])
+                      for o in placed) * 2
+                + sum(rect[0] - marker < c[0] < rect[2] + marker and rect[1] - marker < c[1] < rect[3] + marker
+                      for c in centres)
+            )
+            own = distance_to(rect, centres[i])
+            others = [distance_to(rect, c) for j, c in enumerate(centres) if j != i]
+            if reach <= near and any(2 * own + marker >= other for other in others):
+                faults += 1
+            if reach > near and any(other < 3 * marker for other in others):
+                faults += 1
+            if best is None or faults < best[0]:
+                best = (faults, rect, (dx, dy, reach > near))
+            if faults == 0:
+                break
+        placed.append(best[1])
+        offsets[i] = best[2]
+    return offsets
+
+
+def draw(rows):
+    """The figure of bits per character against parameters, each point labelled where it can be read."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7, 4.5))
-    for r in rows:
-        marker = "s" if r["parameters_kind"] != "weights" else "o"
-        axes.scatter(r["parameters"], r["bits_per_char"], marker=marker)
-        axes.annotate(r["model"].split(" (")[0], (r["parameters"], r["bits_per_char"]), fontsize=7,
-                      xytext=(4, 3), textcoords="offset points")
+    figure, axes = plt.subplots(figsize=(8, 5))
+    points = [(r["parameters"], r["bits_per_char"]) for r in rows]
+    for r, point in zip(rows, points):
+        axes.scatter(*point, marker="s" if r["parameters_kind"] != "weights" else "o", zorder=3)
     axes.set_xscale("log")
+    # Room for the labels of the points at the edges.
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    axes.set_xlim(min(xs) / 2, max(xs) * 40)
+    axes.set_ylim(min(ys) - 0.4, max(ys) + 0.2)
     axes.set_xlabel("parameters (n-grams: stored counts), log scale")
     axes.set_ylabel("bits per character, tiny_shakespeare val")
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
-    os.makedirs(os.path.dirname(PICTURE), exist_ok=True)
-    figure.savefig(PICTURE, dpi=120)
+    labels = [r["model"].split(" (")[0] for r in rows]
+    offsets = label_offsets(axes, points, labels, 7, figure.canvas.get_renderer())
+    for label, point, (dx, dy, leader) in zip(labels, points, offsets):
+        line = {"arrowstyle": "-", "color": "0.5", "lw": 0.6, "shrinkA": 1, "shrinkB": 4}
+        axes.annotate(label, point, xytext=(dx, dy), textcoords="offset points", fontsize=7,
+                      arrowprops=line if leader else None)
+    return figure
+
+
+def picture(rows, path=PICTURE):
+    import matplotlib.pyplot as plt
+
+    figure = draw(rows)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
 
 
 def measure_all(only=None, again=False):
