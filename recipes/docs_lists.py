@@ -53,8 +53,8 @@ def families():
 def training_configurations(family, model):
     """[(name, is the default)] of the training configurations of `model` (`kerazoo train MODEL --preset NAME`)."""
     return [
-        (name, name == family.default_preset and model == family.default_model)
-        for name, configuration in family.presets.items()
+        (name, name == family.default_config and model == family.default_model)
+        for name, configuration in family.configs.items()
         if configuration["model"] == model
     ]
 

@@ -89,7 +89,7 @@ def test_a_family_registered_later_appears_in_every_list():
         name = "toy_docs"
         description = "A family registered by a test."
         builders = {"toy_docs_model": build_toy}
-        presets = {"toy-small": {"description": "small", "model": "toy_docs_model", "model_kwargs": {}, "training": {}}}
+        configs = {"toy-small": {"description": "small", "model": "toy_docs_model", "model_kwargs": {}, "training": {}}}
         capabilities = ("generate",)
 
     register_family(ToyFamily())
@@ -189,7 +189,7 @@ def test_every_documented_command_parses_and_names_real_presets():
             preset = getattr(args, "preset", None)
             if preset is None:
                 continue
-            known = family_of_model(args.model).presets if args.command == "train" else shipped
+            known = family_of_model(args.model).configs if args.command == "train" else shipped
             if preset not in known:
                 failures.append(f"{path}: `{line}`: no preset {preset!r} (known: {sorted(known)})")
     assert seen > 30
