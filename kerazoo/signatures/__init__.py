@@ -19,6 +19,7 @@ from kerazoo.signatures.registry import build_signatures
 from kerazoo.signatures.registry import register_signature_builder
 from kerazoo.signatures.registry import signature_builders
 from kerazoo.signatures.registry import write_assets
+from kerazoo.signatures import shared  # noqa: F401,E402  (registers the shared builders)
 
 __all__ = [
     "ExportContext", "build_signatures", "check_limits", "default_limits", "register_limit",

@@ -25,9 +25,7 @@ def register_signature_builder(function=None, *, name=None):
 
 
 def signature_builders():
-    """name -> builder, for every registered signature builder."""
-    from kerazoo.signatures import shared  # noqa: F401  (the shared builders register on import)
-
+    """name -> builder, for every registered signature builder (the package's `__init__` registers the shared ones)."""
     return dict(_BUILDERS)
 
 
