@@ -1,11 +1,14 @@
+"""Skip-gram batches of a corpus in memory: the draws word2vec.c and gensim make, on NumPy and tf.data."""
+
 import numpy as np
 import pytest
 
-from kerazoo.data.skipgram import NegativeSampler
-from kerazoo.data.skipgram import SkipGramBatches
-from kerazoo.data.skipgram import SkipGramData
-from kerazoo.data.skipgram import keep_probabilities
-from kerazoo.data.skipgram import negative_distribution
+from kerazoo.models.word2vec.word2vec_data import SkipGramBatches
+from kerazoo.models.word2vec.word2vec_data import SkipGramData
+from kerazoo.models.word2vec.word2vec_data import sample_negatives_tf
+from kerazoo.models.word2vec.word2vec_sampling import NegativeSampler
+from kerazoo.models.word2vec.word2vec_sampling import keep_probabilities
+from kerazoo.models.word2vec.word2vec_sampling import negative_distribution
 
 PIPELINES = ["numpy", "tf"]
 
@@ -97,7 +100,7 @@ def test_negatives_follow_unigram_to_the_075_and_never_hit_the_positive(pipeline
         else:
             import tensorflow as tf
 
-            negatives = sampler.sample_tf(tf.constant([7, positive], tf.int64), tf.constant(positives), 5).numpy()
+            negatives = sample_negatives_tf(sampler, tf.constant([7, positive], tf.int64), tf.constant(positives), 5).numpy()
         assert negatives.shape == (40000, 5) and negatives.dtype == np.int32
         assert not (negatives == positive).any()
         observed = np.bincount(negatives.ravel(), minlength=len(counts)) / negatives.size
