@@ -55,6 +55,27 @@ def _stream_and_memory(tmp_path, **kwargs):
     return paths, stream, memory
 
 
+@pytest.mark.parametrize("steps_multiple", [1, 4, 1000])
+def test_the_same_corpus_in_memory_and_streamed_has_one_epoch_shape(tmp_path, steps_multiple):
+    # 1000 is more steps than an epoch has: the chunk is then the whole epoch in both (the stream once took 1).
+    paths, stream, memory = _stream_and_memory(tmp_path, steps_multiple=steps_multiple)
+    assert stream.shape == memory.shape
+    assert (stream.batch_size, stream.steps_per_epoch, stream.chunk_steps) == (
+        memory.batch_size, memory.steps_per_epoch, memory.chunk_steps)
+    assert memory.chunk_steps == min(steps_multiple, memory.steps_per_epoch)
+    assert memory.steps_per_epoch % memory.chunk_steps == 0
+
+
+def test_a_stream_whose_epoch_is_one_chunk_serves_whole_batches(tmp_path):
+    paths, stream, memory = _stream_and_memory(tmp_path, steps_multiple=1000)
+    assert stream.chunk_steps == stream.steps_per_epoch > 1
+    batches = list(stream.dataset(pipeline="tf").take(2 * stream.steps_per_epoch + 1))
+    assert len(batches) == 2 * stream.steps_per_epoch + 1
+    for batch in batches:
+        assert batch["target"].shape == (stream.batch_size,) and batch["negative"].shape == (stream.batch_size, 5)
+        assert not (batch["negative"].numpy() == batch["context"].numpy()[:, None]).any()
+
+
 @pytest.mark.parametrize("pipeline", ["numpy", "tf"])
 def test_streamed_pairs_equal_the_in_memory_pairs_with_the_same_seed(tmp_path, pipeline):
     paths, stream, memory = _stream_and_memory(tmp_path)
