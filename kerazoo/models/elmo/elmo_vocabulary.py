@@ -1,10 +1,10 @@
 """ELMo's word vocabulary: the ids of the biLM's softmax, four special tokens first."""
 
 import collections
-import json
-import os
 
 import numpy as np
+
+from kerazoo.data.vocabulary import Vocabulary
 
 PADDING_TOKEN = "<pad>"
 OOV_TOKEN = "<unk>"
@@ -14,7 +14,7 @@ SPECIAL_TOKENS = (PADDING_TOKEN, OOV_TOKEN, BOS_TOKEN, EOS_TOKEN)
 PADDING_ID, OOV_ID, BOS_ID, EOS_ID = range(4)
 
 
-class BilmVocabulary:
+class BilmVocabulary(Vocabulary):
     """Words <-> ids for the softmax of a word-level language model.
 
     Ids 0-3 are `<pad>` (never a target), `<unk>`, `<S>` and `</S>`; the words
@@ -30,6 +30,9 @@ class BilmVocabulary:
     >>> vocabulary.encode(["a", "rose", "tulip"])
     array([4, 5, 1], dtype=int32)
     """
+
+    json_header = {"special_tokens": list(SPECIAL_TOKENS)}
+    config_keys = ("words",)
 
     def __init__(self, words):
         words = list(words)
@@ -53,38 +56,12 @@ class BilmVocabulary:
         words = [word for word, count in counts.most_common(max_size) if count >= min_count]
         return cls(words)
 
-    @property
-    def size(self):
-        """The number of ids, the four special tokens included."""
-        return len(self.tokens)
-
-    def __len__(self):
-        return self.size
-
     def encode(self, tokens):
         """int32 ids of `tokens`; unknown words map to `<unk>` (1)."""
-        index = self._index
-        return np.fromiter((index.get(t, OOV_ID) for t in tokens), dtype=np.int32, count=len(tokens))
+        return self.lookup(tokens, OOV_ID)
 
     def decode(self, ids):
         return [self.tokens[i] for i in np.asarray(ids).reshape(-1).tolist()]
 
     def get_config(self):
         return {"words": self.words}
-
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"special_tokens": list(SPECIAL_TOKENS), **self.get_config()}, f, ensure_ascii=False)
-
-    @classmethod
-    def load(cls, path):
-        if os.path.isdir(path):
-            path = os.path.join(path, "vocabulary.json")
-        with open(path, encoding="utf-8") as f:
-            return cls(json.load(f)["words"])
-
-    def __eq__(self, other):
-        return isinstance(other, BilmVocabulary) and self.tokens == other.tokens
-
-    def __repr__(self):
-        return f"BilmVocabulary(size={self.size})"

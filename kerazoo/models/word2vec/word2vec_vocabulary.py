@@ -1,12 +1,13 @@
 """word2vec's vocabulary: words and their corpus counts, the most frequent first."""
 
 import collections
-import json
 
 import numpy as np
 
+from kerazoo.data.vocabulary import Vocabulary
 
-class WordVocabulary:
+
+class WordVocabulary(Vocabulary):
     """Words and their corpus counts, the most frequent first.
 
     Ids follow the order of `words`: id 0 is the most frequent word. Among
@@ -24,6 +25,8 @@ class WordVocabulary:
     >>> vocab.words, vocab.counts.tolist()
     (['a', 'b'], [3, 2])
     """
+
+    config_keys = ("words", "counts")
 
     def __init__(self, words, counts):
         words = list(words)
@@ -88,11 +91,9 @@ class WordVocabulary:
         return cls([w for w, _ in kept], [c for _, c in kept])
 
     @property
-    def size(self):
-        return len(self.words)
-
-    def __len__(self):
-        return self.size
+    def tokens(self):
+        """The words in id order (there is no out-of-vocabulary id)."""
+        return self.words
 
     def __contains__(self, word):
         return word in self.index
@@ -112,12 +113,5 @@ class WordVocabulary:
             sentence_ids.extend([i] * len(known))
         return np.asarray(ids, dtype=np.int32), np.asarray(sentence_ids, dtype=np.int32)
 
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"words": self.words, "counts": self.counts.tolist()}, f)
-
-    @classmethod
-    def load(cls, path):
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        return cls(data["words"], data["counts"])
+    def get_config(self):
+        return {"words": self.words, "counts": self.counts.tolist()}
