@@ -33,6 +33,9 @@ from kerazoo.data.characters import EOS_CHARACTER
 from kerazoo.data.characters import MAX_CHARACTERS
 from kerazoo.data.characters import boundary_characters
 from kerazoo.data.characters import encode_characters
+from kerazoo.data.pipeline import _use_tf_data
+from kerazoo.data.pipeline import batch_windows_tf
+from kerazoo.data.pipeline import check_enough_windows
 from kerazoo.data.words import tokenize_with_punctuation
 from kerazoo.models.elmo.elmo_vocabulary import BOS_ID
 from kerazoo.models.elmo.elmo_vocabulary import BOS_TOKEN
@@ -185,16 +188,11 @@ def make_bilm_dataset(stream, seq_length, batch_size, shuffle=True, repeat=False
         seed: int or None.
         pipeline: `"tf"`, `"numpy"` or `"auto"` (tf.data on the TensorFlow backend).
     """
-    from kerazoo.data.pipeline import _use_tf_data
-
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size}")
     windows = stream.windows(seq_length)
-    if shuffle and len(windows) < batch_size:
-        raise ValueError(
-            f"The stream gives {len(windows)} windows of `seq_length`={seq_length}, fewer than "
-            f"`batch_size`={batch_size}. Use a smaller batch_size or seq_length, or more text."
-        )
+    if shuffle:
+        check_enough_windows(len(windows), seq_length, batch_size, "stream")
     if not _use_tf_data(pipeline):
         return BilmBatches(stream, seq_length, batch_size, shuffle, repeat, seed)
 
@@ -207,10 +205,7 @@ def make_bilm_dataset(stream, seq_length, batch_size, shuffle=True, repeat=False
         targets = tf.gather(word_ids, rows)
         return tf.gather(characters, rows[:, 1:-1]), {"forward": targets[:, 2:], "backward": targets[:, :-2]}
 
-    dataset = tf.data.Dataset.from_tensor_slices(windows)
-    if shuffle:
-        dataset = dataset.shuffle(len(windows), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        dataset = dataset.repeat()
-    dataset = dataset.batch(batch_size, drop_remainder=shuffle).map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = batch_windows_tf(tf.data.Dataset.from_tensor_slices(windows), len(windows), batch_size, shuffle,
+                               repeat, seed)
+    dataset = dataset.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
