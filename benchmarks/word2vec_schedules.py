@@ -23,8 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
-from kerazoo.data.words import load_sentences  # noqa: E402
 from kerazoo.models.word2vec.keyed_vectors import spearman_correlation  # noqa: E402
+from kerazoo.models.word2vec.word2vec_corpus import load_sentences  # noqa: E402
 from kerazoo.training import resolve_word2vec_config  # noqa: E402
 from kerazoo.training import train_word2vec  # noqa: E402
 

@@ -48,7 +48,7 @@ def make(words, folder, shard_words, seed):
     """Writes `words` words of the plays' sentences, reshuffled and repeated, into shards."""
     import numpy as np
 
-    from kerazoo.data.words import load_sentences
+    from kerazoo.models.word2vec.word2vec_corpus import load_sentences
 
     sentences = [" ".join(s) for s in load_sentences("shakespeare")]
     lengths = np.array([len(s.split()) for s in sentences])
@@ -129,7 +129,7 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5):
     from char_rnn import hardware
 
     if not os.path.exists(plays_file):
-        from kerazoo.data.words import load_sentences
+        from kerazoo.models.word2vec.word2vec_corpus import load_sentences
 
         with open(plays_file, "w", encoding="utf-8") as f:
             f.write("\n".join(" ".join(s) for s in load_sentences("shakespeare")) + "\n")

@@ -23,7 +23,7 @@ import time
 import keras
 import numpy as np
 
-from kerazoo.data.bilm import tokenize
+from kerazoo.data.words import tokenize_with_punctuation as tokenize
 from kerazoo.models.elmo import ElmoEmbedder
 from kerazoo.training import load_bilm_run
 from kerazoo.models.classifiers.genre_task import run_genre_comparison

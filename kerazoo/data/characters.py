@@ -16,7 +16,7 @@ embedder insert them, never a user's text.
 
 The ELMo SavedModel splits its input on ASCII whitespace only
 (`split_whitespace`, as `tf.strings.split` does), so text sent to it should be
-tokenised first (`kerazoo.data.bilm.tokenize`) and joined with spaces.
+tokenised first (`kerazoo.data.words.tokenize_with_punctuation`) and joined with spaces.
 Pure Python and NumPy: no TensorFlow is needed.
 """
 

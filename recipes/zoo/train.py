@@ -141,7 +141,7 @@ def gensim_reference(words=1000, pairs=2000, seed=1):
     import gensim
     import numpy as np
 
-    from kerazoo.data.words import load_sentences
+    from kerazoo.models.word2vec.word2vec_corpus import load_sentences
 
     model = gensim.models.Word2Vec(
         load_sentences("shakespeare"), vector_size=100, window=5, min_count=5, sample=1e-3, negative=5, sg=1,

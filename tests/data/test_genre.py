@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from kerazoo.data.genre import genre_lines
-from kerazoo.models.word2vec.keyed_vectors import read_word_vectors
 from kerazoo.data.genre import stratified_split
 from kerazoo.data.shakespeare import GENRES
 from kerazoo.data.shakespeare import load_plays
-from kerazoo.data.bilm import tokenize
+from kerazoo.data.words import tokenize_with_punctuation as tokenize
+from kerazoo.models.word2vec.keyed_vectors import read_word_vectors
 
 
 def test_stratified_split_keeps_each_labels_share_and_partitions_the_lines():

@@ -6,11 +6,11 @@ import os
 import numpy as np
 import pytest
 
-from kerazoo.data.bilm import BilmVocabulary
 from kerazoo.export import export_saved_model
 from kerazoo.export.serving import embed_from_saved_model
 from kerazoo.models.elmo import ElmoEmbedder
 from kerazoo.models.elmo import build_elmo
+from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
 from tests.test_case import randomize_weights
 from tests.test_case import run_python
 

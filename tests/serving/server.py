@@ -19,7 +19,7 @@ def export_tiny_models(base):
     from kerazoo import build_gpt
     from kerazoo import build_lstm
     from kerazoo import build_transformer
-    from kerazoo.data.bilm import BilmVocabulary
+    from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
     from kerazoo.data.seq2seq import PairVocabulary
     from kerazoo.export import export_saved_model
     from kerazoo.export import export_word_vectors

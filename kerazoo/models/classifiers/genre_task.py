@@ -26,8 +26,8 @@ import numpy as np
 from kerazoo.data.genre import genre_lines
 from kerazoo.models.word2vec.keyed_vectors import read_word_vectors
 from kerazoo.data.genre import stratified_split
-from kerazoo.data.bilm import PADDING_ID
-from kerazoo.data.bilm import BilmVocabulary
+from kerazoo.models.elmo.elmo_vocabulary import PADDING_ID
+from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
 from kerazoo.data.characters import encode_characters
 from kerazoo.models.classifiers import adapt_standardization
 from kerazoo.models.classifiers import build_averaged_embedding_classifier

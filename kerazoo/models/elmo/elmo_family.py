@@ -12,17 +12,17 @@ import time
 import numpy as np
 
 from kerazoo import optimizers
-from kerazoo.data.bilm import DEFAULT_VALIDATION_PLAYS
-from kerazoo.data.bilm import BilmVocabulary
-from kerazoo.data.bilm import TokenStream
-from kerazoo.data.bilm import load_sentences
-from kerazoo.data.bilm import make_bilm_dataset
 from kerazoo.models import family
 from kerazoo.models.elmo import elmo_export  # noqa: F401  (registers ELMo's signature builders)
 from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
 from kerazoo.models.elmo.elmo_builders import build_elmo
+from kerazoo.models.elmo.elmo_data import DEFAULT_VALIDATION_PLAYS
+from kerazoo.models.elmo.elmo_data import TokenStream
+from kerazoo.models.elmo.elmo_data import load_sentences
+from kerazoo.models.elmo.elmo_data import make_bilm_dataset
 from kerazoo.models.elmo.elmo_embedder import ElmoEmbedder
 from kerazoo.models.elmo.elmo_presets import ELMO_PRESETS
+from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
 from kerazoo.models.family import RunData

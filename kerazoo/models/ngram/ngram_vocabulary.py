@@ -2,7 +2,6 @@
 
 import collections
 import json
-import os
 import re
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from kerazoo.data.vocabulary import OOV_ID
 from kerazoo.data.vocabulary import OOV_TOKEN
 from kerazoo.data.vocabulary import CharVocabulary
+from kerazoo.data.vocabulary import Vocabulary
 
 UNITS = ("char", "word")
 # A word token: a run of letters (with apostrophes, "o'er"), or one other non-space character.
@@ -28,7 +28,7 @@ def tokenize_words(text):
     return WORD_PATTERN.findall(text)
 
 
-class TokenVocabulary:
+class TokenVocabulary(Vocabulary):
     """Word tokens and their ids; id 0 is the out-of-vocabulary token, as in `CharVocabulary`.
 
     The other ids follow the tokens' training counts, most frequent first
@@ -39,6 +39,9 @@ class TokenVocabulary:
     Args:
         tokens: list of str, without the out-of-vocabulary token.
     """
+
+    json_header = {"oov_token": OOV_TOKEN, "unit": "word"}
+    config_keys = ("tokens",)
 
     def __init__(self, tokens):
         tokens = list(tokens)
@@ -65,49 +68,23 @@ class TokenVocabulary:
         """The text each id decodes to (see `decode`), id 0 included: what an exported graph joins."""
         return [""] + [token if token in _CLOSING else " " + token for token in self.tokens[1:]]
 
-    @property
-    def size(self):
-        return len(self.tokens)
-
-    def __len__(self):
-        return self.size
-
     def encode(self, text):
         """The ids of the word tokens of `text` (unknown ones -> 0).
 
         A text without tokens (a prompt of whitespace) is the start of a text:
         it encodes as the start-of-text id 0, which the model reads as padding.
         """
-        index = self._index
-        ids = [index.get(token, OOV_ID) for token in tokenize_words(text)]
-        return np.asarray(ids or [OOV_ID], dtype=np.int32)
+        ids = self.lookup(tokenize_words(text), OOV_ID)
+        return ids if len(ids) else np.asarray([OOV_ID], dtype=np.int32)
 
     def decode(self, ids):
-        out = []
-        for i in np.asarray(ids).reshape(-1).tolist():
-            if not 0 <= i < len(self.tokens):
-                raise ValueError(f"`ids` must be in [0, {len(self.tokens)}). Received: id={i}")
-            if i != OOV_ID:
-                token = self.tokens[i]
-                out.append(token if token in _CLOSING else " " + token)
-        return "".join(out)
+        tokens = self.tokens
+        return "".join(
+            tokens[i] if tokens[i] in _CLOSING else " " + tokens[i] for i in self.checked_ids(ids) if i != OOV_ID
+        )
 
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"oov_token": OOV_TOKEN, "unit": "word", "tokens": self.tokens[1:]}, f, ensure_ascii=False)
-
-    @classmethod
-    def load(cls, path):
-        if os.path.isdir(path):
-            path = os.path.join(path, "vocabulary.json")
-        with open(path, encoding="utf-8") as f:
-            return cls(json.load(f)["tokens"])
-
-    def __eq__(self, other):
-        return isinstance(other, TokenVocabulary) and self.tokens == other.tokens
-
-    def __repr__(self):
-        return f"TokenVocabulary(size={self.size})"
+    def get_config(self):
+        return {"tokens": self.tokens[1:]}
 
 
 def check_unit(unit):

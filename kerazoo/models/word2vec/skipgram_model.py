@@ -63,8 +63,42 @@ def _validate(vocabulary_size, embedding_dim, num_negative=1):
             raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
 
 
+def _target_embedding(vocabulary_size, embedding_dim):
+    """The input vectors v_w, started as word2vec.c starts them: uniform in [-0.5/d, 0.5/d)."""
+    limit = 0.5 / embedding_dim
+    return layers.Embedding(
+        vocabulary_size,
+        embedding_dim,
+        embeddings_initializer=keras.initializers.RandomUniform(-limit, limit),
+        name="target_embedding",
+    )
+
+
+class _SkipGramBase(PresetMixin, keras.Model):
+    """What both skip-gram models share: the word vectors, and a config of their constructor arguments."""
+
+    # The constructor arguments `get_config` returns, besides the name and `trainable`.
+    _config_arguments = ("vocabulary_size", "embedding_dim")
+
+    @property
+    def word_vectors(self):
+        """The input vectors v_w as a NumPy array `[vocabulary_size, embedding_dim]`."""
+        return ops.convert_to_numpy(self.get_layer("target_embedding").embeddings)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            **{argument: getattr(self, argument) for argument in self._config_arguments},
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package="kerazoo")
-class SkipGram(PresetMixin, keras.Model):
+class SkipGram(_SkipGramBase):
     """Skip-gram with negative sampling (SGNS), a functional `keras.Model`.
 
     The two embedding tables start as word2vec.c starts them: input vectors
@@ -100,18 +134,14 @@ class SkipGram(PresetMixin, keras.Model):
           (NeurIPS 2013).
     """
 
+    _config_arguments = ("vocabulary_size", "embedding_dim", "num_negative")
+
     def __init__(self, vocabulary_size, embedding_dim=100, num_negative=5, **kwargs):
         _validate(vocabulary_size, embedding_dim, num_negative)
         target = keras.Input(shape=(), dtype="int32", name="target")
         context = keras.Input(shape=(), dtype="int32", name="context")
         negative = keras.Input(shape=(num_negative,), dtype="int32", name="negative")
-        limit = 0.5 / embedding_dim
-        target_embedding = layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
-            embeddings_initializer=keras.initializers.RandomUniform(-limit, limit),
-            name="target_embedding",
-        )
+        target_embedding = _target_embedding(vocabulary_size, embedding_dim)
         context_embedding = layers.Embedding(
             vocabulary_size, embedding_dim, embeddings_initializer="zeros", name="context_embedding"
         )
@@ -127,33 +157,15 @@ class SkipGram(PresetMixin, keras.Model):
         self.embedding_dim = embedding_dim
         self.num_negative = num_negative
 
-    @property
-    def word_vectors(self):
-        """The input vectors v_w as a NumPy array `[vocabulary_size, embedding_dim]`."""
-        return ops.convert_to_numpy(self.get_layer("target_embedding").embeddings)
-
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = _PAIR_LOSS(y_pred, y_pred, sample_weight=sample_weight)
         if self.losses:
             loss = loss + ops.sum(self.losses)
         return loss
 
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-            "num_negative": self.num_negative,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class SkipGramSoftmax(PresetMixin, keras.Model):
+class SkipGramSoftmax(_SkipGramBase):
     """Skip-gram with the full softmax over the vocabulary (eq. 2 of Mikolov et al. 2013b).
 
     Train it with `SparseCategoricalCrossentropy(from_logits=True)` on
@@ -180,13 +192,7 @@ class SkipGramSoftmax(PresetMixin, keras.Model):
     def __init__(self, vocabulary_size, embedding_dim=100, **kwargs):
         _validate(vocabulary_size, embedding_dim)
         target = keras.Input(shape=(), dtype="int32", name="target")
-        limit = 0.5 / embedding_dim
-        v = layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
-            embeddings_initializer=keras.initializers.RandomUniform(-limit, limit),
-            name="target_embedding",
-        )(target)
+        v = _target_embedding(vocabulary_size, embedding_dim)(target)
         # The kernel is the output-vector table, transposed: [d, V].
         logits = layers.Dense(
             vocabulary_size, use_bias=False, kernel_initializer="zeros", name="context_softmax"
@@ -195,19 +201,3 @@ class SkipGramSoftmax(PresetMixin, keras.Model):
         super().__init__(inputs=target, outputs=logits, **kwargs)
         self.vocabulary_size = vocabulary_size
         self.embedding_dim = embedding_dim
-
-    @property
-    def word_vectors(self):
-        return ops.convert_to_numpy(self.get_layer("target_embedding").embeddings)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -9,14 +9,10 @@ linearly decaying rate, and writes the vectors in word2vec's binary format.
 import keras
 
 from kerazoo.data.corpora import NAMED_CORPORA
-from kerazoo.data.skipgram import SkipGramData
-from kerazoo.data.skipgram import SkipGramStream
 from kerazoo.data.text_shards import count_words
 from kerazoo.data.text_shards import resolve_shards
 from kerazoo.data.tf_distribute import current_worker
 from kerazoo.data.tf_distribute import per_worker_dataset
-from kerazoo.data.words import WordVocabulary
-from kerazoo.data.words import load_sentences
 from kerazoo.models import family
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
@@ -29,8 +25,12 @@ from kerazoo.models.word2vec.keyed_vectors import spearman_correlation
 from kerazoo.models.word2vec.skipgram_model import SkipGram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
+from kerazoo.models.word2vec.word2vec_corpus import load_sentences
+from kerazoo.models.word2vec.word2vec_data import SkipGramData
 from kerazoo.models.word2vec.word2vec_presets import WORD2VEC_PRESETS
 from kerazoo.models.word2vec.word2vec_progress import WordProgress
+from kerazoo.models.word2vec.word2vec_stream_data import SkipGramStream
+from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
 
 # Flat, commented defaults (the `fast` preset); a preset overrides them, the command line both.
 # The model's own arguments (embedding_dim, num_negative) are the preset's `model_kwargs`.

@@ -1,21 +1,17 @@
 import numpy as np
 import pytest
 
-from kerazoo.data.bilm import DEFAULT_VALIDATION_PLAYS
-from kerazoo.data.bilm import TokenStream
-from kerazoo.data.bilm import load_sentences
-from kerazoo.data.bilm import make_bilm_dataset
-from kerazoo.data.bilm import BOS_ID
-from kerazoo.data.bilm import EOS_ID
-from kerazoo.data.bilm import OOV_ID
-from kerazoo.data.bilm import BilmVocabulary
 from kerazoo.data.characters import encode_characters
 from kerazoo.data.characters import encode_sentences
-from kerazoo.data.bilm import tokenize
-
-
-def test_tokenize_splits_punctuation_and_keeps_inner_apostrophes_and_hyphens():
-    assert tokenize("O, I woo'd thee: like a step-dame!") == ["O", ",", "I", "woo'd", "thee", ":", "like", "a", "step-dame", "!"]
+from kerazoo.data.words import tokenize_with_punctuation
+from kerazoo.models.elmo.elmo_data import DEFAULT_VALIDATION_PLAYS
+from kerazoo.models.elmo.elmo_data import TokenStream
+from kerazoo.models.elmo.elmo_data import load_sentences
+from kerazoo.models.elmo.elmo_data import make_bilm_dataset
+from kerazoo.models.elmo.elmo_vocabulary import BOS_ID
+from kerazoo.models.elmo.elmo_vocabulary import EOS_ID
+from kerazoo.models.elmo.elmo_vocabulary import OOV_ID
+from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
 
 
 def test_characters_are_word_marks_around_utf8_bytes_shifted_by_one():
@@ -75,12 +71,12 @@ def test_tf_data_and_numpy_pipelines_give_the_same_batches():
 
 def test_validation_plays_are_held_out_whole():
     from kerazoo.data.shakespeare import load_plays
-    from kerazoo.data.bilm import play_lines
+    from kerazoo.models.elmo.elmo_data import play_lines
 
     train, validation = load_sentences("shakespeare", ["macbeth"])
     macbeth = next(p for p in load_plays() if p.slug == "macbeth")
-    assert len(validation) == len([line for line in play_lines(macbeth) if tokenize(line)])
-    assert validation[0] == tokenize(play_lines(macbeth)[0])
+    assert len(validation) == len([line for line in play_lines(macbeth) if tokenize_with_punctuation(line)])
+    assert validation[0] == tokenize_with_punctuation(play_lines(macbeth)[0])
     assert len(DEFAULT_VALIDATION_PLAYS) == 4
     with pytest.raises(ValueError, match="validation_plays"):
         load_sentences("shakespeare", ["hamlet-ii"])

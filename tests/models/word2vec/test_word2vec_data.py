@@ -1,11 +1,16 @@
+"""Skip-gram batches of a corpus in memory: the draws word2vec.c and gensim make, on NumPy and tf.data."""
+
 import numpy as np
 import pytest
 
-from kerazoo.data.skipgram import NegativeSampler
-from kerazoo.data.skipgram import SkipGramBatches
-from kerazoo.data.skipgram import SkipGramData
-from kerazoo.data.skipgram import keep_probabilities
-from kerazoo.data.skipgram import negative_distribution
+from kerazoo.models.word2vec.word2vec_data import SkipGramBatches
+from kerazoo.models.word2vec.word2vec_data import SkipGramData
+from kerazoo.models.word2vec.word2vec_data import sample_negatives_tf
+from kerazoo.models.word2vec.word2vec_sampling import NegativeSampler
+from kerazoo.models.word2vec.word2vec_sampling import epoch_shape
+from kerazoo.models.word2vec.word2vec_sampling import first_draw_pairs
+from kerazoo.models.word2vec.word2vec_sampling import keep_probabilities
+from kerazoo.models.word2vec.word2vec_sampling import negative_distribution
 
 PIPELINES = ["numpy", "tf"]
 
@@ -97,7 +102,7 @@ def test_negatives_follow_unigram_to_the_075_and_never_hit_the_positive(pipeline
         else:
             import tensorflow as tf
 
-            negatives = sampler.sample_tf(tf.constant([7, positive], tf.int64), tf.constant(positives), 5).numpy()
+            negatives = sample_negatives_tf(sampler, tf.constant([7, positive], tf.int64), tf.constant(positives), 5).numpy()
         assert negatives.shape == (40000, 5) and negatives.dtype == np.int32
         assert not (negatives == positive).any()
         observed = np.bincount(negatives.ravel(), minlength=len(counts)) / negatives.size
@@ -138,6 +143,23 @@ def test_epoch_batches_are_real_pairs_with_negatives_apart_from_the_context(pipe
     first = np.concatenate([b["context"] for b in batches[: data.steps_per_epoch]])
     second = np.concatenate([b["context"] for b in batches[data.steps_per_epoch :]])
     assert not np.array_equal(first, second)
+
+
+def test_the_epoch_shape_is_the_first_draw_cut_into_a_multiple_of_steps_per_execution():
+    sentence_ids = np.arange(5000) // 10
+    word_keep = np.full(5000, 0.7)
+    _, expected = first_draw_pairs(sentence_ids, word_keep, 3, seed=2)
+    blocks = [(sentence_ids, word_keep)]
+    shape = epoch_shape(blocks, 3, 2, batch_size=100, steps_multiple=8)
+    assert shape.batch_size == 100 and shape.chunk_steps == 8
+    assert shape.steps_per_epoch == 8 * round(expected / 100 / 8)
+    # Fewer steps than one execution: the epoch is one chunk, of the steps the draw gives.
+    short = epoch_shape(blocks, 3, 2, batch_size=100, steps_multiple=10_000)
+    assert short.steps_per_epoch == round(expected / 100) == short.chunk_steps
+    # The same words in two blocks, read until `estimate_words`, give the same pairs per word.
+    halves = [(sentence_ids[:2500], word_keep[:2500]), (sentence_ids[2500:], word_keep[2500:])]
+    assert epoch_shape(halves, 3, 2, batch_size=100, epoch_words=5000, estimate_words=2500).steps_per_epoch == (
+        pytest.approx(shape.steps_per_epoch, rel=0.1))
 
 
 def test_batch_size_shrinks_to_a_small_corpus():

@@ -4,9 +4,10 @@ Sentences. For the embedded corpus each line of speech is a sentence (no
 speaker names, no stage directions), and whole plays are held out for
 validation (`DEFAULT_VALIDATION_PLAYS`, one of each of four genres). For a
 text file each non-empty line is a sentence and the last 10% of the lines
-validate. Lines go through `tokenize`, which keeps case and punctuation
-(word2vec's `kerazoo.data.bilm.tokenize` keeps lowercase letters only): the
-biLM predicts every token, and its character CNN reads capitals.
+validate. Lines go through `kerazoo.data.words.tokenize_with_punctuation`,
+which keeps case and punctuation (word2vec's `kerazoo.data.words.tokenize`
+keeps lowercase letters only): the biLM predicts every token, and its
+character CNN reads capitals.
 
 Stream and windows. The sentences of a split are joined into one stream,
 each wrapped in `<S>` ... `</S>`, as allenai/bilm-tf feeds its biLM. The
@@ -20,11 +21,8 @@ outside the softmax vocabulary still has its own characters; only its target
 id is `<unk>`.
 """
 
-import collections
 import dataclasses
-import json
 import os
-import re
 
 import numpy as np
 import keras
@@ -35,100 +33,18 @@ from kerazoo.data.characters import EOS_CHARACTER
 from kerazoo.data.characters import MAX_CHARACTERS
 from kerazoo.data.characters import boundary_characters
 from kerazoo.data.characters import encode_characters
-
-PADDING_TOKEN = "<pad>"
-OOV_TOKEN = "<unk>"
-BOS_TOKEN = "<S>"
-EOS_TOKEN = "</S>"
-SPECIAL_TOKENS = (PADDING_TOKEN, OOV_TOKEN, BOS_TOKEN, EOS_TOKEN)
-PADDING_ID, OOV_ID, BOS_ID, EOS_ID = range(4)
-
-# A word keeps its inner apostrophes and hyphens; every other mark is a token of its own.
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+from kerazoo.data.pipeline import _use_tf_data
+from kerazoo.data.pipeline import batch_windows_tf
+from kerazoo.data.pipeline import check_enough_windows
+from kerazoo.data.words import tokenize_with_punctuation
+from kerazoo.models.elmo.elmo_vocabulary import BOS_ID
+from kerazoo.models.elmo.elmo_vocabulary import BOS_TOKEN
+from kerazoo.models.elmo.elmo_vocabulary import EOS_ID
+from kerazoo.models.elmo.elmo_vocabulary import EOS_TOKEN
+from kerazoo.models.elmo.elmo_vocabulary import OOV_ID
 
 # One comedy, one history, one Roman play and one tragedy: 4 of the 38 plays.
 DEFAULT_VALIDATION_PLAYS = ("twelfth-night", "richard-ii", "julius-caesar", "macbeth")
-
-
-def tokenize(line):
-    """Splits `line` into words and punctuation marks: "O, woo'd!" -> ["O", ",", "woo'd", "!"]."""
-    return _TOKEN.findall(line)
-
-
-class BilmVocabulary:
-    """Words <-> ids for the softmax of a word-level language model.
-
-    Ids 0-3 are `<pad>` (never a target), `<unk>`, `<S>` and `</S>`; the words
-    follow, most frequent first, which is the order a log-uniform sampler
-    assumes (see `kerazoo.layers.SampledSoftmax`).
-
-    Args:
-        words: list of str, the words without the special tokens, in id order.
-
-    Example:
-
-    >>> vocabulary = BilmVocabulary.from_tokens("a rose is a rose".split())
-    >>> vocabulary.encode(["a", "rose", "tulip"])
-    array([4, 5, 1], dtype=int32)
-    """
-
-    def __init__(self, words):
-        words = list(words)
-        clash = sorted(set(words) & set(SPECIAL_TOKENS))
-        if clash:
-            raise ValueError(f"`words` must not hold the special tokens. Received: {clash}")
-        if len(set(words)) != len(words):
-            raise ValueError("`words` must not repeat a word.")
-        self.words = words
-        self.tokens = list(SPECIAL_TOKENS) + words
-        self._index = {token: i for i, token in enumerate(self.tokens)}
-
-    @classmethod
-    def from_tokens(cls, tokens, max_size=None, min_count=1):
-        """The words of `tokens` seen at least `min_count` times, at most `max_size` of them (ties by first sight)."""
-        if max_size is not None and (int(max_size) != max_size or max_size < 1):
-            raise ValueError(f"`max_size` must be an integer >= 1 or None. Received: max_size={max_size}")
-        counts = collections.Counter(token for token in tokens if token not in SPECIAL_TOKENS)
-        if not counts:
-            raise ValueError("Cannot build a vocabulary from no tokens.")
-        words = [word for word, count in counts.most_common(max_size) if count >= min_count]
-        return cls(words)
-
-    @property
-    def size(self):
-        """The number of ids, the four special tokens included."""
-        return len(self.tokens)
-
-    def __len__(self):
-        return self.size
-
-    def encode(self, tokens):
-        """int32 ids of `tokens`; unknown words map to `<unk>` (1)."""
-        index = self._index
-        return np.fromiter((index.get(t, OOV_ID) for t in tokens), dtype=np.int32, count=len(tokens))
-
-    def decode(self, ids):
-        return [self.tokens[i] for i in np.asarray(ids).reshape(-1).tolist()]
-
-    def get_config(self):
-        return {"words": self.words}
-
-    def save(self, path):
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"special_tokens": list(SPECIAL_TOKENS), **self.get_config()}, f, ensure_ascii=False)
-
-    @classmethod
-    def load(cls, path):
-        if os.path.isdir(path):
-            path = os.path.join(path, "vocabulary.json")
-        with open(path, encoding="utf-8") as f:
-            return cls(json.load(f)["words"])
-
-    def __eq__(self, other):
-        return isinstance(other, BilmVocabulary) and self.tokens == other.tokens
-
-    def __repr__(self):
-        return f"BilmVocabulary(size={self.size})"
 
 
 def play_lines(play):
@@ -154,13 +70,13 @@ def load_sentences(corpus="shakespeare", validation_plays=DEFAULT_VALIDATION_PLA
         train, validation = [], []
         for play in plays:
             target = validation if play.slug in validation_plays else train
-            target.extend(tokenize(line) for line in play_lines(play))
+            target.extend(tokenize_with_punctuation(line) for line in play_lines(play))
     else:
         if not os.path.isfile(str(corpus)):
             raise FileNotFoundError(f"`corpus` must be 'shakespeare' or a text file path. Received: corpus={corpus!r}")
         from kerazoo.data.text_files import read_text_file
 
-        sentences = [tokenize(line) for line in read_text_file(corpus, "corpus").splitlines()]
+        sentences = [tokenize_with_punctuation(line) for line in read_text_file(corpus, "corpus").splitlines()]
         sentences = [s for s in sentences if s]
         if len(sentences) < 2:
             raise ValueError(f"{corpus!r} holds {len(sentences)} non-empty lines; at least 2 are needed.")
@@ -272,16 +188,11 @@ def make_bilm_dataset(stream, seq_length, batch_size, shuffle=True, repeat=False
         seed: int or None.
         pipeline: `"tf"`, `"numpy"` or `"auto"` (tf.data on the TensorFlow backend).
     """
-    from kerazoo.data.pipeline import _use_tf_data
-
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size}")
     windows = stream.windows(seq_length)
-    if shuffle and len(windows) < batch_size:
-        raise ValueError(
-            f"The stream gives {len(windows)} windows of `seq_length`={seq_length}, fewer than "
-            f"`batch_size`={batch_size}. Use a smaller batch_size or seq_length, or more text."
-        )
+    if shuffle:
+        check_enough_windows(len(windows), seq_length, batch_size, "stream")
     if not _use_tf_data(pipeline):
         return BilmBatches(stream, seq_length, batch_size, shuffle, repeat, seed)
 
@@ -294,10 +205,7 @@ def make_bilm_dataset(stream, seq_length, batch_size, shuffle=True, repeat=False
         targets = tf.gather(word_ids, rows)
         return tf.gather(characters, rows[:, 1:-1]), {"forward": targets[:, 2:], "backward": targets[:, :-2]}
 
-    dataset = tf.data.Dataset.from_tensor_slices(windows)
-    if shuffle:
-        dataset = dataset.shuffle(len(windows), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        dataset = dataset.repeat()
-    dataset = dataset.batch(batch_size, drop_remainder=shuffle).map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = batch_windows_tf(tf.data.Dataset.from_tensor_slices(windows), len(windows), batch_size, shuffle,
+                               repeat, seed)
+    dataset = dataset.map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)

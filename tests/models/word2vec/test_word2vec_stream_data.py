@@ -6,14 +6,12 @@ import numpy as np
 import pytest
 
 from kerazoo.data import text_shards
-from kerazoo.data.skipgram import SkipGramData
-from kerazoo.data.skipgram import SkipGramStream
-from kerazoo.data.skipgram import _SHUFFLE
 from kerazoo.data.text_shards import count_words
-from kerazoo.data.text_shards import resolve_shards
-from kerazoo.data.text_shards import worker_shards
-from kerazoo.data.words import WordVocabulary
-from kerazoo.data.words import load_sentences
+from kerazoo.models.word2vec.word2vec_corpus import load_sentences
+from kerazoo.models.word2vec.word2vec_data import SkipGramData
+from kerazoo.models.word2vec.word2vec_sampling import _SHUFFLE
+from kerazoo.models.word2vec.word2vec_stream_data import SkipGramStream
+from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
 
 WORDS = ["the", "king", "queen", "sword", "night", "love", "death", "crown", "ghost", "rose", "Lord,", "o'er"]
 
@@ -32,40 +30,6 @@ def write_corpus(folder, shards=3, lines=150, seed=0):
         paths.append(str(path))
         texts.append(text)
     return paths, "".join(texts)
-
-
-def test_a_file_a_folder_and_a_glob_name_the_same_sorted_shards(tmp_path):
-    paths, _ = write_corpus(tmp_path / "shards")
-    assert resolve_shards(tmp_path / "shards") == paths
-    assert resolve_shards(str(tmp_path / "shards" / "part-*.txt")) == paths
-    assert resolve_shards(paths[1]) == [paths[1]]
-
-
-@pytest.mark.parametrize(
-    "corpus,message",
-    [
-        ("{tmp}/nothing-*.txt", "glob that matches no files. Received: corpus='{tmp}/nothing-\\*.txt'"),
-        ("{tmp}/missing.txt", "no such file or folder. Received: corpus='{tmp}/missing.txt'"),
-        ("{tmp}/empty_folder", "folder that holds no files. Received: corpus='{tmp}/empty_folder'"),
-    ],
-)
-def test_bad_shard_names_are_clear_errors_naming_the_argument(tmp_path, corpus, message):
-    (tmp_path / "empty_folder").mkdir()
-    with pytest.raises(ValueError, match=message.format(tmp=tmp_path)):
-        resolve_shards(corpus.format(tmp=tmp_path))
-
-
-def test_shard_i_goes_to_worker_i_mod_n():
-    shards = [f"s{i}" for i in range(7)]
-    assigned = [worker_shards(shards, w, 3) for w in range(3)]
-    assert assigned == [["s0", "s3", "s6"], ["s1", "s4"], ["s2", "s5"]]
-    for w, mine in enumerate(assigned):
-        assert all(int(s[1:]) % 3 == w for s in mine)
-    assert sorted(sum(assigned, [])) == sorted(shards)  # each shard read by exactly one worker
-    with pytest.raises(ValueError, match="Received: worker_index=3"):
-        worker_shards(shards, 3, 3)
-    with pytest.raises(ValueError, match="corpus has 2 shard"):
-        worker_shards(shards[:2], 0, 3)
 
 
 def test_the_counting_pass_gives_the_in_memory_vocabulary(tmp_path):
@@ -89,6 +53,27 @@ def _stream_and_memory(tmp_path, **kwargs):
     stream = SkipGramStream(paths, vocabulary, **settings)
     memory = SkipGramData.from_sentences(load_sentences(paths[0]), vocabulary, **settings)
     return paths, stream, memory
+
+
+@pytest.mark.parametrize("steps_multiple", [1, 4, 1000])
+def test_the_same_corpus_in_memory_and_streamed_has_one_epoch_shape(tmp_path, steps_multiple):
+    # 1000 is more steps than an epoch has: the chunk is then the whole epoch in both (the stream once took 1).
+    paths, stream, memory = _stream_and_memory(tmp_path, steps_multiple=steps_multiple)
+    assert stream.shape == memory.shape
+    assert (stream.batch_size, stream.steps_per_epoch, stream.chunk_steps) == (
+        memory.batch_size, memory.steps_per_epoch, memory.chunk_steps)
+    assert memory.chunk_steps == min(steps_multiple, memory.steps_per_epoch)
+    assert memory.steps_per_epoch % memory.chunk_steps == 0
+
+
+def test_a_stream_whose_epoch_is_one_chunk_serves_whole_batches(tmp_path):
+    paths, stream, memory = _stream_and_memory(tmp_path, steps_multiple=1000)
+    assert stream.chunk_steps == stream.steps_per_epoch > 1
+    batches = list(stream.dataset(pipeline="tf").take(2 * stream.steps_per_epoch + 1))
+    assert len(batches) == 2 * stream.steps_per_epoch + 1
+    for batch in batches:
+        assert batch["target"].shape == (stream.batch_size,) and batch["negative"].shape == (stream.batch_size, 5)
+        assert not (batch["negative"].numpy() == batch["context"].numpy()[:, None]).any()
 
 
 @pytest.mark.parametrize("pipeline", ["numpy", "tf"])
