@@ -24,7 +24,7 @@ import sys
 
 import keras
 
-from kerazoo.models.hmm.hmm_family import HMM
+from kerazoo.models.hmm.hmm_family import HMM_FAMILY
 from kerazoo.training import train
 from kerazoo.training.publish import hardware
 
@@ -38,7 +38,7 @@ def run_hmm(states, fit, output, minutes=5.0, seed=0, command=None):
     `kerazoo train hmm --preset hmm-{states}-{fit} --max-minutes MINUTES --output OUTPUT`
     (the preset sets `--corpus tiny_shakespeare --validation-split heldout --fit FIT --states STATES`).
     """
-    config = HMM.resolve_config(preset=f"hmm-{states}-{fit}", max_minutes=minutes, seed=seed, verbose=2)
+    config = HMM_FAMILY.resolve_config(preset=f"hmm-{states}-{fit}", max_minutes=minutes, seed=seed, verbose=2)
     _, _, metrics = train(config, output)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {

@@ -9,16 +9,18 @@ its models. Adding a family is one line in `FAMILIES`, or a call to
 import json
 import os
 
-from kerazoo.models.char_rnn.char_rnn_family import CHAR_RNN
-from kerazoo.models.elmo.elmo_family import ELMO
-from kerazoo.models.gpt.gpt_family import GPT
-from kerazoo.models.hmm.hmm_family import HMM
-from kerazoo.models.ngram.ngram_family import NGRAM
-from kerazoo.models.seq2seq.seq2seq_family import SEQ2SEQ
-from kerazoo.models.transformer.transformer_family import TRANSFORMER
-from kerazoo.models.word2vec.word2vec_family import WORD2VEC
+from kerazoo.models.char_rnn.char_rnn_family import CHAR_RNN_FAMILY
+from kerazoo.models.elmo.elmo_family import ELMO_FAMILY
+from kerazoo.models.gpt.gpt_family import GPT_FAMILY
+from kerazoo.models.hmm.hmm_family import HMM_FAMILY
+from kerazoo.models.ngram.ngram_family import NGRAM_FAMILY
+from kerazoo.models.seq2seq.seq2seq_family import SEQ2SEQ_FAMILY
+from kerazoo.models.transformer.transformer_family import TRANSFORMER_FAMILY
+from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
 
-FAMILIES = [CHAR_RNN, GPT, TRANSFORMER, SEQ2SEQ, WORD2VEC, ELMO, NGRAM, HMM]
+FAMILIES = [
+    CHAR_RNN_FAMILY, GPT_FAMILY, TRANSFORMER_FAMILY, SEQ2SEQ_FAMILY, WORD2VEC_FAMILY, ELMO_FAMILY, NGRAM_FAMILY, HMM_FAMILY,
+]
 # What `kerazoo train` and `resolve_config()` train when given no model: the lectures' character LSTM.
 DEFAULT_MODEL = "lstm"
 

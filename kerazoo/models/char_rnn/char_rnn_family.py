@@ -40,4 +40,4 @@ class CharRNNFamily(CausalLMFamily):
         return {"value": result["loss"], "bits_per_char": result["bpc"], "characters": result["characters"]}
 
 
-CHAR_RNN = CharRNNFamily()
+CHAR_RNN_FAMILY = CharRNNFamily()

@@ -3,7 +3,7 @@
 The biLM is in `elmo_bilm.py`, the embedder (TF-Hub's outputs) in
 `elmo_embedder.py`, the presets in `elmo_presets.py`; this family object
 trains the biLM on whole plays with held-out plays
-(`kerazoo.data.bilm`), scores forward and backward perplexity, and exports
+(`elmo_data.py`), scores forward and backward perplexity, and exports
 the embedder.
 """
 
@@ -206,4 +206,4 @@ def evaluate_perplexity(model, stream, seq_length, batch_size, pipeline="auto"):
     }
 
 
-ELMO = ElmoFamily()
+ELMO_FAMILY = ElmoFamily()

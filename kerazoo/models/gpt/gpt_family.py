@@ -9,7 +9,7 @@ from kerazoo.models.causal_lm import CAUSAL_LM_FLAGS
 from kerazoo.models.causal_lm import CausalLMFamily
 from kerazoo.models.family import common_flags
 from kerazoo.models.gpt.gpt_builders import build_gpt
-from kerazoo.models.gpt.gpt_model import GPT as GPTModel
+from kerazoo.models.gpt.gpt_model import GPT
 from kerazoo.models.gpt.gpt_presets import GPT_PRESETS
 
 # build_gpt's default context, for a run that does not set one.
@@ -20,7 +20,7 @@ class GPTFamily(CausalLMFamily):
     name = "gpt"
     description = "A GPT: decoder-only Transformer character language model (nanoGPT's layout)."
     builders = {"gpt": build_gpt}
-    model_classes = (GPTModel,)
+    model_classes = (GPT,)
     configs = GPT_PRESETS
     flags = CAUSAL_LM_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "max_sequence_length", "dropout")
     signatures = {**CausalLMFamily.signatures, "step": "decoding_steps"}
@@ -38,4 +38,4 @@ class GPTFamily(CausalLMFamily):
             )
 
 
-GPT = GPTFamily()
+GPT_FAMILY = GPTFamily()

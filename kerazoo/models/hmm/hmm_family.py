@@ -204,4 +204,4 @@ def streamed_loss(model, ids, chunk=4096):
     return total / (len(ids) - 1)
 
 
-HMM = HMMFamily()
+HMM_FAMILY = HMMFamily()

@@ -260,4 +260,4 @@ class NgramFamily(Family):
         return ngram_counts.distinct_contexts(text, order, unit)
 
 
-NGRAM = NgramFamily()
+NGRAM_FAMILY = NgramFamily()

@@ -208,7 +208,7 @@ class NgramTable(keras.layers.Layer):
 class NgramLM(DecodingMixin, keras.Model):
     """An n-gram language model: next-token logits log p(w | last order - 1 tokens).
 
-    It is trained by counting (`kerazoo.models.ngram.NGRAM.fit`), not by
+    It is trained by counting (`NgramFamily.fit`), not by
     gradient steps, and has no trainable weights. The text before the first
     token is `order - 1` copies of id 0, so a prompt is read as the start of
     a text.

@@ -26,4 +26,4 @@ class Seq2SeqLSTMFamily(Seq2SeqFamily):
     )
 
 
-SEQ2SEQ = Seq2SeqLSTMFamily()
+SEQ2SEQ_FAMILY = Seq2SeqLSTMFamily()

@@ -22,4 +22,4 @@ class TransformerFamily(Seq2SeqFamily):
     flags = SEQ2SEQ_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "dropout", "max_sequence_length")
 
 
-TRANSFORMER = TransformerFamily()
+TRANSFORMER_FAMILY = TransformerFamily()

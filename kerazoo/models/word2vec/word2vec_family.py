@@ -2,7 +2,7 @@
 
 The model and its loss are in `skipgram_model.py`, gensim's query API in
 `keyed_vectors.py`, the presets in `word2vec_presets.py`; this family object
-makes the pairs (`kerazoo.data.skipgram`), trains with SGD at gensim's
+makes the pairs (`word2vec_data.py`, streamed: `word2vec_stream_data.py`), trains with SGD at gensim's
 linearly decaying rate, and writes the vectors in word2vec's binary format.
 """
 
@@ -314,4 +314,4 @@ class Word2VecFamily(Family):
                 "output": {word: [[w, round(float(s), 3)] for w, s in vectors.most_similar(word, topn=5)] for word in words}}
 
 
-WORD2VEC = Word2VecFamily()
+WORD2VEC_FAMILY = Word2VecFamily()

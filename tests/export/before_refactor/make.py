@@ -14,7 +14,7 @@ for name, family in [("gpt", "gpt"), ("lstm", "char_rnn"), ("transformer", "tran
     case = get_case(name)
     model, vocabulary = make_model(case, seed=3)
     if name == "word2vec":
-        from kerazoo.data.words import WordVocabulary
+        from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary  # kerazoo.data.words at d3e42d9
         words = "the king and a queen of one night love my sword day".split()
         vocabulary = WordVocabulary.from_sentences([words], min_count=1)
         assert vocabulary.size == 12, vocabulary.size

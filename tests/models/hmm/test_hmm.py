@@ -13,7 +13,7 @@ import pytest
 from kerazoo.cli import main
 from kerazoo.generation import generate_text
 from kerazoo.models.hmm import hmm_em
-from kerazoo.models.hmm.hmm_family import HMM
+from kerazoo.models.hmm.hmm_family import HMM_FAMILY
 from kerazoo.models.hmm.hmm_family import streamed_loss
 from kerazoo.models.hmm.hmm_model import HMMForwardCell
 from kerazoo.models.hmm.hmm_model import HMMLanguageModel
@@ -171,11 +171,11 @@ def test_bad_sizes_and_settings_are_refused():
     with pytest.raises(ValueError, match="states=0"):
         HMMLanguageModel(5, states=0)
     with pytest.raises(ValueError, match="states=0"):
-        HMM.resolve_config(model_kwargs={"states": 0})
+        HMM_FAMILY.resolve_config(model_kwargs={"states": 0})
     with pytest.raises(ValueError, match="`learning_rate` does not apply to fit='em'"):
-        HMM.resolve_config(fit="em", learning_rate=0.1)
+        HMM_FAMILY.resolve_config(fit="em", learning_rate=0.1)
     with pytest.raises(ValueError, match="fit="):
-        HMM.resolve_config(fit="viterbi")
+        HMM_FAMILY.resolve_config(fit="viterbi")
     with pytest.raises(ValueError, match="length=0"):
         hmm_em.chunk_ids(np.arange(5), 0)
 

@@ -14,7 +14,7 @@ from kerazoo.generation import generate_text
 from kerazoo.models.family import Family
 from kerazoo.models.ngram import distinct_contexts
 from kerazoo.models.ngram import ngram_counts
-from kerazoo.models.ngram.ngram_family import NGRAM
+from kerazoo.models.ngram.ngram_family import NGRAM_FAMILY
 from kerazoo.models.ngram.ngram_model import build_ngram
 from kerazoo.models.ngram.ngram_vocabulary import TokenVocabulary
 from kerazoo.models.registry import get_family
@@ -151,11 +151,11 @@ def test_distinct_contexts_grow_with_the_order():
 
 def test_parameter_count_is_a_protocol_question():
     model, _, levels = trained(TEXT, 3)
-    assert NGRAM.parameter_count(model) == {"count": sum(len(level["entry_word"]) for level in levels),
+    assert NGRAM_FAMILY.parameter_count(model) == {"count": sum(len(level["entry_word"]) for level in levels),
                                             "kind": "stored counts"}
     dense = keras.layers.Dense(3)
     dense.build((None, 2))
-    assert Family.parameter_count(NGRAM, dense) == {"count": 9, "kind": "weights"}
+    assert Family.parameter_count(NGRAM_FAMILY, dense) == {"count": 9, "kind": "weights"}
 
 
 def test_word_vocabulary_round_trips_text():
@@ -171,11 +171,11 @@ def test_bad_arguments_are_refused_with_their_names():
     with pytest.raises(ValueError, match="Received: smoothing='witten-bell'"):
         build_ngram(10, smoothing="witten-bell")
     with pytest.raises(ValueError, match=r"Received: discount=1.5"):
-        NGRAM.resolve_config(model_kwargs={"discount": 1.5})
+        NGRAM_FAMILY.resolve_config(model_kwargs={"discount": 1.5})
     with pytest.raises(ValueError, match="Received: unit='byte'"):
-        NGRAM.resolve_config(unit="byte")
+        NGRAM_FAMILY.resolve_config(unit="byte")
     with pytest.raises(ValueError, match="min_count"):
-        NGRAM.resolve_config(unit="char", min_count=3)
+        NGRAM_FAMILY.resolve_config(unit="char", min_count=3)
     with pytest.raises(ValueError, match="holds no counts"):
         build_ngram(10, order=2)(np.zeros((1, 3), np.int32))
 
@@ -254,7 +254,7 @@ def test_a_run_killed_after_its_model_was_written_goes_on(tiny_text_file, tmp_pa
     from kerazoo.training import train
 
     run = str(tmp_path / "run")
-    config = NGRAM.resolve_config(corpus=tiny_text_file, samples=0, model_kwargs={"order": 3})
+    config = NGRAM_FAMILY.resolve_config(corpus=tiny_text_file, samples=0, model_kwargs={"order": 3})
     train(config, run)
     with open(os.path.join(run, "metrics.json"), encoding="utf-8") as f:
         metrics = json.load(f)

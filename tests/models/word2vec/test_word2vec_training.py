@@ -151,11 +151,11 @@ def test_bad_corpus_names_are_clear_errors(tmp_path, corpus, message):
 def test_the_epoch_loss_is_accumulated_in_float64(tmp_path):
     import keras
 
-    from kerazoo.models.word2vec.word2vec_family import WORD2VEC
+    from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
 
     config = resolve_word2vec_config(corpus=planted_corpus(tmp_path / "planted.txt", sentences=100), **SMALL)
-    data = WORD2VEC.prepare(config)
-    model = WORD2VEC.compile(WORD2VEC.build(config, data), config, data)
+    data = WORD2VEC_FAMILY.prepare(config)
+    model = WORD2VEC_FAMILY.compile(WORD2VEC_FAMILY.build(config, data), config, data)
     tracker = model._loss_tracker
     assert tracker.dtype == "float64"
     # An epoch of a 100M-word corpus: 60,000 batch losses weighted by 4,096 pairs each. The
