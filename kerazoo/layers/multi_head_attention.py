@@ -3,6 +3,9 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_rate
+
 
 def _large_negative(dtype):
     # Finite, so a row whose keys are all masked gives uniform weights, not NaN.
@@ -103,11 +106,11 @@ class MultiHeadAttention(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (("num_heads", num_heads), ("key_dim", key_dim)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+        check_integer("num_heads", num_heads, minimum=1)
+        check_integer("key_dim", key_dim, minimum=1)
+        check_integer("value_dim", value_dim, minimum=1, allow_none=True)
+        check_integer("output_dim", output_dim, minimum=1, allow_none=True)
+        check_rate("dropout", dropout)
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.value_dim = value_dim

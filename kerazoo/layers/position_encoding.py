@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class SinusoidalPositionEncoding(keras.layers.Layer):
@@ -78,8 +80,7 @@ class PositionEmbedding(keras.layers.Layer):
 
     def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
         super().__init__(**kwargs)
-        if sequence_length is None or sequence_length < 1:
-            raise ValueError(f"`sequence_length` must be >= 1. Received: sequence_length={sequence_length}")
+        check_integer("sequence_length", sequence_length, minimum=1)
         self.sequence_length = sequence_length
         self.initializer = keras.initializers.get(initializer)
 

@@ -2,24 +2,18 @@
 
 import keras
 
-
-def check_block_args(num_heads, intermediate_dim, dropout, layer_norm_epsilon):
-    if int(num_heads) != num_heads or num_heads < 1:
-        raise ValueError(f"`num_heads` must be an integer >= 1. Received: num_heads={num_heads}")
-    if int(intermediate_dim) != intermediate_dim or intermediate_dim < 1:
-        raise ValueError(
-            f"`intermediate_dim` must be an integer >= 1. Received: intermediate_dim={intermediate_dim}"
-        )
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-    if not layer_norm_epsilon > 0:
-        raise ValueError(f"`layer_norm_epsilon` must be > 0. Received: layer_norm_epsilon={layer_norm_epsilon}")
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_positive
+from kerazoo.utils.arguments import check_rate
 
 
-def head_width(width, num_heads):
+def head_width(width, num_heads, width_name="width"):
+    """The width of one attention head: `width` split into `num_heads` equal parts."""
+    check_integer(width_name, width, minimum=1)
+    check_integer("num_heads", num_heads, minimum=1)
     if width % num_heads:
         raise ValueError(
-            f"The model width must be divisible by `num_heads`. Received: width={width}, num_heads={num_heads}"
+            f"`{width_name}` must be divisible by `num_heads`. Received: {width_name}={width}, num_heads={num_heads}"
         )
     return width // num_heads
 
@@ -85,7 +79,10 @@ def common_config(block):
 
 def init_common(block, num_heads, intermediate_dim, dropout, activation, normalize_first,
                 layer_norm_epsilon, use_bias, kernel_initializer, output_kernel_initializer):
-    check_block_args(num_heads, intermediate_dim, dropout, layer_norm_epsilon)
+    check_integer("num_heads", num_heads, minimum=1)
+    check_integer("intermediate_dim", intermediate_dim, minimum=1)
+    check_rate("dropout", dropout)
+    check_positive("layer_norm_epsilon", layer_norm_epsilon)
     block.num_heads = num_heads
     block.intermediate_dim = intermediate_dim
     block.dropout = dropout

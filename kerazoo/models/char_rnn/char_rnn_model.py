@@ -33,6 +33,9 @@ from keras import ops
 from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.layers.one_hot import OneHot
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_rate
 
 CELL_TYPES = ("simple_rnn", "lstm", "gru")
 _FUSED = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
@@ -95,7 +98,12 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
         return_state=False,
         **kwargs,
     ):
-        _validate(vocabulary_size, cell_type, units, num_layers, embedding_dim, dropout)
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
+        check_choice("cell_type", cell_type, CELL_TYPES)
+        check_integer("units", units, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        check_integer("embedding_dim", embedding_dim, minimum=0, allow_none=True)
+        check_rate("dropout", dropout)
         state_names = STATE_NAMES[cell_type]
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         state_inputs = []
@@ -236,17 +244,3 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
 
 def _one_or_list(states):
     return states[0] if len(states) == 1 else list(states)
-
-
-def _validate(vocabulary_size, cell_type, units, num_layers, embedding_dim, dropout):
-    if cell_type not in CELL_TYPES:
-        raise ValueError(f"`cell_type` must be one of {CELL_TYPES}. Received: cell_type={cell_type!r}")
-    for name, value in (("vocabulary_size", vocabulary_size), ("units", units), ("num_layers", num_layers)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
-    if embedding_dim is not None and (not isinstance(embedding_dim, int) or embedding_dim < 0):
-        raise ValueError(
-            f"`embedding_dim` must be None or an integer >= 0. Received: embedding_dim={embedding_dim!r}"
-        )
-    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")

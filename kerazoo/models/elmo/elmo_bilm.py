@@ -8,6 +8,8 @@ from kerazoo.layers.sampled_softmax import SampledSoftmax
 from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
 from kerazoo.data.characters import MAX_CHARACTERS
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_rate
 
 # The character CNN of AllenNLP's full ("original") ELMo: 2048 filters over widths 1-7.
 ELMO_CHARACTER_FILTERS = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
@@ -96,20 +98,14 @@ class ElmoBiLM(PresetMixin, keras.Model):
         seed=None,
         **kwargs,
     ):
-        for name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("character_embedding_dim", character_embedding_dim),
-            ("max_characters", max_characters),
-            ("projection_dim", projection_dim),
-            ("num_layers", num_layers),
-            ("lstm_units", lstm_units),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if int(num_highway) != num_highway or num_highway < 0:
-            raise ValueError(f"`num_highway` must be an integer >= 0. Received: num_highway={num_highway}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
+        check_integer("character_embedding_dim", character_embedding_dim, minimum=1)
+        check_integer("max_characters", max_characters, minimum=1)
+        check_integer("num_highway", num_highway, minimum=0)
+        check_integer("projection_dim", projection_dim, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        check_integer("lstm_units", lstm_units, minimum=1)
+        check_rate("dropout", dropout)
         character_filters = [[int(w), int(n)] for w, n in character_filters]
         dtype = kwargs.pop("dtype", None)
 

@@ -7,7 +7,10 @@ from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.layers.position_encoding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
+from kerazoo.layers.transformer_layer_utils import head_width
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
 
 POSITION_ENCODINGS = ("learned", "sinusoidal")
 
@@ -74,23 +77,11 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         layer_norm_epsilon=1e-5,
         **kwargs,
     ):
-        for name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("num_layers", num_layers),
-            ("num_heads", num_heads),
-            ("hidden_dim", hidden_dim),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if hidden_dim % num_heads:
-            raise ValueError(
-                f"`hidden_dim` must be divisible by `num_heads`. Received: hidden_dim={hidden_dim}, num_heads={num_heads}"
-            )
-        if position_encoding not in POSITION_ENCODINGS:
-            raise ValueError(
-                f"`position_encoding` must be one of {POSITION_ENCODINGS}. Received: position_encoding={position_encoding!r}"
-            )
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        head_width(hidden_dim, num_heads, "hidden_dim")
+        check_integer("max_sequence_length", max_sequence_length, minimum=1)
+        check_choice("position_encoding", position_encoding, POSITION_ENCODINGS)
         initializer = keras.initializers.RandomNormal(stddev=0.02)
         residual_initializer = keras.initializers.RandomNormal(stddev=0.02 / math.sqrt(2 * num_layers))
         intermediate_dim = intermediate_dim or 4 * hidden_dim

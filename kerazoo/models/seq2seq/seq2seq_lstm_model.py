@@ -3,6 +3,7 @@ from keras import ops
 
 from kerazoo.layers.additive_attention import AdditiveAttention
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
 
 PADDING_ID = 0
 
@@ -133,15 +134,12 @@ class Seq2SeqLSTM(PresetMixin, keras.Model):
         max_sequence_length=64,
         **kwargs,
     ):
-        for name, value in (
-            ("source_vocabulary_size", source_vocabulary_size),
-            ("target_vocabulary_size", target_vocabulary_size),
-            ("embedding_dim", embedding_dim),
-            ("units", units),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
+        check_integer("source_vocabulary_size", source_vocabulary_size, minimum=1)
+        check_integer("target_vocabulary_size", target_vocabulary_size, minimum=1)
+        check_integer("embedding_dim", embedding_dim, minimum=1)
+        check_integer("units", units, minimum=1)
+        check_integer("attention_units", attention_units, minimum=1, allow_none=True)
+        check_integer("max_sequence_length", max_sequence_length, minimum=1)
         attention_units = attention_units or units
         dtype = kwargs.pop("dtype", None)
         source_embedding = keras.layers.Embedding(source_vocabulary_size, embedding_dim, name="source_embedding", dtype=dtype)

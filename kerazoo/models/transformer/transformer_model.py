@@ -5,8 +5,10 @@ from keras import ops
 
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
+from kerazoo.layers.transformer_layer_utils import head_width
 from kerazoo.layers.transformer_encoder import TransformerEncoderBlock
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
 
 PADDING_ID = 0
 
@@ -61,18 +63,11 @@ class Transformer(PresetMixin, keras.Model):
         max_sequence_length=512,
         **kwargs,
     ):
-        for name, value in (
-            ("source_vocabulary_size", source_vocabulary_size),
-            ("target_vocabulary_size", target_vocabulary_size),
-            ("num_layers", num_layers),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if hidden_dim % num_heads:
-            raise ValueError(
-                f"`hidden_dim` must be divisible by `num_heads`. Received: hidden_dim={hidden_dim}, num_heads={num_heads}"
-            )
+        check_integer("source_vocabulary_size", source_vocabulary_size, minimum=1)
+        check_integer("target_vocabulary_size", target_vocabulary_size, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        head_width(hidden_dim, num_heads, "hidden_dim")
+        check_integer("max_sequence_length", max_sequence_length, minimum=1)
         dtype = kwargs.pop("dtype", None)
         block_kwargs = dict(dropout=dropout, normalize_first=normalize_first, dtype=dtype)
         source_embedding = keras.layers.Embedding(source_vocabulary_size, hidden_dim, name="source_embedding", dtype=dtype)
