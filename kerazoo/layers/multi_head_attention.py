@@ -3,6 +3,7 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.layers.kv_cache import update_cache
 from kerazoo.utils.arguments import check_integer
 from kerazoo.utils.arguments import check_rate
 
@@ -38,6 +39,16 @@ def merge_masks(query_length, key_length, attention_mask=None, padding_mask=None
     if use_causal_mask:
         mask = conjoin(mask, ops.expand_dims(causal_mask(query_length, key_length, start_index), 0))
     return mask
+
+
+def with_optional_outputs(output, *optional):
+    """`output` alone, or `(output, *optional)` without the entries that are None.
+
+    An attention layer or block returns its weights only when asked for them,
+    and a cache only when it was given one: the caller passes None for the others.
+    """
+    present = [item for item in optional if item is not None]
+    return (output, *present) if present else output
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -175,10 +186,7 @@ class MultiHeadAttention(keras.layers.Layer):
             if cache_update_index is None:
                 raise ValueError("`cache_update_index` is required with `cache`.")
             start_index = cache_update_index
-            position = (0, cache_update_index, 0, 0)
-            k = ops.slice_update(cache[:, 0, ...], position, ops.cast(k, cache.dtype))
-            v = ops.slice_update(cache[:, 1, ...], position, ops.cast(v, cache.dtype))
-            cache = ops.stack([k, v], axis=1)
+            k, v, cache = update_cache(cache, k, v, cache_update_index)
             # The unwritten end of the cache lies in the future: the causal mask hides it.
             use_causal_mask = True
         query_length, key_length = ops.shape(q)[1], ops.shape(k)[1]
@@ -210,13 +218,7 @@ class MultiHeadAttention(keras.layers.Layer):
                 is_causal=only_causal,
                 flash_attention=self.flash_attention,
             )
-        output = self.output_dense(attended)
-        results = [output]
-        if return_attention_scores:
-            results.append(weights)
-        if cache is not None:
-            results.append(cache)
-        return results[0] if len(results) == 1 else tuple(results)
+        return with_optional_outputs(self.output_dense(attended), weights if return_attention_scores else None, cache)
 
     def compute_output_shape(self, query_shape, value_shape=None):
         return tuple(query_shape[:-1]) + (self.output_dim or query_shape[-1],)

@@ -4,10 +4,12 @@ import keras
 from keras import ops
 
 from kerazoo.generation.decoding import DecodingMixin
+from kerazoo.layers.kv_cache import call_with_cache
+from kerazoo.layers.kv_cache import empty_cache
 from kerazoo.layers.position_encoding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
-from kerazoo.layers.transformer_layer_utils import head_width
+from kerazoo.layers.transformer_block import head_width
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_choice
 from kerazoo.utils.arguments import check_integer
@@ -158,11 +160,7 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         batch first, so beam search can reorder it like any other state. The
         window `(batch, max_sequence_length)` holds the last tokens read.
         """
-        head_width = self.hidden_dim // self.num_heads
-        cache = ops.zeros(
-            (batch_size, self.num_layers, 2, self.max_sequence_length, self.num_heads, head_width),
-            dtype=self.compute_dtype,
-        )
+        cache = empty_cache(self.blocks, batch_size, self.max_sequence_length, self.compute_dtype)
         window = ops.zeros((batch_size, self.max_sequence_length), dtype="int32")
         return cache, ops.zeros((), dtype="int32"), window
 
@@ -174,14 +172,9 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         """
         x = self.token_embedding(token_ids)
         x = x + self.position_layer(x, start_index=cache_update_index)
-        caches = []
-        for i, block in enumerate(self.blocks):
-            x, layer_cache = block(
-                x, self_attention_cache=cache[:, i, ...], cache_update_index=cache_update_index
-            )
-            caches.append(layer_cache)
+        x, cache = call_with_cache(self.blocks, x, cache, cache_update_index)
         x = self.final_norm(x)
-        return self.token_embedding(x, reverse=True), ops.stack(caches, axis=1)
+        return self.token_embedding(x, reverse=True), cache
 
     def decoding_step(self, token_ids, state):
         """Reads one token per row, `(batch,)`, and returns (next-token logits, state).

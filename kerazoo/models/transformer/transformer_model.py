@@ -3,9 +3,11 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.layers.kv_cache import call_with_cache
+from kerazoo.layers.kv_cache import empty_cache
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
-from kerazoo.layers.transformer_layer_utils import head_width
+from kerazoo.layers.transformer_block import head_width
 from kerazoo.layers.transformer_encoder import TransformerEncoderBlock
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_integer
@@ -162,28 +164,17 @@ class Transformer(PresetMixin, keras.Model):
     def initial_decoding_state(self, encoder_token_ids):
         """Encodes the source once; the state holds the encoding and an empty self-attention cache."""
         encoded, mask = self.encode(encoder_token_ids)
-        batch = ops.shape(encoded)[0]
-        head_width = self.hidden_dim // self.num_heads
-        cache = ops.zeros(
-            (batch, self.num_layers, 2, self.max_sequence_length, self.num_heads, head_width),
-            dtype=self.compute_dtype,
-        )
+        cache = empty_cache(self.decoder_blocks, ops.shape(encoded)[0], self.max_sequence_length, self.compute_dtype)
         return cache, encoded, mask, ops.zeros((), dtype="int32")
 
     def decoding_step(self, token_ids, state):
         cache, encoded, mask, index = state
         y = self._embed(self.target_embedding, self.target_dropout, ops.expand_dims(token_ids, 1), index)
-        caches = []
-        for i, block in enumerate(self.decoder_blocks):
-            y, layer_cache = block(
-                y, encoded, encoder_padding_mask=mask, self_attention_cache=cache[:, i, ...],
-                cache_update_index=index,
-            )
-            caches.append(layer_cache)
+        y, cache = call_with_cache(self.decoder_blocks, y, cache, index, encoded, encoder_padding_mask=mask)
         if self.decoder_norm is not None:
             y = self.decoder_norm(y)
         logits = self.target_embedding(y, reverse=True)[:, 0, :]
-        return logits, (ops.stack(caches, axis=1), encoded, mask, index + 1)
+        return logits, (cache, encoded, mask, index + 1)
 
     def get_config(self):
         return {
