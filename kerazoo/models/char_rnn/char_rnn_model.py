@@ -32,6 +32,7 @@ from keras import ops
 
 from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.layers.one_hot import OneHot
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_choice
 from kerazoo.utils.arguments import check_integer
@@ -45,7 +46,7 @@ STATE_NAMES = {"simple_rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class CharRNN(PresetMixin, DecodingMixin, keras.Model):
+class CharRNN(ArgumentConfigMixin, PresetMixin, DecodingMixin, keras.Model):
     """A stacked recurrent next-token model (a functional `keras.Model`).
 
     Args:
@@ -167,15 +168,7 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
         else:
             super().__init__(inputs=token_ids, outputs=logits, **kwargs)
 
-        self.vocabulary_size = vocabulary_size
-        self.cell_type = cell_type
-        self.units = units
-        self.num_layers = num_layers
-        self.embedding_dim = embedding_dim
-        self.dropout = dropout
-        self.cell_api = cell_api
-        self.reset_after = reset_after
-        self.return_state = return_state
+        self.keep_arguments(locals())
 
     # The decoding protocol of `kerazoo.generation`: one token per row through the cells.
     def initial_decoding_state(self, batch_size):
@@ -221,25 +214,6 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
         twin = CharRNN.from_config(config)
         twin.set_weights(self.get_weights())
         return twin
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "cell_type": self.cell_type,
-            "units": self.units,
-            "num_layers": self.num_layers,
-            "embedding_dim": self.embedding_dim,
-            "dropout": self.dropout,
-            "cell_api": self.cell_api,
-            "reset_after": self.reset_after,
-            "return_state": self.return_state,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _one_or_list(states):

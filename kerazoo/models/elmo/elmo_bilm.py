@@ -7,6 +7,7 @@ from kerazoo.layers.projected_lstm_cell import ProjectedLSTMCell
 from kerazoo.layers.sampled_softmax import SampledSoftmax
 from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
 from kerazoo.data.characters import MAX_CHARACTERS
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_integer
 from kerazoo.utils.arguments import check_rate
@@ -24,7 +25,7 @@ class Perplexity(keras.metrics.Mean):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class ElmoBiLM(PresetMixin, keras.Model):
+class ElmoBiLM(ArgumentConfigMixin, PresetMixin, keras.Model):
     """ELMo's bidirectional language model: a character CNN word encoder and two LSTM stacks sharing a softmax.
 
     Each token's characters go through `CharacterCNN`, `num_highway` `Highway`
@@ -148,19 +149,7 @@ class ElmoBiLM(PresetMixin, keras.Model):
         self.softmax = softmax
         self.forward_perplexity = Perplexity(name="forward_perplexity")
         self.backward_perplexity = Perplexity(name="backward_perplexity")
-        self.vocabulary_size = vocabulary_size
-        self.character_filters = character_filters
-        self.character_embedding_dim = character_embedding_dim
-        self.max_characters = max_characters
-        self.num_highway = num_highway
-        self.projection_dim = projection_dim
-        self.num_layers = num_layers
-        self.lstm_units = lstm_units
-        self.cell_clip = cell_clip
-        self.projection_clip = projection_clip
-        self.dropout = dropout
-        self.num_samples = num_samples
-        self.seed = seed
+        self.keep_arguments(locals())
 
     def representations(self, token_characters, training=None):
         """The biLM's layers for `token_characters` `(batch, time, max_characters)`.
@@ -187,30 +176,6 @@ class ElmoBiLM(PresetMixin, keras.Model):
         if self.losses:
             total = total + ops.sum(self.losses)
         return total
-
-    def get_config(self):
-        # A functional model's config lists layers; this one is rebuilt from its arguments.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "character_filters": self.character_filters,
-            "character_embedding_dim": self.character_embedding_dim,
-            "max_characters": self.max_characters,
-            "num_highway": self.num_highway,
-            "projection_dim": self.projection_dim,
-            "num_layers": self.num_layers,
-            "lstm_units": self.lstm_units,
-            "cell_clip": self.cell_clip,
-            "projection_clip": self.projection_clip,
-            "dropout": self.dropout,
-            "num_samples": self.num_samples,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _representations(parts, token_characters, training=None):

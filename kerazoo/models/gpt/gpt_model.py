@@ -10,6 +10,7 @@ from kerazoo.layers.position_encoding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
 from kerazoo.layers.transformer_block import head_width
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_choice
 from kerazoo.utils.arguments import check_integer
@@ -18,7 +19,7 @@ POSITION_ENCODINGS = ("learned", "sinusoidal")
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class GPT(PresetMixin, DecodingMixin, keras.Model):
+class GPT(ArgumentConfigMixin, PresetMixin, DecodingMixin, keras.Model):
     """A decoder-only Transformer language model (GPT-2's layout, as in nanoGPT).
 
     token ids -> token embedding + position embedding -> dropout ->
@@ -140,17 +141,7 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         self.embeddings_dropout = embeddings_dropout
         self.blocks = blocks
         self.final_norm = final_norm
-        self.vocabulary_size = vocabulary_size
-        self.num_layers = num_layers
-        self.num_heads = num_heads
-        self.hidden_dim = hidden_dim
-        self.intermediate_dim = intermediate_dim
-        self.max_sequence_length = max_sequence_length
-        self.dropout = dropout
-        self.use_bias = use_bias
-        self.position_encoding = position_encoding
-        self.tie_weights = tie_weights
-        self.layer_norm_epsilon = layer_norm_epsilon
+        self.keep_arguments(locals())
 
     # The decoding protocol of `kerazoo.generation`.
     def initial_decoding_state(self, batch_size):
@@ -216,25 +207,3 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
 
         cache = ops.cond(index + count <= self.max_sequence_length, within, lambda: cache)
         return cache, index + count, window
-
-    def get_config(self):
-        # A functional model's config lists layers; this one is rebuilt from its arguments.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "num_layers": self.num_layers,
-            "num_heads": self.num_heads,
-            "hidden_dim": self.hidden_dim,
-            "intermediate_dim": self.intermediate_dim,
-            "max_sequence_length": self.max_sequence_length,
-            "dropout": self.dropout,
-            "use_bias": self.use_bias,
-            "position_encoding": self.position_encoding,
-            "tie_weights": self.tie_weights,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -2,6 +2,7 @@ import keras
 from keras import ops
 
 from kerazoo.layers.additive_attention import AdditiveAttention
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_integer
 
@@ -98,7 +99,7 @@ class BahdanauDecoder(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class Seq2SeqLSTM(PresetMixin, keras.Model):
+class Seq2SeqLSTM(ArgumentConfigMixin, PresetMixin, keras.Model):
     """LSTM encoder-decoder with additive attention: the lectures' attention-based translation baseline.
 
     The encoder is a bidirectional LSTM over the embedded source, so each
@@ -167,12 +168,7 @@ class Seq2SeqLSTM(PresetMixin, keras.Model):
         )
         self.source_embedding, self.encoder, self.decoder = source_embedding, encoder, decoder
         self.bridge_h, self.bridge_c = bridge_h, bridge_c
-        self.source_vocabulary_size = source_vocabulary_size
-        self.target_vocabulary_size = target_vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.units = units
-        self.attention_units = attention_units
-        self.max_sequence_length = max_sequence_length
+        self.keep_arguments(locals())
 
     def encode(self, encoder_token_ids):
         """Returns (annotations `(batch, S, 2 units)`, mask `(batch, S)`, initial decoder state (h, c))."""
@@ -203,19 +199,3 @@ class Seq2SeqLSTM(PresetMixin, keras.Model):
         h, c, outputs, projected, mask = state
         logits, (h, c), _ = self.decoder.step(token_ids, (h, c), outputs, projected, mask)
         return logits, (h, c, outputs, projected, mask)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "source_vocabulary_size": self.source_vocabulary_size,
-            "target_vocabulary_size": self.target_vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-            "units": self.units,
-            "attention_units": self.attention_units,
-            "max_sequence_length": self.max_sequence_length,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

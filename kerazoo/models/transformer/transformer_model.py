@@ -9,6 +9,7 @@ from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
 from kerazoo.layers.transformer_block import head_width
 from kerazoo.layers.transformer_encoder import TransformerEncoderBlock
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
 from kerazoo.utils.arguments import check_integer
 
@@ -16,7 +17,7 @@ PADDING_ID = 0
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class Transformer(PresetMixin, keras.Model):
+class Transformer(ArgumentConfigMixin, PresetMixin, keras.Model):
     """The encoder-decoder Transformer of Vaswani et al. (2017) for sequence-to-sequence tasks.
 
     Encoder: embedding * sqrt(d_model) + sinusoidal positions, dropout, N
@@ -124,16 +125,7 @@ class Transformer(PresetMixin, keras.Model):
         self.position_encoding = position_encoding
         self.encoder_blocks, self.decoder_blocks = encoder_blocks, decoder_blocks
         self.encoder_norm, self.decoder_norm = encoder_norm, decoder_norm
-        self.source_vocabulary_size = source_vocabulary_size
-        self.target_vocabulary_size = target_vocabulary_size
-        self.num_layers = num_layers
-        self.num_heads = num_heads
-        self.hidden_dim = hidden_dim
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
-        self.normalize_first = normalize_first
-        self.tie_output = tie_output
-        self.max_sequence_length = max_sequence_length
+        self.keep_arguments(locals())
 
     def encode(self, encoder_token_ids):
         """Runs the encoder: returns (encoder outputs `(batch, S, d)`, padding mask `(batch, S)`)."""
@@ -175,23 +167,3 @@ class Transformer(PresetMixin, keras.Model):
             y = self.decoder_norm(y)
         logits = self.target_embedding(y, reverse=True)[:, 0, :]
         return logits, (cache, encoded, mask, index + 1)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "source_vocabulary_size": self.source_vocabulary_size,
-            "target_vocabulary_size": self.target_vocabulary_size,
-            "num_layers": self.num_layers,
-            "num_heads": self.num_heads,
-            "hidden_dim": self.hidden_dim,
-            "intermediate_dim": self.intermediate_dim,
-            "dropout": self.dropout,
-            "normalize_first": self.normalize_first,
-            "tie_output": self.tie_output,
-            "max_sequence_length": self.max_sequence_length,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
