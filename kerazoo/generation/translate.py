@@ -61,18 +61,8 @@ def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_
     return programs[key]
 
 
-def translate(
-    model,
-    vocabulary,
-    sources,
-    max_length=None,
-    beam_width=1,
-    length_penalty=0.0,
-    temperature=0.0,
-    top_k=0,
-    top_p=1.0,
-    seed=0,
-):
+def translate(model, vocabulary, sources, max_length=None, beam_width=1, length_penalty=0.0, temperature=0.0,
+              top_k=0, top_p=1.0, seed=0):
     """Translates each source string with a `Transformer` or `Seq2SeqLSTM`.
 
     Args:

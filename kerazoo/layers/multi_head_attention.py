@@ -41,6 +41,16 @@ def merge_masks(query_length, key_length, attention_mask=None, padding_mask=None
     return mask
 
 
+def kernel_initializers(kernel_initializer, output_kernel_initializer=None):
+    """The initializers of the kernels that read the residual stream and of those that write into it.
+
+    The second is the first unless given: GPT-2 starts the writing kernels
+    (W^O and the second feed-forward layer) smaller, by 1 / sqrt(2 * layers).
+    """
+    output = output_kernel_initializer if output_kernel_initializer is not None else kernel_initializer
+    return keras.initializers.get(kernel_initializer), keras.initializers.get(output)
+
+
 def with_optional_outputs(output, *optional):
     """`output` alone, or `(output, *optional)` without the entries that are None.
 
@@ -128,9 +138,8 @@ class MultiHeadAttention(keras.layers.Layer):
         self.dropout = dropout
         self.use_bias = use_bias
         self.output_dim = output_dim
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.output_kernel_initializer = keras.initializers.get(
-            output_kernel_initializer if output_kernel_initializer is not None else kernel_initializer
+        self.kernel_initializer, self.output_kernel_initializer = kernel_initializers(
+            kernel_initializer, output_kernel_initializer
         )
         self.flash_attention = flash_attention
         self.dropout_layer = keras.layers.Dropout(dropout, name="attention_dropout")

@@ -3,6 +3,7 @@
 import keras
 
 from kerazoo.layers.multi_head_attention import MultiHeadAttention
+from kerazoo.layers.multi_head_attention import kernel_initializers
 from kerazoo.utils.arguments import check_integer
 from kerazoo.utils.arguments import check_positive
 from kerazoo.utils.arguments import check_rate
@@ -76,9 +77,8 @@ class TransformerBlock(keras.layers.Layer):
         self.normalize_first = normalize_first
         self.layer_norm_epsilon = layer_norm_epsilon
         self.use_bias = use_bias
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.output_kernel_initializer = keras.initializers.get(
-            output_kernel_initializer if output_kernel_initializer is not None else kernel_initializer
+        self.kernel_initializer, self.output_kernel_initializer = kernel_initializers(
+            kernel_initializer, output_kernel_initializer
         )
 
     def _build_norm_and_dropout(self, name, shape):

@@ -17,10 +17,7 @@ class TransformerDecoderBlock(TransformerBlock):
     step: the new keys and values are written into the cache, and the query
     attends to everything written so far.
 
-    Args:
-        num_heads, intermediate_dim, dropout, activation, normalize_first,
-        layer_norm_epsilon, use_bias, kernel_initializer, output_kernel_initializer:
-            see `kerazoo.layers.transformer_block.TransformerBlock`.
+    Args: those of `TransformerBlock` (kerazoo/layers/transformer_block.py).
 
     Call arguments:
         decoder_sequence: float `(batch, T, width)`.

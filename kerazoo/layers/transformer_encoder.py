@@ -13,10 +13,7 @@ class TransformerEncoderBlock(TransformerBlock):
     (pre-LN, `normalize_first=True`, which trains deep stacks without warmup
     tricks).
 
-    Args:
-        num_heads, intermediate_dim, dropout, activation, normalize_first,
-        layer_norm_epsilon, use_bias, kernel_initializer, output_kernel_initializer:
-            see `kerazoo.layers.transformer_block.TransformerBlock`.
+    Args: those of `TransformerBlock` (kerazoo/layers/transformer_block.py).
 
     Call arguments:
         inputs: float `(batch, time, width)`.

@@ -71,17 +71,8 @@ def check_integer(name, value, minimum=None, maximum=None, exclusive_maximum=Fal
     return value
 
 
-def check_number(
-    name,
-    value,
-    minimum=None,
-    maximum=None,
-    exclusive_minimum=False,
-    exclusive_maximum=False,
-    allow_none=False,
-    finite=False,
-    note=None,
-):
+def check_number(name, value, minimum=None, maximum=None, exclusive_minimum=False, exclusive_maximum=False,
+                 allow_none=False, finite=False, note=None):
     """Returns `value` if it is a real number in range (or None, when allowed), else raises a ValueError.
 
     NaN is never in range. With `finite`, the infinities are refused as well.

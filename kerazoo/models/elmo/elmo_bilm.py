@@ -140,12 +140,8 @@ class ElmoBiLM(ArgumentConfigMixin, PresetMixin, keras.Model):
             **kwargs,
         )
         softmax.build((None, None, projection_dim))
-        self.character_cnn = character_cnn
-        self.highways = highways
-        self.token_projection = token_projection
-        self.forward_layers = forward_layers
-        self.backward_layers = backward_layers
-        self.lstm_dropout = lstm_dropout
+        (self.character_cnn, self.highways, self.token_projection,
+         self.forward_layers, self.backward_layers, self.lstm_dropout) = parts
         self.softmax = softmax
         self.forward_perplexity = Perplexity(name="forward_perplexity")
         self.backward_perplexity = Perplexity(name="backward_perplexity")
