@@ -6,8 +6,8 @@ from keras import ops
 from kerazoo.layers.kv_cache import call_with_cache
 from kerazoo.layers.kv_cache import empty_cache
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
-from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
 from kerazoo.layers.transformer_block import head_width
+from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
 from kerazoo.layers.transformer_encoder import TransformerEncoderBlock
 from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
