@@ -12,6 +12,7 @@ follows its hypothesis when beams are reordered.
 from keras import ops
 
 from kerazoo.generation.decoding import banned_mask
+from kerazoo.utils.arguments import check_integer
 
 
 def _tile(x, beam_width):
@@ -50,8 +51,7 @@ def beam_search(step_fn, state, start_id, end_id, max_length, beam_width=4, leng
         `(tokens, scores)`: int32 `(batch, max_length + 1)` of the best
         hypothesis per row, starting with `start_id`, and its score `(batch,)`.
     """
-    if int(beam_width) != beam_width or beam_width < 1:
-        raise ValueError(f"`beam_width` must be an integer >= 1. Received: beam_width={beam_width}")
+    check_integer("beam_width", beam_width, minimum=1)
     first = next(x for x in _flatten(state) if len(x.shape) > 0)
     batch = ops.shape(first)[0]
     state = _map(lambda x: _tile(x, beam_width), state)

@@ -57,19 +57,8 @@ def generate_ids(
     )
 
 
-def decode_into(
-    step_fn,
-    state,
-    tokens,
-    prompt_lengths,
-    total,
-    temperature=1.0,
-    top_k=0,
-    seed=0,
-    banned_id=None,
-    top_p=1.0,
-    start=0,
-):
+def decode_into(step_fn, state, tokens, prompt_lengths, total, temperature=1.0, top_k=0, seed=0, banned_id=None,
+                top_p=1.0, start=0):
     """The loop of `generate_ids`, writing into a buffer that may be wider than needed.
 
     A compiled caller allocates `tokens` at a fixed width (for instance the

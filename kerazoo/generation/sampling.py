@@ -10,6 +10,9 @@ Gumbel noise draws a token with probability softmax(logits / T).
 
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_number
+
 MAX_GENERATE_LENGTH = 10_000
 
 # Odd 32-bit constants written as signed int32 (murmur3's finalizer and the
@@ -64,19 +67,10 @@ def bits_to_unit(bits):
 
 def check_sampling_args(temperature, top_k, max_length=None, top_p=1.0):
     """Raises ValueError naming the argument when a sampling option is out of range."""
-    if top_p is None or not 0.0 < top_p <= 1.0:
-        raise ValueError(f"`top_p` must be in (0, 1] (1 turns it off). Received: top_p={top_p}")
-    if temperature is None or not temperature >= 0:
-        raise ValueError(f"`temperature` must be >= 0 (0 means greedy). Received: temperature={temperature}")
-    if top_k is None or int(top_k) != top_k or top_k < 0:
-        raise ValueError(f"`top_k` must be an integer >= 0 (0 turns it off). Received: top_k={top_k}")
-    if max_length is not None and (
-        int(max_length) != max_length or not 1 <= max_length <= MAX_GENERATE_LENGTH
-    ):
-        raise ValueError(
-            f"`max_length` must be an integer in [1, {MAX_GENERATE_LENGTH}]. "
-            f"Received: max_length={max_length}"
-        )
+    check_number("top_p", top_p, minimum=0, maximum=1, exclusive_minimum=True, note="1 turns it off")
+    check_number("temperature", temperature, minimum=0, note="0 means greedy")
+    check_integer("top_k", top_k, minimum=0, note="0 turns it off")
+    check_integer("max_length", max_length, minimum=1, maximum=MAX_GENERATE_LENGTH, allow_none=True)
 
 
 def top_k_filter(logits, top_k):

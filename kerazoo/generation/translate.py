@@ -10,6 +10,7 @@ from kerazoo.generation.beam_search import beam_search
 from kerazoo.generation.compiled import compile_for_backend
 from kerazoo.generation.decoding import decode_into
 from kerazoo.generation.sampling import check_sampling_args
+from kerazoo.utils.arguments import check_integer
 
 _PROGRAMS = weakref.WeakKeyDictionary()
 
@@ -20,11 +21,8 @@ def check_translate_args(sources, beam_width, max_length, model):
     empty = [i for i, source in enumerate(sources) if not source]
     if empty:
         raise ValueError(f"Every source must hold at least one character. Received empty sources at positions {empty}.")
-    if int(beam_width) != beam_width or beam_width < 1:
-        raise ValueError(f"`beam_width` must be an integer >= 1. Received: beam_width={beam_width}")
-    limit = model.max_decoding_length
-    if int(max_length) != max_length or not 1 <= max_length < limit:
-        raise ValueError(f"`max_length` must be an integer in [1, {limit - 1}]. Received: max_length={max_length}")
+    check_integer("beam_width", beam_width, minimum=1)
+    check_integer("max_length", max_length, minimum=1, maximum=model.max_decoding_length - 1)
 
 
 def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_id):
@@ -63,18 +61,8 @@ def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_
     return programs[key]
 
 
-def translate(
-    model,
-    vocabulary,
-    sources,
-    max_length=None,
-    beam_width=1,
-    length_penalty=0.0,
-    temperature=0.0,
-    top_k=0,
-    top_p=1.0,
-    seed=0,
-):
+def translate(model, vocabulary, sources, max_length=None, beam_width=1, length_penalty=0.0, temperature=0.0,
+              top_k=0, top_p=1.0, seed=0):
     """Translates each source string with a `Transformer` or `Seq2SeqLSTM`.
 
     Args:

@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class AdditiveAttention(keras.layers.Layer):
@@ -29,8 +31,7 @@ class AdditiveAttention(keras.layers.Layer):
 
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
-        if int(units) != units or units < 1:
-            raise ValueError(f"`units` must be an integer >= 1. Received: units={units}")
+        check_integer("units", units, minimum=1)
         self.units = units
 
     def build(self, query_shape, keys_shape):

@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class CharacterCNN(keras.layers.Layer):
@@ -64,9 +66,8 @@ class CharacterCNN(keras.layers.Layer):
                 raise ValueError(
                     f"`filters` must hold (width, count) pairs of integers >= 1. Received: filters={filters}"
                 )
-        for name, value in (("character_vocabulary_size", character_vocabulary_size), ("embedding_dim", embedding_dim)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
+        check_integer("character_vocabulary_size", character_vocabulary_size, minimum=1)
+        check_integer("embedding_dim", embedding_dim, minimum=1)
         self.filters = [[int(w), int(n)] for w, n in filters]
         self.character_vocabulary_size = character_vocabulary_size
         self.embedding_dim = embedding_dim

@@ -3,6 +3,10 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.layers.kv_cache import update_cache
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_rate
+
 
 def _large_negative(dtype):
     # Finite, so a row whose keys are all masked gives uniform weights, not NaN.
@@ -35,6 +39,26 @@ def merge_masks(query_length, key_length, attention_mask=None, padding_mask=None
     if use_causal_mask:
         mask = conjoin(mask, ops.expand_dims(causal_mask(query_length, key_length, start_index), 0))
     return mask
+
+
+def kernel_initializers(kernel_initializer, output_kernel_initializer=None):
+    """The initializers of the kernels that read the residual stream and of those that write into it.
+
+    The second is the first unless given: GPT-2 starts the writing kernels
+    (W^O and the second feed-forward layer) smaller, by 1 / sqrt(2 * layers).
+    """
+    output = output_kernel_initializer if output_kernel_initializer is not None else kernel_initializer
+    return keras.initializers.get(kernel_initializer), keras.initializers.get(output)
+
+
+def with_optional_outputs(output, *optional):
+    """`output` alone, or `(output, *optional)` without the entries that are None.
+
+    An attention layer or block returns its weights only when asked for them,
+    and a cache only when it was given one: the caller passes None for the others.
+    """
+    present = [item for item in optional if item is not None]
+    return (output, *present) if present else output
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -103,20 +127,19 @@ class MultiHeadAttention(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (("num_heads", num_heads), ("key_dim", key_dim)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+        check_integer("num_heads", num_heads, minimum=1)
+        check_integer("key_dim", key_dim, minimum=1)
+        check_integer("value_dim", value_dim, minimum=1, allow_none=True)
+        check_integer("output_dim", output_dim, minimum=1, allow_none=True)
+        check_rate("dropout", dropout)
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.value_dim = value_dim
         self.dropout = dropout
         self.use_bias = use_bias
         self.output_dim = output_dim
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.output_kernel_initializer = keras.initializers.get(
-            output_kernel_initializer if output_kernel_initializer is not None else kernel_initializer
+        self.kernel_initializer, self.output_kernel_initializer = kernel_initializers(
+            kernel_initializer, output_kernel_initializer
         )
         self.flash_attention = flash_attention
         self.dropout_layer = keras.layers.Dropout(dropout, name="attention_dropout")
@@ -172,10 +195,7 @@ class MultiHeadAttention(keras.layers.Layer):
             if cache_update_index is None:
                 raise ValueError("`cache_update_index` is required with `cache`.")
             start_index = cache_update_index
-            position = (0, cache_update_index, 0, 0)
-            k = ops.slice_update(cache[:, 0, ...], position, ops.cast(k, cache.dtype))
-            v = ops.slice_update(cache[:, 1, ...], position, ops.cast(v, cache.dtype))
-            cache = ops.stack([k, v], axis=1)
+            k, v, cache = update_cache(cache, k, v, cache_update_index)
             # The unwritten end of the cache lies in the future: the causal mask hides it.
             use_causal_mask = True
         query_length, key_length = ops.shape(q)[1], ops.shape(k)[1]
@@ -207,13 +227,7 @@ class MultiHeadAttention(keras.layers.Layer):
                 is_causal=only_causal,
                 flash_attention=self.flash_attention,
             )
-        output = self.output_dense(attended)
-        results = [output]
-        if return_attention_scores:
-            results.append(weights)
-        if cache is not None:
-            results.append(cache)
-        return results[0] if len(results) == 1 else tuple(results)
+        return with_optional_outputs(self.output_dense(attended), weights if return_attention_scores else None, cache)
 
     def compute_output_shape(self, query_shape, value_shape=None):
         return tuple(query_shape[:-1]) + (self.output_dim or query_shape[-1],)

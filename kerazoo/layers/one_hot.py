@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class OneHot(keras.layers.Layer):
@@ -23,10 +25,7 @@ class OneHot(keras.layers.Layer):
 
     def __init__(self, vocabulary_size, **kwargs):
         super().__init__(**kwargs)
-        if vocabulary_size < 1:
-            raise ValueError(
-                f"`vocabulary_size` must be >= 1. Received: vocabulary_size={vocabulary_size}"
-            )
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
         self.vocabulary_size = vocabulary_size
 
     def call(self, token_ids):

@@ -1,6 +1,9 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_number
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class SinusoidalPositionEncoding(keras.layers.Layer):
@@ -34,8 +37,7 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
 
     def __init__(self, max_wavelength=10000.0, **kwargs):
         super().__init__(**kwargs)
-        if not max_wavelength > 1:
-            raise ValueError(f"`max_wavelength` must be > 1. Received: max_wavelength={max_wavelength}")
+        check_number("max_wavelength", max_wavelength, minimum=1, exclusive_minimum=True)
         self.max_wavelength = max_wavelength
 
     def call(self, inputs, start_index=0):
@@ -78,8 +80,7 @@ class PositionEmbedding(keras.layers.Layer):
 
     def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
         super().__init__(**kwargs)
-        if sequence_length is None or sequence_length < 1:
-            raise ValueError(f"`sequence_length` must be >= 1. Received: sequence_length={sequence_length}")
+        check_integer("sequence_length", sequence_length, minimum=1)
         self.sequence_length = sequence_length
         self.initializer = keras.initializers.get(initializer)
 

@@ -1,6 +1,9 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_positive
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class ProjectedLSTMCell(keras.layers.Layer):
@@ -59,12 +62,10 @@ class ProjectedLSTMCell(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (("units", units), ("projection_dim", projection_dim)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        for name, value in (("cell_clip", cell_clip), ("projection_clip", projection_clip)):
-            if value is not None and not value > 0:
-                raise ValueError(f"`{name}` must be > 0 or None. Received: {name}={value}")
+        check_integer("units", units, minimum=1)
+        check_integer("projection_dim", projection_dim, minimum=1)
+        check_positive("cell_clip", cell_clip, allow_none=True)
+        check_positive("projection_clip", projection_clip, allow_none=True)
         self.units = units
         self.projection_dim = projection_dim
         self.cell_clip = cell_clip

@@ -3,6 +3,8 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.utils.arguments import check_integer
+
 # Far below any real logit, but finite, so a row never turns into NaN.
 _REMOVED = -1e9
 
@@ -75,13 +77,8 @@ class SampledSoftmax(keras.layers.Layer):
 
     def __init__(self, vocabulary_size, num_samples=0, kernel_initializer="glorot_uniform", seed=None, **kwargs):
         super().__init__(**kwargs)
-        if int(vocabulary_size) != vocabulary_size or vocabulary_size < 2:
-            raise ValueError(f"`vocabulary_size` must be an integer >= 2. Received: vocabulary_size={vocabulary_size}")
-        if int(num_samples) != num_samples or not 0 <= num_samples < vocabulary_size:
-            raise ValueError(
-                f"`num_samples` must be an integer in [0, vocabulary_size={vocabulary_size}). "
-                f"Received: num_samples={num_samples}"
-            )
+        check_integer("vocabulary_size", vocabulary_size, minimum=2)
+        check_integer("num_samples", num_samples, minimum=0, maximum=vocabulary_size, exclusive_maximum=True)
         self.vocabulary_size = vocabulary_size
         self.num_samples = num_samples
         self.kernel_initializer = keras.initializers.get(kernel_initializer)

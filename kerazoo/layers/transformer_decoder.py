@@ -1,16 +1,11 @@
 import keras
 
-from kerazoo.layers.multi_head_attention import MultiHeadAttention
-from kerazoo.layers.transformer_layer_utils import common_config
-from kerazoo.layers.transformer_layer_utils import feed_forward
-from kerazoo.layers.transformer_layer_utils import head_width
-from kerazoo.layers.transformer_layer_utils import init_common
-from kerazoo.layers.transformer_layer_utils import residual
-from kerazoo.layers.transformer_layer_utils import sublayer_layers
+from kerazoo.layers.multi_head_attention import with_optional_outputs
+from kerazoo.layers.transformer_block import TransformerBlock
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class TransformerDecoderBlock(keras.layers.Layer):
+class TransformerDecoderBlock(TransformerBlock):
     """One decoder layer: masked self-attention, cross-attention, feed-forward.
 
     Built with an encoder sequence it has all three sublayers (the paper's
@@ -22,10 +17,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
     step: the new keys and values are written into the cache, and the query
     attends to everything written so far.
 
-    Args:
-        num_heads, intermediate_dim, dropout, activation, normalize_first,
-        layer_norm_epsilon, use_bias, kernel_initializer, output_kernel_initializer:
-            as in `TransformerEncoderBlock`.
+    Args: those of `TransformerBlock` (kerazoo/layers/transformer_block.py).
 
     Call arguments:
         decoder_sequence: float `(batch, T, width)`.
@@ -48,55 +40,12 @@ class TransformerDecoderBlock(keras.layers.Layer):
         Radford et al., "Language Models are Unsupervised Multitask Learners", 2019.
     """
 
-    def __init__(
-        self,
-        num_heads,
-        intermediate_dim,
-        dropout=0.0,
-        activation="relu",
-        normalize_first=False,
-        layer_norm_epsilon=1e-5,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        output_kernel_initializer=None,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        init_common(self, num_heads, intermediate_dim, dropout, activation, normalize_first,
-                    layer_norm_epsilon, use_bias, kernel_initializer, output_kernel_initializer)
-
-    def _attention(self, name, width):
-        return MultiHeadAttention(
-            self.num_heads,
-            head_width(width, self.num_heads),
-            dropout=self.dropout,
-            use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer,
-            output_kernel_initializer=self.output_kernel_initializer,
-            name=name,
-            dtype=self.dtype_policy,
-        )
-
     def build(self, decoder_sequence_shape, encoder_sequence_shape=None):
-        width = decoder_sequence_shape[-1]
-        self.self_attention = self._attention("self_attention", width)
-        self.self_attention.build(decoder_sequence_shape)
-        self.self_attention_norm, self.self_attention_dropout = sublayer_layers(
-            self, "self_attention", decoder_sequence_shape
-        )
+        self._build_attention("self_attention", decoder_sequence_shape)
         self.cross_attention = None
         if encoder_sequence_shape is not None:
-            self.cross_attention = self._attention("cross_attention", width)
-            self.cross_attention.build(decoder_sequence_shape, encoder_sequence_shape)
-            self.cross_attention_norm, self.cross_attention_dropout = sublayer_layers(
-                self, "cross_attention", decoder_sequence_shape
-            )
-        self.feedforward_intermediate, self.feedforward_output = feed_forward(self, width)
-        self.feedforward_intermediate.build(decoder_sequence_shape)
-        self.feedforward_output.build(tuple(decoder_sequence_shape[:-1]) + (self.intermediate_dim,))
-        self.feedforward_norm, self.feedforward_dropout = sublayer_layers(
-            self, "feedforward", decoder_sequence_shape
-        )
+            self._build_attention("cross_attention", decoder_sequence_shape, encoder_sequence_shape)
+        self._build_feedforward(decoder_sequence_shape)
 
     def call(
         self,
@@ -117,61 +66,27 @@ class TransformerDecoderBlock(keras.layers.Layer):
                 + " an encoder sequence, and must be called the same way."
             )
         scores = {}
-
-        def self_attend(x):
-            out = self.self_attention(
-                x,
-                padding_mask=decoder_padding_mask,
-                use_causal_mask=use_causal_mask,
-                cache=self_attention_cache,
-                cache_update_index=cache_update_index,
-                return_attention_scores=return_attention_scores,
-                training=training,
-            )
-            out = list(out) if isinstance(out, tuple) else [out]
-            output = out.pop(0)
-            if return_attention_scores:
-                scores["self_attention"] = out.pop(0)
-            return output, (out.pop(0) if out else None)
-
-        x, cache = residual(
-            self, decoder_sequence, self.self_attention_norm, self.self_attention_dropout, self_attend, training
+        x, scores["self_attention"], cache = self._attention_sublayer(
+            "self_attention",
+            decoder_sequence,
+            training,
+            return_attention_scores,
+            cache=self_attention_cache,
+            padding_mask=decoder_padding_mask,
+            use_causal_mask=use_causal_mask,
+            cache_update_index=cache_update_index,
         )
         if self.cross_attention is not None:
-
-            def cross_attend(h):
-                out = self.cross_attention(
-                    h,
-                    encoder_sequence,
-                    padding_mask=encoder_padding_mask,
-                    return_attention_scores=return_attention_scores,
-                    training=training,
-                )
-                if return_attention_scores:
-                    scores["cross_attention"] = out[1]
-                    return out[0], None
-                return out, None
-
-            x, _ = residual(self, x, self.cross_attention_norm, self.cross_attention_dropout, cross_attend, training)
-        x, _ = residual(
-            self,
-            x,
-            self.feedforward_norm,
-            self.feedforward_dropout,
-            lambda h: (self.feedforward_output(self.feedforward_intermediate(h)), None),
-            training,
-        )
-        results = [x]
-        if return_attention_scores:
-            results.append(scores)
-        if self_attention_cache is not None:
-            results.append(cache)
-        return results[0] if len(results) == 1 else tuple(results)
+            x, scores["cross_attention"], _ = self._attention_sublayer(
+                "cross_attention",
+                x,
+                training,
+                return_attention_scores,
+                value=encoder_sequence,
+                padding_mask=encoder_padding_mask,
+            )
+        x = self._feedforward_sublayer(x, training)
+        return with_optional_outputs(x, scores if return_attention_scores else None, cache)
 
     def compute_output_shape(self, decoder_sequence_shape, encoder_sequence_shape=None):
         return decoder_sequence_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(common_config(self))
-        return config

@@ -1,16 +1,11 @@
 import keras
 
-from kerazoo.layers.multi_head_attention import MultiHeadAttention
-from kerazoo.layers.transformer_layer_utils import common_config
-from kerazoo.layers.transformer_layer_utils import feed_forward
-from kerazoo.layers.transformer_layer_utils import head_width
-from kerazoo.layers.transformer_layer_utils import init_common
-from kerazoo.layers.transformer_layer_utils import residual
-from kerazoo.layers.transformer_layer_utils import sublayer_layers
+from kerazoo.layers.multi_head_attention import with_optional_outputs
+from kerazoo.layers.transformer_block import TransformerBlock
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class TransformerEncoderBlock(keras.layers.Layer):
+class TransformerEncoderBlock(TransformerBlock):
     """One encoder layer: self-attention, then a position-wise feed-forward network.
 
     Each of the two sublayers sits in a residual connection with dropout and
@@ -18,18 +13,7 @@ class TransformerEncoderBlock(keras.layers.Layer):
     (pre-LN, `normalize_first=True`, which trains deep stacks without warmup
     tricks).
 
-    Args:
-        num_heads: int. Attention heads; the input width must divide by it.
-        intermediate_dim: int. The feed-forward hidden width, d_ff.
-        dropout: float. Dropout on attention weights and on each sublayer's output.
-        activation: the feed-forward activation ("relu" in the paper, "gelu" in GPT).
-        normalize_first: bool. Pre-LN when True, post-LN when False.
-        layer_norm_epsilon: float.
-        use_bias: bool. Biases in the dense layers and layer norms.
-        kernel_initializer: initializer of the dense kernels.
-        output_kernel_initializer: initializer of the kernels that write into the
-            residual stream (W^O and the second feed-forward layer); None is
-            `kernel_initializer`.
+    Args: those of `TransformerBlock` (kerazoo/layers/transformer_block.py).
 
     Call arguments:
         inputs: float `(batch, time, width)`.
@@ -42,70 +26,20 @@ class TransformerEncoderBlock(keras.layers.Layer):
         Vaswani et al., "Attention Is All You Need", 2017, section 3.1.
     """
 
-    def __init__(
-        self,
-        num_heads,
-        intermediate_dim,
-        dropout=0.0,
-        activation="relu",
-        normalize_first=False,
-        layer_norm_epsilon=1e-5,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        output_kernel_initializer=None,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        init_common(self, num_heads, intermediate_dim, dropout, activation, normalize_first,
-                    layer_norm_epsilon, use_bias, kernel_initializer, output_kernel_initializer)
-
     def build(self, inputs_shape):
-        width = inputs_shape[-1]
-        self.self_attention = MultiHeadAttention(
-            self.num_heads,
-            head_width(width, self.num_heads),
-            dropout=self.dropout,
-            use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer,
-            output_kernel_initializer=self.output_kernel_initializer,
-            name="self_attention",
-            dtype=self.dtype_policy,
-        )
-        self.self_attention.build(inputs_shape)
-        self.self_attention_norm, self.self_attention_dropout = sublayer_layers(
-            self, "self_attention", inputs_shape
-        )
-        self.feedforward_intermediate, self.feedforward_output = feed_forward(self, width)
-        self.feedforward_intermediate.build(inputs_shape)
-        self.feedforward_output.build(tuple(inputs_shape[:-1]) + (self.intermediate_dim,))
-        self.feedforward_norm, self.feedforward_dropout = sublayer_layers(self, "feedforward", inputs_shape)
+        self._build_attention("self_attention", inputs_shape)
+        self._build_feedforward(inputs_shape)
 
     def call(self, inputs, padding_mask=None, attention_mask=None, return_attention_scores=False, training=None):
-        def attend(x):
-            out = self.self_attention(
-                x,
-                padding_mask=padding_mask,
-                attention_mask=attention_mask,
-                return_attention_scores=return_attention_scores,
-                training=training,
-            )
-            return out if return_attention_scores else (out, None)
-
-        x, scores = residual(self, inputs, self.self_attention_norm, self.self_attention_dropout, attend, training)
-        x, _ = residual(
-            self,
-            x,
-            self.feedforward_norm,
-            self.feedforward_dropout,
-            lambda h: (self.feedforward_output(self.feedforward_intermediate(h)), None),
+        x, scores, _ = self._attention_sublayer(
+            "self_attention",
+            inputs,
             training,
+            return_attention_scores,
+            padding_mask=padding_mask,
+            attention_mask=attention_mask,
         )
-        return (x, scores) if return_attention_scores else x
+        return with_optional_outputs(self._feedforward_sublayer(x, training), scores)
 
     def compute_output_shape(self, inputs_shape):
         return inputs_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(common_config(self))
-        return config

@@ -20,6 +20,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerazoo.utils.arguments import check_choice
+
 TOY_DATA = np.arange(-10, 11, dtype="float32")
 
 
@@ -149,8 +151,7 @@ class SurfacePoint(keras.layers.Layer):
 
     def __init__(self, surface, start=(0.0, 0.0), **kwargs):
         super().__init__(**kwargs)
-        if surface not in SURFACES:
-            raise ValueError(f"`surface` must be one of {sorted(SURFACES)}. Received: surface={surface!r}")
+        check_choice("surface", surface, sorted(SURFACES))
         self.surface = surface
         self.start = tuple(float(v) for v in start)
 

@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from kerazoo.optimizers.schedules import evaluate_schedule
+from kerazoo.utils.arguments import check_integer
 
 # At most this many steps are evaluated for a schedule plot, spread evenly.
 MAX_PLOTTED_STEPS = 100_000
@@ -31,8 +32,7 @@ def _save(figure, path):
 
 def plotted_steps(steps):
     """The steps 0..steps−1 a schedule plot evaluates: all of them, or an even spread."""
-    if steps < 1:
-        raise ValueError(f"`steps` must be >= 1. Received: steps={steps}")
+    check_integer("steps", steps, minimum=1)
     count = min(steps, MAX_PLOTTED_STEPS)
     return np.unique(np.linspace(0, steps - 1, count).round().astype("int64"))
 

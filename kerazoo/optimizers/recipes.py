@@ -14,6 +14,7 @@ from kerazoo.optimizers.schedules import SCHEDULES
 from kerazoo.optimizers.schedules import _check_learning_rate
 from kerazoo.optimizers.schedules import get_schedule
 from kerazoo.optimizers.schedules import schedule_arguments
+from kerazoo.utils.arguments import check_choice
 
 _CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
@@ -104,8 +105,7 @@ RECIPES = {
 
 def get_recipe(name):
     """The `Recipe` called `name`, or a ValueError that lists the names."""
-    if name not in RECIPES:
-        raise ValueError(f"`optimizer` must be one of {sorted(RECIPES)}. Received: optimizer={name!r}")
+    check_choice("optimizer", name, sorted(RECIPES))
     return RECIPES[name]
 
 

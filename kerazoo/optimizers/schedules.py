@@ -16,31 +16,21 @@ restores its optimizer.
 
 import inspect
 import math
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
 
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_number
+from kerazoo.utils.arguments import check_positive
+
 LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
 
 
-def _check_number(name, value, minimum=None, maximum=None, strict=False, integer=False):
-    """Raises a ValueError naming `name` unless `value` is a number in range."""
-    kind = "an integer" if integer else "a number"
-    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(value, bool)
-    if not ok_type:
-        raise ValueError(f"`{name}` must be {kind}. Received: {name}={value!r}")
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        raise ValueError(f"`{name}` must be {'>' if strict else '>='} {minimum}. Received: {name}={value!r}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={value!r}")
-
-
 def _check_learning_rate(name, value):
-    _check_number(name, value, minimum=0, strict=True)
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite. Received: {name}={value!r}")
+    check_number(name, value, minimum=0, exclusive_minimum=True, finite=True)
 
 
 def _float_step(step):
@@ -107,8 +97,8 @@ def inverse_time_decay(initial_learning_rate, decay_steps=1, decay_rate=1.0, sta
     >>> schedule = inverse_time_decay(0.5)  # 0.5, 0.25, 0.1667, ...
     """
     _check_learning_rate("initial_learning_rate", initial_learning_rate)
-    _check_number("decay_steps", decay_steps, minimum=0, strict=True)
-    _check_number("decay_rate", decay_rate, minimum=0)
+    check_positive("decay_steps", decay_steps)
+    check_number("decay_rate", decay_rate, minimum=0)
     return keras.optimizers.schedules.InverseTimeDecay(
         initial_learning_rate, decay_steps, decay_rate, staircase=bool(staircase)
     )
@@ -137,8 +127,8 @@ class InverseSqrtDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps=1, decay_rate=1.0, staircase=False):
         super().__init__()
         _check_learning_rate("initial_learning_rate", initial_learning_rate)
-        _check_number("decay_steps", decay_steps, minimum=0, strict=True)
-        _check_number("decay_rate", decay_rate, minimum=0)
+        check_positive("decay_steps", decay_steps)
+        check_number("decay_rate", decay_rate, minimum=0)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -180,8 +170,8 @@ class TransformerSchedule(LearningRateSchedule):
 
     def __init__(self, d_model=512, warmup_steps=4000, scale=1.0):
         super().__init__()
-        _check_number("d_model", d_model, minimum=0, strict=True, integer=True)
-        _check_number("warmup_steps", warmup_steps, minimum=0, strict=True, integer=True)
+        check_integer("d_model", d_model, minimum=1)
+        check_integer("warmup_steps", warmup_steps, minimum=1)
         _check_learning_rate("scale", scale)
         self.d_model = d_model
         self.warmup_steps = warmup_steps
@@ -229,14 +219,14 @@ def warmup_cosine_decay(learning_rate, warmup_steps=100, total_steps=5000, alpha
         restarts", ICLR 2017; Karpathy, nanoGPT (train.py, get_lr).
     """
     _check_learning_rate("learning_rate", learning_rate)
-    _check_number("warmup_steps", warmup_steps, minimum=0, integer=True)
-    _check_number("total_steps", total_steps, integer=True)
+    check_integer("warmup_steps", warmup_steps, minimum=0)
+    check_integer("total_steps", total_steps)
     if total_steps <= warmup_steps:
         raise ValueError(
             f"`total_steps` must be > `warmup_steps`. Received: total_steps={total_steps}, "
             f"warmup_steps={warmup_steps}"
         )
-    _check_number("alpha", alpha, minimum=0, maximum=1)
+    check_number("alpha", alpha, minimum=0, maximum=1)
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0,
         decay_steps=total_steps - warmup_steps,
@@ -273,9 +263,9 @@ class EpochExponentialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, steps_per_epoch, decay_rate=0.97, decay_after=10):
         super().__init__()
         _check_learning_rate("initial_learning_rate", initial_learning_rate)
-        _check_number("steps_per_epoch", steps_per_epoch, minimum=0, strict=True, integer=True)
-        _check_number("decay_rate", decay_rate, minimum=0, maximum=1, strict=True)
-        _check_number("decay_after", decay_after, minimum=0, integer=True)
+        check_integer("steps_per_epoch", steps_per_epoch, minimum=1)
+        check_number("decay_rate", decay_rate, minimum=0, maximum=1, exclusive_minimum=True)
+        check_integer("decay_after", decay_after, minimum=0)
         self.initial_learning_rate = initial_learning_rate
         self.steps_per_epoch = steps_per_epoch
         self.decay_rate = decay_rate
@@ -329,8 +319,7 @@ def get_schedule(name, learning_rate=None, **overrides):
 
     >>> get_schedule("inverse_time", learning_rate=0.1, decay_steps=100)
     """
-    if name not in SCHEDULES:
-        raise ValueError(f"`schedule` must be one of {sorted(SCHEDULES)}. Received: schedule={name!r}")
+    check_choice("schedule", name, sorted(SCHEDULES))
     builder, rate_argument, defaults = SCHEDULES[name]
     accepted = schedule_arguments(name)
     overrides = {key: value for key, value in overrides.items() if value is not None}
@@ -345,8 +334,8 @@ def get_schedule(name, learning_rate=None, **overrides):
             # Scale the Transformer's curve so that its peak is `learning_rate`.
             d_model = kwargs.get("d_model", 512)
             warmup_steps = kwargs.get("warmup_steps", 4000)
-            _check_number("d_model", d_model, minimum=0, strict=True, integer=True)
-            _check_number("warmup_steps", warmup_steps, minimum=0, strict=True, integer=True)
+            check_integer("d_model", d_model, minimum=1)
+            check_integer("warmup_steps", warmup_steps, minimum=1)
             kwargs["scale"] = learning_rate * math.sqrt(d_model * warmup_steps)
         else:
             kwargs[rate_argument] = learning_rate

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import keras
 
+from kerazoo.utils.arguments import check_integer
+
 
 def streaming_loss(model, ids, streams=8, chunk=1000):
     """Mean next-character cross-entropy (nats) over `ids`, state carried throughout.
@@ -25,9 +27,8 @@ def streaming_loss(model, ids, streams=8, chunk=1000):
     Returns:
         dict with `loss` (nats/char), `bpc` (bits/char) and `characters` scored.
     """
-    for name, value in (("streams", streams), ("chunk", chunk)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+    check_integer("streams", streams, minimum=1)
+    check_integer("chunk", chunk, minimum=1)
     ids = np.asarray(ids, dtype=np.int32)
     length = (len(ids) - 1) // streams
     if length < 1:

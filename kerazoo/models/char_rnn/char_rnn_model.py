@@ -32,7 +32,11 @@ from keras import ops
 
 from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.layers.one_hot import OneHot
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_rate
 
 CELL_TYPES = ("simple_rnn", "lstm", "gru")
 _FUSED = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
@@ -42,7 +46,7 @@ STATE_NAMES = {"simple_rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class CharRNN(PresetMixin, DecodingMixin, keras.Model):
+class CharRNN(ArgumentConfigMixin, PresetMixin, DecodingMixin, keras.Model):
     """A stacked recurrent next-token model (a functional `keras.Model`).
 
     Args:
@@ -95,7 +99,12 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
         return_state=False,
         **kwargs,
     ):
-        _validate(vocabulary_size, cell_type, units, num_layers, embedding_dim, dropout)
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
+        check_choice("cell_type", cell_type, CELL_TYPES)
+        check_integer("units", units, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        check_integer("embedding_dim", embedding_dim, minimum=0, allow_none=True)
+        check_rate("dropout", dropout)
         state_names = STATE_NAMES[cell_type]
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         state_inputs = []
@@ -159,15 +168,7 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
         else:
             super().__init__(inputs=token_ids, outputs=logits, **kwargs)
 
-        self.vocabulary_size = vocabulary_size
-        self.cell_type = cell_type
-        self.units = units
-        self.num_layers = num_layers
-        self.embedding_dim = embedding_dim
-        self.dropout = dropout
-        self.cell_api = cell_api
-        self.reset_after = reset_after
-        self.return_state = return_state
+        self.keep_arguments(locals())
 
     # The decoding protocol of `kerazoo.generation`: one token per row through the cells.
     def initial_decoding_state(self, batch_size):
@@ -214,39 +215,6 @@ class CharRNN(PresetMixin, DecodingMixin, keras.Model):
         twin.set_weights(self.get_weights())
         return twin
 
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "cell_type": self.cell_type,
-            "units": self.units,
-            "num_layers": self.num_layers,
-            "embedding_dim": self.embedding_dim,
-            "dropout": self.dropout,
-            "cell_api": self.cell_api,
-            "reset_after": self.reset_after,
-            "return_state": self.return_state,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 def _one_or_list(states):
     return states[0] if len(states) == 1 else list(states)
-
-
-def _validate(vocabulary_size, cell_type, units, num_layers, embedding_dim, dropout):
-    if cell_type not in CELL_TYPES:
-        raise ValueError(f"`cell_type` must be one of {CELL_TYPES}. Received: cell_type={cell_type!r}")
-    for name, value in (("vocabulary_size", vocabulary_size), ("units", units), ("num_layers", num_layers)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
-    if embedding_dim is not None and (not isinstance(embedding_dim, int) or embedding_dim < 0):
-        raise ValueError(
-            f"`embedding_dim` must be None or an integer >= 0. Received: embedding_dim={embedding_dim!r}"
-        )
-    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")

@@ -7,7 +7,10 @@ from kerazoo.layers.projected_lstm_cell import ProjectedLSTMCell
 from kerazoo.layers.sampled_softmax import SampledSoftmax
 from kerazoo.data.characters import CHARACTER_VOCABULARY_SIZE
 from kerazoo.data.characters import MAX_CHARACTERS
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_rate
 
 # The character CNN of AllenNLP's full ("original") ELMo: 2048 filters over widths 1-7.
 ELMO_CHARACTER_FILTERS = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
@@ -22,7 +25,7 @@ class Perplexity(keras.metrics.Mean):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class ElmoBiLM(PresetMixin, keras.Model):
+class ElmoBiLM(ArgumentConfigMixin, PresetMixin, keras.Model):
     """ELMo's bidirectional language model: a character CNN word encoder and two LSTM stacks sharing a softmax.
 
     Each token's characters go through `CharacterCNN`, `num_highway` `Highway`
@@ -96,20 +99,14 @@ class ElmoBiLM(PresetMixin, keras.Model):
         seed=None,
         **kwargs,
     ):
-        for name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("character_embedding_dim", character_embedding_dim),
-            ("max_characters", max_characters),
-            ("projection_dim", projection_dim),
-            ("num_layers", num_layers),
-            ("lstm_units", lstm_units),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if int(num_highway) != num_highway or num_highway < 0:
-            raise ValueError(f"`num_highway` must be an integer >= 0. Received: num_highway={num_highway}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
+        check_integer("character_embedding_dim", character_embedding_dim, minimum=1)
+        check_integer("max_characters", max_characters, minimum=1)
+        check_integer("num_highway", num_highway, minimum=0)
+        check_integer("projection_dim", projection_dim, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        check_integer("lstm_units", lstm_units, minimum=1)
+        check_rate("dropout", dropout)
         character_filters = [[int(w), int(n)] for w, n in character_filters]
         dtype = kwargs.pop("dtype", None)
 
@@ -143,28 +140,12 @@ class ElmoBiLM(PresetMixin, keras.Model):
             **kwargs,
         )
         softmax.build((None, None, projection_dim))
-        self.character_cnn = character_cnn
-        self.highways = highways
-        self.token_projection = token_projection
-        self.forward_layers = forward_layers
-        self.backward_layers = backward_layers
-        self.lstm_dropout = lstm_dropout
+        (self.character_cnn, self.highways, self.token_projection,
+         self.forward_layers, self.backward_layers, self.lstm_dropout) = parts
         self.softmax = softmax
         self.forward_perplexity = Perplexity(name="forward_perplexity")
         self.backward_perplexity = Perplexity(name="backward_perplexity")
-        self.vocabulary_size = vocabulary_size
-        self.character_filters = character_filters
-        self.character_embedding_dim = character_embedding_dim
-        self.max_characters = max_characters
-        self.num_highway = num_highway
-        self.projection_dim = projection_dim
-        self.num_layers = num_layers
-        self.lstm_units = lstm_units
-        self.cell_clip = cell_clip
-        self.projection_clip = projection_clip
-        self.dropout = dropout
-        self.num_samples = num_samples
-        self.seed = seed
+        self.keep_arguments(locals())
 
     def representations(self, token_characters, training=None):
         """The biLM's layers for `token_characters` `(batch, time, max_characters)`.
@@ -191,30 +172,6 @@ class ElmoBiLM(PresetMixin, keras.Model):
         if self.losses:
             total = total + ops.sum(self.losses)
         return total
-
-    def get_config(self):
-        # A functional model's config lists layers; this one is rebuilt from its arguments.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "character_filters": self.character_filters,
-            "character_embedding_dim": self.character_embedding_dim,
-            "max_characters": self.max_characters,
-            "num_highway": self.num_highway,
-            "projection_dim": self.projection_dim,
-            "num_layers": self.num_layers,
-            "lstm_units": self.lstm_units,
-            "cell_clip": self.cell_clip,
-            "projection_clip": self.projection_clip,
-            "dropout": self.dropout,
-            "num_samples": self.num_samples,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _representations(parts, token_characters, training=None):

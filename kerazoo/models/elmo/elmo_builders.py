@@ -3,22 +3,9 @@ from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
 from kerazoo.models.elmo.elmo_embedder import ElmoEmbedder
 
 
-def build_elmo(
-    vocabulary_size,
-    character_filters=ELMO_CHARACTER_FILTERS,
-    character_embedding_dim=16,
-    max_characters=50,
-    num_highway=2,
-    projection_dim=512,
-    num_layers=2,
-    lstm_units=4096,
-    cell_clip=3.0,
-    projection_clip=3.0,
-    dropout=0.1,
-    num_samples=0,
-    seed=None,
-    name="elmo",
-):
+def build_elmo(vocabulary_size, character_filters=ELMO_CHARACTER_FILTERS, character_embedding_dim=16,
+               max_characters=50, num_highway=2, projection_dim=512, num_layers=2, lstm_units=4096,
+               cell_clip=3.0, projection_clip=3.0, dropout=0.1, num_samples=0, seed=None, name="elmo"):
     """ELMo's biLM: character CNN, highway, forward and backward LSTM stacks, one shared (sampled) softmax.
 
     The defaults are AllenNLP's full ELMo (the `elmo-original` preset); see
@@ -30,22 +17,7 @@ def build_elmo(
     >>> model.count_params()  # 1,290,000 of them in the softmax
     3970784
     """
-    return ElmoBiLM(
-        vocabulary_size,
-        character_filters=character_filters,
-        character_embedding_dim=character_embedding_dim,
-        max_characters=max_characters,
-        num_highway=num_highway,
-        projection_dim=projection_dim,
-        num_layers=num_layers,
-        lstm_units=lstm_units,
-        cell_clip=cell_clip,
-        projection_clip=projection_clip,
-        dropout=dropout,
-        num_samples=num_samples,
-        seed=seed,
-        name=name,
-    )
+    return ElmoBiLM(**locals())
 
 
 def build_elmo_embedder(bilm, name="elmo_embedder"):

@@ -1,19 +1,9 @@
 from kerazoo.models.gpt.gpt_model import GPT
 
 
-def build_gpt(
-    vocabulary_size,
-    num_layers=6,
-    num_heads=6,
-    hidden_dim=384,
-    intermediate_dim=None,
-    max_sequence_length=256,
-    dropout=0.0,
-    use_bias=False,
-    position_encoding="learned",
-    tie_weights=True,
-    name="gpt",
-):
+def build_gpt(vocabulary_size, num_layers=6, num_heads=6, hidden_dim=384, intermediate_dim=None,
+              max_sequence_length=256, dropout=0.0, use_bias=False, position_encoding="learned",
+              tie_weights=True, name="gpt"):
     """Decoder-only causal Transformer LM with tied input/output embeddings (GPT-2, nanoGPT).
 
     The defaults are nanoGPT's shakespeare_char GPU model without its dropout
@@ -25,16 +15,4 @@ def build_gpt(
     >>> model.count_params()  # nanoGPT's CPU model: 0.80M
     804096
     """
-    return GPT(
-        vocabulary_size,
-        num_layers=num_layers,
-        num_heads=num_heads,
-        hidden_dim=hidden_dim,
-        intermediate_dim=intermediate_dim,
-        max_sequence_length=max_sequence_length,
-        dropout=dropout,
-        use_bias=use_bias,
-        position_encoding=position_encoding,
-        tie_weights=tie_weights,
-        name=name,
-    )
+    return GPT(**locals())

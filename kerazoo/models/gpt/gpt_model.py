@@ -4,16 +4,22 @@ import keras
 from keras import ops
 
 from kerazoo.generation.decoding import DecodingMixin
+from kerazoo.layers.kv_cache import call_with_cache
+from kerazoo.layers.kv_cache import empty_cache
 from kerazoo.layers.position_encoding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
+from kerazoo.layers.transformer_block import head_width
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
 
 POSITION_ENCODINGS = ("learned", "sinusoidal")
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class GPT(PresetMixin, DecodingMixin, keras.Model):
+class GPT(ArgumentConfigMixin, PresetMixin, DecodingMixin, keras.Model):
     """A decoder-only Transformer language model (GPT-2's layout, as in nanoGPT).
 
     token ids -> token embedding + position embedding -> dropout ->
@@ -74,23 +80,11 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         layer_norm_epsilon=1e-5,
         **kwargs,
     ):
-        for name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("num_layers", num_layers),
-            ("num_heads", num_heads),
-            ("hidden_dim", hidden_dim),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if hidden_dim % num_heads:
-            raise ValueError(
-                f"`hidden_dim` must be divisible by `num_heads`. Received: hidden_dim={hidden_dim}, num_heads={num_heads}"
-            )
-        if position_encoding not in POSITION_ENCODINGS:
-            raise ValueError(
-                f"`position_encoding` must be one of {POSITION_ENCODINGS}. Received: position_encoding={position_encoding!r}"
-            )
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        head_width(hidden_dim, num_heads, "hidden_dim")
+        check_integer("max_sequence_length", max_sequence_length, minimum=1)
+        check_choice("position_encoding", position_encoding, POSITION_ENCODINGS)
         initializer = keras.initializers.RandomNormal(stddev=0.02)
         residual_initializer = keras.initializers.RandomNormal(stddev=0.02 / math.sqrt(2 * num_layers))
         intermediate_dim = intermediate_dim or 4 * hidden_dim
@@ -147,17 +141,7 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         self.embeddings_dropout = embeddings_dropout
         self.blocks = blocks
         self.final_norm = final_norm
-        self.vocabulary_size = vocabulary_size
-        self.num_layers = num_layers
-        self.num_heads = num_heads
-        self.hidden_dim = hidden_dim
-        self.intermediate_dim = intermediate_dim
-        self.max_sequence_length = max_sequence_length
-        self.dropout = dropout
-        self.use_bias = use_bias
-        self.position_encoding = position_encoding
-        self.tie_weights = tie_weights
-        self.layer_norm_epsilon = layer_norm_epsilon
+        self.keep_arguments(locals())
 
     # The decoding protocol of `kerazoo.generation`.
     def initial_decoding_state(self, batch_size):
@@ -167,11 +151,7 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         batch first, so beam search can reorder it like any other state. The
         window `(batch, max_sequence_length)` holds the last tokens read.
         """
-        head_width = self.hidden_dim // self.num_heads
-        cache = ops.zeros(
-            (batch_size, self.num_layers, 2, self.max_sequence_length, self.num_heads, head_width),
-            dtype=self.compute_dtype,
-        )
+        cache = empty_cache(self.blocks, batch_size, self.max_sequence_length, self.compute_dtype)
         window = ops.zeros((batch_size, self.max_sequence_length), dtype="int32")
         return cache, ops.zeros((), dtype="int32"), window
 
@@ -183,14 +163,9 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
         """
         x = self.token_embedding(token_ids)
         x = x + self.position_layer(x, start_index=cache_update_index)
-        caches = []
-        for i, block in enumerate(self.blocks):
-            x, layer_cache = block(
-                x, self_attention_cache=cache[:, i, ...], cache_update_index=cache_update_index
-            )
-            caches.append(layer_cache)
+        x, cache = call_with_cache(self.blocks, x, cache, cache_update_index)
         x = self.final_norm(x)
-        return self.token_embedding(x, reverse=True), ops.stack(caches, axis=1)
+        return self.token_embedding(x, reverse=True), cache
 
     def decoding_step(self, token_ids, state):
         """Reads one token per row, `(batch,)`, and returns (next-token logits, state).
@@ -232,25 +207,3 @@ class GPT(PresetMixin, DecodingMixin, keras.Model):
 
         cache = ops.cond(index + count <= self.max_sequence_length, within, lambda: cache)
         return cache, index + count, window
-
-    def get_config(self):
-        # A functional model's config lists layers; this one is rebuilt from its arguments.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "vocabulary_size": self.vocabulary_size,
-            "num_layers": self.num_layers,
-            "num_heads": self.num_heads,
-            "hidden_dim": self.hidden_dim,
-            "intermediate_dim": self.intermediate_dim,
-            "max_sequence_length": self.max_sequence_length,
-            "dropout": self.dropout,
-            "use_bias": self.use_bias,
-            "position_encoding": self.position_encoding,
-            "tie_weights": self.tie_weights,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -30,6 +30,8 @@ import dataclasses
 
 import numpy as np
 
+from kerazoo.utils.arguments import check_integer
+
 
 @dataclasses.dataclass
 class ExpectedCounts:
@@ -52,8 +54,7 @@ class ExpectedCounts:
 
 def chunk_ids(ids, length):
     """Cuts `ids` into rows of `length` characters: `[(N, length) array, (1, rest) array]` (the rest if any)."""
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"`length` must be an integer >= 1. Received: length={length!r}")
+    check_integer("length", length, minimum=1)
     ids = np.asarray(ids, dtype=np.int64)
     full = len(ids) // length
     groups = []

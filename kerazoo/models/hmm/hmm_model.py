@@ -35,6 +35,7 @@ from keras import ops
 
 from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
 
 # Probabilities are floored here before a log, so that a character no state emits
 # (possible after EM drives an emission to zero) costs a large loss, not a NaN.
@@ -79,8 +80,8 @@ class HMMForwardCell(keras.layers.Layer):
 
     def __init__(self, states, vocabulary_size, initializer=None, **kwargs):
         super().__init__(**kwargs)
-        _check_size("states", states)
-        _check_size("vocabulary_size", vocabulary_size)
+        check_integer("states", states, minimum=1)
+        check_integer("vocabulary_size", vocabulary_size, minimum=1)
         self.states = states
         self.vocabulary_size = vocabulary_size
         self.initializer = keras.initializers.get(initializer or keras.initializers.RandomNormal(stddev=1.0))
@@ -282,8 +283,3 @@ def build_hmm(vocabulary_size, states=64):
         states: int. Hidden states K; the model has K + K^2 + K * V parameters.
     """
     return HMMLanguageModel(vocabulary_size, states=states)
-
-
-def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")

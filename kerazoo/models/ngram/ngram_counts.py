@@ -29,6 +29,8 @@ n-grams in the text.
 
 import numpy as np
 
+from kerazoo.utils.arguments import check_integer
+
 SMOOTHINGS = ("kn", "modified-kn", "add-k")
 BASES = ("uniform", "none")
 
@@ -65,8 +67,7 @@ def count_ngrams(ids, order, vocabulary_size):
         (raw counts) and, for k < order, `continuation` (N1+(. h w): the number
         of distinct tokens seen before `h w`).
     """
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"`order` must be an integer >= 1. Received: order={order!r}")
+    check_integer("order", order, minimum=1)
     size = int(vocabulary_size)
     ids = check_ids(ids, size)
     length = len(ids)
@@ -213,8 +214,7 @@ def distinct_contexts(text, order, unit="char"):
     """
     from kerazoo.models.ngram.ngram_vocabulary import make_vocabulary
 
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"`order` must be an integer >= 1. Received: order={order!r}")
+    check_integer("order", order, minimum=1)
     vocabulary = make_vocabulary(unit, text)
     ids = vocabulary.encode(text).astype(np.int64)
     result = {1: 1}

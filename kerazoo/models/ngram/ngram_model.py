@@ -22,20 +22,19 @@ from keras import ops
 from kerazoo.generation.decoding import DecodingMixin
 from kerazoo.models.ngram.ngram_counts import BASES
 from kerazoo.models.ngram.ngram_counts import SMOOTHINGS
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
+from kerazoo.utils.arguments import check_number
+from kerazoo.utils.arguments import check_positive
 
 
 def check_ngram_arguments(order=3, smoothing="kn", discount=0.75, k=1.0, base="uniform"):
     """Raises ValueError naming the first bad argument of an n-gram model."""
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"`order` must be an integer >= 1. Received: order={order!r}")
-    if smoothing not in SMOOTHINGS:
-        raise ValueError(f"`smoothing` must be one of {list(SMOOTHINGS)}. Received: smoothing={smoothing!r}")
-    if isinstance(discount, bool) or not isinstance(discount, (int, float)) or not 0.0 < discount <= 1.0:
-        raise ValueError(f"`discount` must be in (0, 1]. Received: discount={discount!r}")
-    if isinstance(k, bool) or not isinstance(k, (int, float)) or not k > 0:
-        raise ValueError(f"`k` must be > 0. Received: k={k!r}")
-    if base not in BASES:
-        raise ValueError(f"`base` must be one of {list(BASES)}. Received: base={base!r}")
+    check_integer("order", order, minimum=1)
+    check_choice("smoothing", smoothing, SMOOTHINGS)
+    check_number("discount", discount, minimum=0, maximum=1, exclusive_minimum=True)
+    check_positive("k", k)
+    check_choice("base", base, BASES)
 
 
 def _lower_bound(values, lo, hi, target, steps):

@@ -2,7 +2,9 @@ import keras
 from keras import ops
 
 from kerazoo.layers.additive_attention import AdditiveAttention
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
 
 PADDING_ID = 0
 
@@ -97,7 +99,7 @@ class BahdanauDecoder(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class Seq2SeqLSTM(PresetMixin, keras.Model):
+class Seq2SeqLSTM(ArgumentConfigMixin, PresetMixin, keras.Model):
     """LSTM encoder-decoder with additive attention: the lectures' attention-based translation baseline.
 
     The encoder is a bidirectional LSTM over the embedded source, so each
@@ -133,15 +135,12 @@ class Seq2SeqLSTM(PresetMixin, keras.Model):
         max_sequence_length=64,
         **kwargs,
     ):
-        for name, value in (
-            ("source_vocabulary_size", source_vocabulary_size),
-            ("target_vocabulary_size", target_vocabulary_size),
-            ("embedding_dim", embedding_dim),
-            ("units", units),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
+        check_integer("source_vocabulary_size", source_vocabulary_size, minimum=1)
+        check_integer("target_vocabulary_size", target_vocabulary_size, minimum=1)
+        check_integer("embedding_dim", embedding_dim, minimum=1)
+        check_integer("units", units, minimum=1)
+        check_integer("attention_units", attention_units, minimum=1, allow_none=True)
+        check_integer("max_sequence_length", max_sequence_length, minimum=1)
         attention_units = attention_units or units
         dtype = kwargs.pop("dtype", None)
         source_embedding = keras.layers.Embedding(source_vocabulary_size, embedding_dim, name="source_embedding", dtype=dtype)
@@ -169,12 +168,7 @@ class Seq2SeqLSTM(PresetMixin, keras.Model):
         )
         self.source_embedding, self.encoder, self.decoder = source_embedding, encoder, decoder
         self.bridge_h, self.bridge_c = bridge_h, bridge_c
-        self.source_vocabulary_size = source_vocabulary_size
-        self.target_vocabulary_size = target_vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.units = units
-        self.attention_units = attention_units
-        self.max_sequence_length = max_sequence_length
+        self.keep_arguments(locals())
 
     def encode(self, encoder_token_ids):
         """Returns (annotations `(batch, S, 2 units)`, mask `(batch, S)`, initial decoder state (h, c))."""
@@ -205,19 +199,3 @@ class Seq2SeqLSTM(PresetMixin, keras.Model):
         h, c, outputs, projected, mask = state
         logits, (h, c), _ = self.decoder.step(token_ids, (h, c), outputs, projected, mask)
         return logits, (h, c, outputs, projected, mask)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "source_vocabulary_size": self.source_vocabulary_size,
-            "target_vocabulary_size": self.target_vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-            "units": self.units,
-            "attention_units": self.attention_units,
-            "max_sequence_length": self.max_sequence_length,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

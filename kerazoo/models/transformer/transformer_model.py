@@ -3,16 +3,21 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.layers.kv_cache import call_with_cache
+from kerazoo.layers.kv_cache import empty_cache
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
+from kerazoo.layers.transformer_block import head_width
 from kerazoo.layers.transformer_decoder import TransformerDecoderBlock
 from kerazoo.layers.transformer_encoder import TransformerEncoderBlock
+from kerazoo.models.argument_config import ArgumentConfigMixin
 from kerazoo.models.presets import PresetMixin
+from kerazoo.utils.arguments import check_integer
 
 PADDING_ID = 0
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class Transformer(PresetMixin, keras.Model):
+class Transformer(ArgumentConfigMixin, PresetMixin, keras.Model):
     """The encoder-decoder Transformer of Vaswani et al. (2017) for sequence-to-sequence tasks.
 
     Encoder: embedding * sqrt(d_model) + sinusoidal positions, dropout, N
@@ -61,18 +66,11 @@ class Transformer(PresetMixin, keras.Model):
         max_sequence_length=512,
         **kwargs,
     ):
-        for name, value in (
-            ("source_vocabulary_size", source_vocabulary_size),
-            ("target_vocabulary_size", target_vocabulary_size),
-            ("num_layers", num_layers),
-            ("max_sequence_length", max_sequence_length),
-        ):
-            if value is None or int(value) != value or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value}")
-        if hidden_dim % num_heads:
-            raise ValueError(
-                f"`hidden_dim` must be divisible by `num_heads`. Received: hidden_dim={hidden_dim}, num_heads={num_heads}"
-            )
+        check_integer("source_vocabulary_size", source_vocabulary_size, minimum=1)
+        check_integer("target_vocabulary_size", target_vocabulary_size, minimum=1)
+        check_integer("num_layers", num_layers, minimum=1)
+        head_width(hidden_dim, num_heads, "hidden_dim")
+        check_integer("max_sequence_length", max_sequence_length, minimum=1)
         dtype = kwargs.pop("dtype", None)
         block_kwargs = dict(dropout=dropout, normalize_first=normalize_first, dtype=dtype)
         source_embedding = keras.layers.Embedding(source_vocabulary_size, hidden_dim, name="source_embedding", dtype=dtype)
@@ -127,16 +125,7 @@ class Transformer(PresetMixin, keras.Model):
         self.position_encoding = position_encoding
         self.encoder_blocks, self.decoder_blocks = encoder_blocks, decoder_blocks
         self.encoder_norm, self.decoder_norm = encoder_norm, decoder_norm
-        self.source_vocabulary_size = source_vocabulary_size
-        self.target_vocabulary_size = target_vocabulary_size
-        self.num_layers = num_layers
-        self.num_heads = num_heads
-        self.hidden_dim = hidden_dim
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
-        self.normalize_first = normalize_first
-        self.tie_output = tie_output
-        self.max_sequence_length = max_sequence_length
+        self.keep_arguments(locals())
 
     def encode(self, encoder_token_ids):
         """Runs the encoder: returns (encoder outputs `(batch, S, d)`, padding mask `(batch, S)`)."""
@@ -167,45 +156,14 @@ class Transformer(PresetMixin, keras.Model):
     def initial_decoding_state(self, encoder_token_ids):
         """Encodes the source once; the state holds the encoding and an empty self-attention cache."""
         encoded, mask = self.encode(encoder_token_ids)
-        batch = ops.shape(encoded)[0]
-        head_width = self.hidden_dim // self.num_heads
-        cache = ops.zeros(
-            (batch, self.num_layers, 2, self.max_sequence_length, self.num_heads, head_width),
-            dtype=self.compute_dtype,
-        )
+        cache = empty_cache(self.decoder_blocks, ops.shape(encoded)[0], self.max_sequence_length, self.compute_dtype)
         return cache, encoded, mask, ops.zeros((), dtype="int32")
 
     def decoding_step(self, token_ids, state):
         cache, encoded, mask, index = state
         y = self._embed(self.target_embedding, self.target_dropout, ops.expand_dims(token_ids, 1), index)
-        caches = []
-        for i, block in enumerate(self.decoder_blocks):
-            y, layer_cache = block(
-                y, encoded, encoder_padding_mask=mask, self_attention_cache=cache[:, i, ...],
-                cache_update_index=index,
-            )
-            caches.append(layer_cache)
+        y, cache = call_with_cache(self.decoder_blocks, y, cache, index, encoded, encoder_padding_mask=mask)
         if self.decoder_norm is not None:
             y = self.decoder_norm(y)
         logits = self.target_embedding(y, reverse=True)[:, 0, :]
-        return logits, (ops.stack(caches, axis=1), encoded, mask, index + 1)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "source_vocabulary_size": self.source_vocabulary_size,
-            "target_vocabulary_size": self.target_vocabulary_size,
-            "num_layers": self.num_layers,
-            "num_heads": self.num_heads,
-            "hidden_dim": self.hidden_dim,
-            "intermediate_dim": self.intermediate_dim,
-            "dropout": self.dropout,
-            "normalize_first": self.normalize_first,
-            "tie_output": self.tie_output,
-            "max_sequence_length": self.max_sequence_length,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        return logits, (cache, encoded, mask, index + 1)

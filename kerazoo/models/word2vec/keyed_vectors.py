@@ -15,6 +15,9 @@ import itertools
 
 import numpy as np
 
+from kerazoo.utils.arguments import check_choice
+from kerazoo.utils.arguments import check_integer
+
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 
 
@@ -95,8 +98,7 @@ class KeyedVectors:
         return positive, negative, [self.get_index(w) for w in positive], [self.get_index(w) for w in negative]
 
     def _top(self, scores, exclude, topn, restrict_vocab):
-        if not isinstance(topn, int) or topn < 1:
-            raise ValueError(f"`topn` must be an integer >= 1. Received: topn={topn!r}")
+        check_integer("topn", topn, minimum=1)
         end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
         scores = np.array(scores[:end], dtype=np.float64)
         scores[[i for i in exclude if i < end]] = -np.inf
@@ -155,8 +157,7 @@ class KeyedVectors:
         Returns:
             A list of `(word, score)`, best first.
         """
-        if method not in ANALOGY_METHODS:
-            raise ValueError(f"`method` must be one of {ANALOGY_METHODS}. Received: method={method!r}")
+        check_choice("method", method, ANALOGY_METHODS)
         search = self.most_similar if method == "3cosadd" else self.most_similar_cosmul
         return search(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
 
@@ -196,8 +197,7 @@ class KeyedVectors:
             `{"section", "correct", "incorrect"}` ending with "Total accuracy",
             the shape gensim returns.
         """
-        if method not in ANALOGY_METHODS:
-            raise ValueError(f"`method` must be one of {ANALOGY_METHODS}. Received: method={method!r}")
+        check_choice("method", method, ANALOGY_METHODS)
         ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
         sections, section = [], None
         questions = []
