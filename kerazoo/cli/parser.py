@@ -25,6 +25,17 @@ DESCRIPTION = "The `kerazoo` command: list, train, generate, export, schedule, a
 DEFAULT_SAVED_MODELS = "saved_models"
 
 
+def _text_command(commands, name, func, help, text_help):
+    """A command that applies a trained model (a preset or a run folder) to texts given on the command line."""
+    parser = commands.add_parser(name, help=help)
+    parser.add_argument("text", nargs="+", help=text_help)
+    parser.add_argument("--preset", help="a trained preset (see `kerazoo list`)")
+    parser.add_argument("--source", help="or a run folder")
+    parser.add_argument("--checkpoint", choices=["best", "final"], default="best")
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser():
     from kerazoo.models.registry import FAMILIES
     from kerazoo.signatures.context import registered_limits
@@ -59,21 +70,13 @@ def build_parser():
     generate.add_argument("--checkpoint", choices=["best", "final"], default="best")
     generate.set_defaults(func=cmd_generate)
 
-    translate = commands.add_parser("translate", help="translate strings with a sequence-to-sequence model")
-    translate.add_argument("text", nargs="+", help="the strings to translate")
-    translate.add_argument("--preset", help="a trained preset (see `kerazoo list`)")
-    translate.add_argument("--source", help="or a run folder")
+    translate = _text_command(commands, "translate", cmd_translate, "translate strings with a sequence-to-sequence "
+                              "model", "the strings to translate")
     translate.add_argument("--beam-width", type=positive_int, default=1, help="1 is greedy")
-    translate.add_argument("--checkpoint", choices=["best", "final"], default="best")
-    translate.set_defaults(func=cmd_translate)
 
-    embed = commands.add_parser("embed", help="embed text with a model that embeds (see `kerazoo list`)")
-    embed.add_argument("text", nargs="+", help="what the model embeds: words (word2vec), whitespace-tokenised sentences (ELMo)")
-    embed.add_argument("--preset", help="a trained preset (see `kerazoo list`)")
-    embed.add_argument("--source", help="or a run folder")
+    embed = _text_command(commands, "embed", cmd_embed, "embed text with a model that embeds (see `kerazoo list`)",
+                          "what the model embeds: words (word2vec), whitespace-tokenised sentences (ELMo)")
     add_command_options(embed, "embed", FAMILIES)
-    embed.add_argument("--checkpoint", choices=["best", "final"], default="best")
-    embed.set_defaults(func=cmd_embed)
 
     evaluate = commands.add_parser("evaluate", help="measure a trained preset as its model card says")
     evaluate.add_argument("--preset", required=True, help="a preset name or folder")

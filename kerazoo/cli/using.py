@@ -110,13 +110,19 @@ def cmd_generate(args):
     return 0
 
 
-def cmd_translate(args):
-    from kerazoo.models import export_protocol as protocol
+def _load_for(args, capability):
+    """`_load_model`, refusing a model whose family cannot do `capability` (what it can do is in the message)."""
+    family, model, vocabulary, where = _load_model(args, needs=(capability,))
+    if capability not in family.capabilities:
+        raise _what_it_does(family, where, capability)
+    return family, model, vocabulary, where
 
-    family, model, vocabulary, where = _load_model(args, needs=(protocol.TRANSLATE,))
-    if protocol.TRANSLATE not in family.capabilities:
-        raise _what_it_does(family, where, "translate")
+
+def cmd_translate(args):
     from kerazoo.generation.translate import translate
+    from kerazoo.models.export_protocol import TRANSLATE
+
+    _, model, vocabulary, _ = _load_for(args, TRANSLATE)
 
     for text in translate(model, vocabulary, args.text, beam_width=args.beam_width):
         print(text)
@@ -125,11 +131,9 @@ def cmd_translate(args):
 
 def cmd_embed(args):
     """What the model's family embeds, as JSON lines (word2vec: each word's neighbours; ELMo: a vector per sentence)."""
-    from kerazoo.models import export_protocol as protocol
+    from kerazoo.models.export_protocol import EMBED
 
-    family, model, vocabulary, where = _load_model(args, needs=(protocol.EMBED,))
-    if protocol.EMBED not in family.capabilities:
-        raise _what_it_does(family, where, "embed")
+    family, model, vocabulary, where = _load_for(args, EMBED)
     options = command_options(args, family, "embed", where)
     for row in family.embed(model, vocabulary, args.text, **options):
         print(json.dumps(row))

@@ -66,6 +66,18 @@ def _jit_compile(setting):
     return setting
 
 
+def _pair_settings(config):
+    """How pairs are drawn and batched, the same for a corpus in memory and one streamed from disk."""
+    return {
+        "window": config["window"],
+        "num_negative": config["model_kwargs"].get("num_negative", 5),
+        "sample": config["sample"],
+        "batch_size": config["batch_size"],
+        "seed": config["seed"],
+        "steps_multiple": config["steps_per_execution"],
+    }
+
+
 def _check_vocabulary(vocabulary, config):
     if vocabulary.size < 2:
         raise ValueError(
@@ -140,16 +152,7 @@ class Word2VecFamily(Family):
         if vocabulary is None:
             vocabulary = WordVocabulary.from_sentences(sentences, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
-        data = SkipGramData.from_sentences(
-            sentences,
-            vocabulary,
-            window=config["window"],
-            num_negative=config["model_kwargs"].get("num_negative", 5),
-            sample=config["sample"],
-            batch_size=config["batch_size"],
-            seed=config["seed"],
-            steps_multiple=config["steps_per_execution"],
-        )
+        data = SkipGramData.from_sentences(sentences, vocabulary, **_pair_settings(config))
         return RunData(
             vocabulary=vocabulary,
             train=data.dataset(config["epochs"], pipeline=config["pipeline"], initial_epoch=initial_epoch),
@@ -179,19 +182,8 @@ class Word2VecFamily(Family):
         if vocabulary is None:
             vocabulary = WordVocabulary.from_counter(counts.counter, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
-        data = SkipGramStream(
-            shards,
-            vocabulary,
-            counts.shard_tokens,
-            window=config["window"],
-            num_negative=config["model_kwargs"].get("num_negative", 5),
-            sample=config["sample"],
-            batch_size=config["batch_size"],
-            seed=config["seed"],
-            steps_multiple=config["steps_per_execution"],
-            worker_index=worker_index,
-            num_workers=num_workers,
-        )
+        data = SkipGramStream(shards, vocabulary, counts.shard_tokens, worker_index=worker_index,
+                              num_workers=num_workers, **_pair_settings(config))
 
         def make_dataset():
             return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
