@@ -13,7 +13,7 @@ from kerazoo.models.char_rnn import char_rnn_export  # noqa: F401  (registers th
 from kerazoo.models.char_rnn.char_rnn_builders import BUILDERS
 from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.models.char_rnn.char_rnn_model import CharRNN
-from kerazoo.models.char_rnn.char_rnn_presets import CHAR_RNN_PRESETS
+from kerazoo.models.char_rnn.char_rnn_configs import CHAR_RNN_CONFIGS
 from kerazoo.models.family import Flag
 from kerazoo.models.family import common_flags
 
@@ -23,7 +23,7 @@ class CharRNNFamily(CausalLMFamily):
     description = "Character-level SimpleRNN, LSTM and GRU language models."
     builders = BUILDERS
     model_classes = (CharRNN,)
-    configs = CHAR_RNN_PRESETS
+    configs = CHAR_RNN_CONFIGS
     default_model = "lstm"
     flags = CAUSAL_LM_FLAGS + common_flags("units", "num_layers", "embedding_dim", "dropout") + (
         Flag("cell_api", switch=True, target="model",

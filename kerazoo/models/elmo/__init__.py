@@ -3,4 +3,4 @@ from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
 from kerazoo.models.elmo.elmo_builders import build_elmo
 from kerazoo.models.elmo.elmo_builders import build_elmo_embedder
 from kerazoo.models.elmo.elmo_embedder import ElmoEmbedder
-from kerazoo.models.elmo.elmo_presets import ELMO_PRESETS
+from kerazoo.models.elmo.elmo_configs import ELMO_CONFIGS

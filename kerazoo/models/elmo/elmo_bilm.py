@@ -46,7 +46,7 @@ class ElmoBiLM(ArgumentConfigMixin, PresetMixin, keras.Model):
 
     The defaults are AllenNLP's full ("original") ELMo: 2048 character
     filters, 2 highway layers, 512-wide projections, 2 layers of 4096 cells.
-    See `kerazoo.models.elmo.ELMO_PRESETS` for a small configuration.
+    See `kerazoo.models.elmo.ELMO_CONFIGS` for a small configuration.
 
     Args:
         vocabulary_size: int. The softmax vocabulary (ids sorted by frequency;

@@ -13,7 +13,7 @@ def build_elmo(vocabulary_size, character_filters=ELMO_CHARACTER_FILTERS, charac
 
     Example:
 
-    >>> model = build_elmo(10000, **ELMO_PRESETS["elmo-small"]["model_kwargs"])
+    >>> model = build_elmo(10000, **ELMO_CONFIGS["elmo-small"]["model_kwargs"])
     >>> model.count_params()  # 1,290,000 of them in the softmax
     3970784
     """

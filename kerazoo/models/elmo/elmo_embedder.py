@@ -57,7 +57,7 @@ class ElmoEmbedder(keras.Model):
 
     Example:
 
-    >>> bilm = build_elmo(100, **ELMO_PRESETS["elmo-small"]["model_kwargs"])
+    >>> bilm = build_elmo(100, **ELMO_CONFIGS["elmo-small"]["model_kwargs"])
     >>> outputs = ElmoEmbedder(bilm).embed(["I watch the play", "a watch"])
     >>> sorted(outputs)
     ['default', 'elmo', 'lstm_outputs1', 'lstm_outputs2', 'sequence_len', 'word_emb']

@@ -1,7 +1,7 @@
 """The elmo family: ELMo's character-CNN biLM and the contextual embedder around it.
 
 The biLM is in `elmo_bilm.py`, the embedder (TF-Hub's outputs) in
-`elmo_embedder.py`, the presets in `elmo_presets.py`; this family object
+`elmo_embedder.py`, the presets in `elmo_configs.py`; this family object
 trains the biLM on whole plays with held-out plays
 (`elmo_data.py`), scores forward and backward perplexity, and exports
 the embedder.
@@ -21,7 +21,7 @@ from kerazoo.models.elmo.elmo_data import TokenStream
 from kerazoo.models.elmo.elmo_data import load_sentences
 from kerazoo.models.elmo.elmo_data import make_bilm_dataset
 from kerazoo.models.elmo.elmo_embedder import ElmoEmbedder
-from kerazoo.models.elmo.elmo_presets import ELMO_PRESETS
+from kerazoo.models.elmo.elmo_configs import ELMO_CONFIGS
 from kerazoo.models.elmo.elmo_vocabulary import BilmVocabulary
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
@@ -56,7 +56,7 @@ class ElmoFamily(Family):
     description = "ELMo: a character-CNN biLM and its contextual word vectors."
     builders = {"elmo": build_elmo}
     model_classes = (ElmoBiLM, ElmoEmbedder)
-    configs = ELMO_PRESETS
+    configs = ELMO_CONFIGS
     defaults = ELMO_DEFAULTS
     # The original ELMo (93.6M weights) does not fit a 2-core laptop; it is one `--preset` away.
     default_config = "elmo-small"

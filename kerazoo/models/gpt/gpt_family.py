@@ -1,7 +1,7 @@
 """The gpt family: the decoder-only Transformer (GPT-2's layout, as in nanoGPT).
 
 The model and its cached decoding are in `gpt_model.py`, the builder in
-`gpt_builders.py`, nanoGPT's configurations in `gpt_presets.py`; this family
+`gpt_builders.py`, nanoGPT's configurations in `gpt_configs.py`; this family
 object is a `CausalLMFamily` that also checks the window against the context.
 """
 
@@ -10,7 +10,7 @@ from kerazoo.models.causal_lm import CausalLMFamily
 from kerazoo.models.family import common_flags
 from kerazoo.models.gpt.gpt_builders import build_gpt
 from kerazoo.models.gpt.gpt_model import GPT
-from kerazoo.models.gpt.gpt_presets import GPT_PRESETS
+from kerazoo.models.gpt.gpt_configs import GPT_CONFIGS
 
 # build_gpt's default context, for a run that does not set one.
 DEFAULT_CONTEXT = 256
@@ -21,7 +21,7 @@ class GPTFamily(CausalLMFamily):
     description = "A GPT: decoder-only Transformer character language model (nanoGPT's layout)."
     builders = {"gpt": build_gpt}
     model_classes = (GPT,)
-    configs = GPT_PRESETS
+    configs = GPT_CONFIGS
     flags = CAUSAL_LM_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "max_sequence_length", "dropout")
     signatures = {**CausalLMFamily.signatures, "step": "decoding_steps"}
 

@@ -31,7 +31,7 @@ from kerazoo.models.family import Flag
 from kerazoo.models.hmm import hmm_em
 from kerazoo.models.hmm.hmm_model import HMMLanguageModel
 from kerazoo.models.hmm.hmm_model import build_hmm
-from kerazoo.models.hmm.hmm_presets import HMM_PRESETS
+from kerazoo.models.hmm.hmm_configs import HMM_CONFIGS
 
 FIT_CHOICES = ("em", "gradient")
 
@@ -57,7 +57,7 @@ class HMMFamily(CausalLMFamily):
     description = "A categorical hidden Markov model of characters: the forward algorithm as an RNN, fit by EM or gradient."
     builders = {"hmm": build_hmm}
     model_classes = (HMMLanguageModel,)
-    configs = HMM_PRESETS
+    configs = HMM_CONFIGS
     defaults = HMM_DEFAULTS
     default_model = "hmm"
     flags = CAUSAL_LM_FLAGS + (

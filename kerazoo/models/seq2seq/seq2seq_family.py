@@ -1,7 +1,7 @@
 """The seq2seq family: a bidirectional-LSTM encoder and an LSTM decoder with Bahdanau attention.
 
 The model is in `seq2seq_lstm_model.py`, the builder in `seq2seq_builders.py`,
-the presets in `seq2seq_presets.py`; this family object is a `Seq2SeqFamily`
+the presets in `seq2seq_configs.py`; this family object is a `Seq2SeqFamily`
 with the LSTM's flags.
 """
 
@@ -10,7 +10,7 @@ from kerazoo.models.family import common_flags
 from kerazoo.models.family import positive_int
 from kerazoo.models.seq2seq.seq2seq_builders import build_seq2seq_lstm
 from kerazoo.models.seq2seq.seq2seq_lstm_model import Seq2SeqLSTM
-from kerazoo.models.seq2seq.seq2seq_presets import SEQ2SEQ_PRESETS
+from kerazoo.models.seq2seq.seq2seq_configs import SEQ2SEQ_CONFIGS
 from kerazoo.models.seq2seq_lm import SEQ2SEQ_FLAGS
 from kerazoo.models.seq2seq_lm import Seq2SeqFamily
 
@@ -20,7 +20,7 @@ class Seq2SeqLSTMFamily(Seq2SeqFamily):
     description = "An LSTM encoder-decoder with additive (Bahdanau) attention for string-to-string tasks."
     builders = {"seq2seq_lstm": build_seq2seq_lstm}
     model_classes = (Seq2SeqLSTM,)
-    configs = SEQ2SEQ_PRESETS
+    configs = SEQ2SEQ_CONFIGS
     flags = SEQ2SEQ_FLAGS + common_flags("units", "max_sequence_length") + (
         Flag("embedding_dim", positive_int, target="model"),
     )

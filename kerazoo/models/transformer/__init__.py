@@ -1,3 +1,3 @@
 from kerazoo.models.transformer.transformer_builders import build_transformer
 from kerazoo.models.transformer.transformer_model import Transformer
-from kerazoo.models.transformer.transformer_presets import TRANSFORMER_PRESETS
+from kerazoo.models.transformer.transformer_configs import TRANSFORMER_CONFIGS

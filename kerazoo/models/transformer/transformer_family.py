@@ -1,7 +1,7 @@
 """The transformer family: the encoder-decoder Transformer of "Attention Is All You Need".
 
 The model and its cached decoding are in `transformer_model.py`, the builder
-in `transformer_builders.py`, the presets in `transformer_presets.py`; this
+in `transformer_builders.py`, the presets in `transformer_configs.py`; this
 family object is a `Seq2SeqFamily` with the Transformer's flags.
 """
 
@@ -10,7 +10,7 @@ from kerazoo.models.seq2seq_lm import SEQ2SEQ_FLAGS
 from kerazoo.models.seq2seq_lm import Seq2SeqFamily
 from kerazoo.models.transformer.transformer_builders import build_transformer
 from kerazoo.models.transformer.transformer_model import Transformer
-from kerazoo.models.transformer.transformer_presets import TRANSFORMER_PRESETS
+from kerazoo.models.transformer.transformer_configs import TRANSFORMER_CONFIGS
 
 
 class TransformerFamily(Seq2SeqFamily):
@@ -18,7 +18,7 @@ class TransformerFamily(Seq2SeqFamily):
     description = "The encoder-decoder Transformer (Vaswani et al., 2017) for string-to-string tasks."
     builders = {"transformer": build_transformer}
     model_classes = (Transformer,)
-    configs = TRANSFORMER_PRESETS
+    configs = TRANSFORMER_CONFIGS
     flags = SEQ2SEQ_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "dropout", "max_sequence_length")
 
 

@@ -1,7 +1,7 @@
 """The word2vec family: skip-gram with negative sampling, trained on a corpus's sentences.
 
 The model and its loss are in `skipgram_model.py`, gensim's query API in
-`keyed_vectors.py`, the presets in `word2vec_presets.py`; this family object
+`keyed_vectors.py`, the presets in `word2vec_configs.py`; this family object
 makes the pairs (`word2vec_data.py`, streamed: `word2vec_stream_data.py`), trains with SGD at gensim's
 linearly decaying rate, and writes the vectors in word2vec's binary format.
 """
@@ -27,7 +27,7 @@ from kerazoo.models.word2vec.word2vec_builders import build_skipgram
 from kerazoo.models.word2vec.word2vec_builders import build_skipgram_softmax
 from kerazoo.models.word2vec.word2vec_corpus import load_sentences
 from kerazoo.models.word2vec.word2vec_data import SkipGramData
-from kerazoo.models.word2vec.word2vec_presets import WORD2VEC_PRESETS
+from kerazoo.models.word2vec.word2vec_configs import WORD2VEC_CONFIGS
 from kerazoo.models.word2vec.word2vec_progress import WordProgress
 from kerazoo.models.word2vec.word2vec_stream_data import SkipGramStream
 from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
@@ -91,7 +91,7 @@ class Word2VecFamily(Family):
     description = "Skip-gram word2vec with negative sampling; gensim-style KeyedVectors."
     builders = {"word2vec": build_skipgram}
     model_classes = (SkipGram, KeyedVectors)
-    configs = WORD2VEC_PRESETS
+    configs = WORD2VEC_CONFIGS
     defaults = WORD2VEC_DEFAULTS
     default_config = "fast"
     flags = common_flags(

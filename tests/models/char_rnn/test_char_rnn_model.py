@@ -6,7 +6,7 @@ from kerazoo import CharRNN
 from kerazoo import build_gru
 from kerazoo import build_lstm
 from kerazoo import build_simple_rnn
-from kerazoo.models.char_rnn import CHAR_RNN_PRESETS
+from kerazoo.models.char_rnn import CHAR_RNN_CONFIGS
 from tests.test_case import randomize_weights
 from tests.test_case import random_ids
 from tests.test_case import run_model_saving_test
@@ -166,12 +166,12 @@ def test_bad_arguments_name_themselves(kwargs, name):
 
 
 def test_presets_build():
-    for name, preset in CHAR_RNN_PRESETS.items():
+    for name, preset in CHAR_RNN_CONFIGS.items():
         kwargs = dict(preset["model_kwargs"], units=4)
         model = CharRNN(VOCAB, cell_type=preset["model"], **kwargs)
         assert model.cell_type == preset["model"], name
-    char_rnn = CHAR_RNN_PRESETS["char-rnn"]
+    char_rnn = CHAR_RNN_CONFIGS["char-rnn"]
     assert char_rnn["model_kwargs"]["units"] == 128 and char_rnn["model_kwargs"]["num_layers"] == 2
     assert char_rnn["training"]["seq_length"] == 50 and char_rnn["training"]["batch_size"] == 50
-    lecture = CHAR_RNN_PRESETS["rnn-lecture"]
+    lecture = CHAR_RNN_CONFIGS["rnn-lecture"]
     assert lecture["model_kwargs"]["units"] == 64 and lecture["training"]["seq_length"] == 50

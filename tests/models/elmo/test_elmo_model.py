@@ -7,7 +7,7 @@ from keras import ops
 
 from kerazoo.data.characters import encode_characters
 from kerazoo.data.characters import encode_sentences
-from kerazoo.models.elmo import ELMO_PRESETS
+from kerazoo.models.elmo import ELMO_CONFIGS
 from kerazoo.models.elmo import ElmoBiLM
 from kerazoo.models.elmo import ElmoEmbedder
 from kerazoo.models.elmo import build_elmo
@@ -151,7 +151,7 @@ def test_outputs_have_the_tf_hub_names_and_shapes(bilm):
 
 @pytest.mark.slow
 def test_the_original_preset_has_allennlps_93_6_million_parameters_besides_the_softmax():
-    kwargs = {**ELMO_PRESETS["elmo-original"]["model_kwargs"], "num_samples": 0}
+    kwargs = {**ELMO_CONFIGS["elmo-original"]["model_kwargs"], "num_samples": 0}
     model = build_elmo(2, **kwargs)
     assert model.count_params() - model.softmax.count_params() == 93_600_848
 

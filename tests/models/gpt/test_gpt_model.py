@@ -5,7 +5,7 @@ from keras import ops
 
 from kerazoo import build_gpt
 from kerazoo.generation import generate_text
-from kerazoo.models.gpt import GPT_PRESETS
+from kerazoo.models.gpt import GPT_CONFIGS
 from tests.test_case import randomize_weights
 from tests.test_case import run_model_saving_test
 from tests.test_case import tiny_vocabulary
@@ -82,7 +82,7 @@ def test_output_layer_is_the_transposed_token_embedding():
 
 
 def test_nanogpt_cpu_preset_has_nanogpts_parameter_count():
-    kwargs = GPT_PRESETS["nanogpt-cpu"]["model_kwargs"]
+    kwargs = GPT_CONFIGS["nanogpt-cpu"]["model_kwargs"]
     model = build_gpt(65, **kwargs)
     # nanoGPT prints 0.80M, counting without the 64 x 128 position table.
     assert model.count_params() - 64 * 128 == 795_904

@@ -9,7 +9,7 @@ measure both against gensim (docs/results.md).
 # gensim's model: vector_size=100, negative=5.
 _GENSIM_MODEL = {"embedding_dim": 100, "num_negative": 5}
 
-WORD2VEC_PRESETS = {
+WORD2VEC_CONFIGS = {
     "fast": {
         "description": "The default: 2 epochs from learning rate 0.05, decaying linearly; 40% of "
         "gensim's pairs, Spearman 0.91-0.92 against gensim's vectors.",

@@ -23,7 +23,7 @@ _NANOGPT_TRAINING = {
     "sample_every": 0,
 }
 
-GPT_PRESETS = {
+GPT_CONFIGS = {
     "nanogpt-cpu": {
         "description": "nanoGPT's shakespeare_char CPU run: 4 layers, 4 heads, 128 wide, context 64.",
         "model": "gpt",

@@ -1,6 +1,6 @@
 """Named configurations of the encoder-decoder Transformer, with their training settings."""
 
-TRANSFORMER_PRESETS = {
+TRANSFORMER_CONFIGS = {
     "dates-transformer": {
         "description": "A 2+2-layer, 128-wide Transformer for the dates -> ISO 8601 task.",
         "model": "transformer",

@@ -23,7 +23,7 @@ def _preset(states, fit, epochs, description, **training):
     }
 
 
-HMM_PRESETS = {
+HMM_CONFIGS = {
     "hmm-64-em": _preset(64, "em", 100, "HMM, 64 states, Baum-Welch on tiny_shakespeare (5 minutes on 2 cores)."),
     "hmm-256-em": _preset(256, "em", 100, "HMM, 256 states, Baum-Welch on tiny_shakespeare (5 minutes on 2 cores)."),
     "hmm-64-gradient": _preset(

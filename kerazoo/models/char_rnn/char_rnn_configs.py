@@ -5,7 +5,7 @@ A preset names a builder (`model`), the builder's keyword arguments
 uses unless the command line overrides them.
 """
 
-CHAR_RNN_PRESETS = {
+CHAR_RNN_CONFIGS = {
     "quick": {
         "description": "CPU preset for the main job: 1x512 LSTM, a few minutes on 2 cores.",
         "model": "lstm",

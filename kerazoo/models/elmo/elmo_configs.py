@@ -11,7 +11,7 @@ for a CPU; it is here so the full configuration is one flag away on a GPU.
 CPU cores in minutes.
 """
 
-ELMO_PRESETS = {
+ELMO_CONFIGS = {
     "elmo-small": {
         "description": "A 2-layer, 512-cell, 128-wide biLM with a 256-filter char CNN; trains on 2 CPU cores in minutes.",
         "model": "elmo",

@@ -1,6 +1,6 @@
 """Named configurations of the LSTM encoder-decoder with attention, with their training settings."""
 
-SEQ2SEQ_PRESETS = {
+SEQ2SEQ_CONFIGS = {
     "dates-lstm": {
         "description": "The biLSTM + Bahdanau-attention baseline for the dates task, 128 units.",
         "model": "seq2seq_lstm",
