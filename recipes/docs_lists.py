@@ -223,7 +223,7 @@ def block_trained_presets(path):
 def block_models(path):
     """`MODEL` of `kerazoo train MODEL`, by family, with its training configurations."""
     lines = [
-        "| `MODEL` | family | training configurations (`--preset NAME`) |",
+        "| `MODEL` | family | training configurations (`--config NAME`) |",
         "| --- | --- | --- |",
     ]
     for family in families():

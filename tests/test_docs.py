@@ -186,7 +186,7 @@ def test_every_documented_command_parses_and_names_real_presets():
             except SystemExit:
                 failures.append(f"{path}: `{line}`: {errors.getvalue().strip().splitlines()[-1]}")
                 continue
-            preset = getattr(args, "preset", None)
+            preset = getattr(args, "config" if args.command == "train" else "preset", None)
             if preset is None:
                 continue
             known = family_of_model(args.model).configs if args.command == "train" else shipped
