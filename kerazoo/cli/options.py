@@ -9,13 +9,7 @@ another family is refused, naming it and the model.
 import argparse
 import sys
 
-
-def positive_int(text):
-    """An argparse type: an integer >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+from kerazoo.models.flags import positive_int as _positive_int
 
 
 def argparse_type(convert):
@@ -29,6 +23,11 @@ def argparse_type(convert):
 
     parse.__name__ = getattr(convert, "__name__", "value")
     return parse
+
+
+def positive_int(text):
+    """An argparse type: an integer >= 1 (the families' converter, with argparse's one-line error)."""
+    return argparse_type(_positive_int)(text)
 
 
 def add_flag(parser, flag):

@@ -1,38 +1,28 @@
-"""Checks of run settings shared by the families: each raises ValueError naming the setting and its value."""
+"""Checks of a run's settings, by name in its config: the checks of `kerazoo.utils.arguments`, one setting at a time."""
+
+from kerazoo.utils import arguments
 
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
 
 
 def check_integers(config, names, minimum=1, allow_none=False):
     for name in names:
-        value = config[name]
-        if value is None and allow_none:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < minimum:
-            raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+        arguments.check_integer(name, config[name], minimum=minimum, allow_none=allow_none)
 
 
 def check_positive(config, names, allow_none=False):
     for name in names:
-        value = config[name]
-        if value is None and allow_none:
-            continue
-        if value is None or isinstance(value, bool) or not value > 0:
-            raise ValueError(f"`{name}` must be > 0. Received: {name}={value!r}")
+        arguments.check_positive(name, config[name], allow_none=allow_none)
 
 
 def check_choice(config, name, choices):
-    if config[name] not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={config[name]!r}")
+    arguments.check_choice(name, config[name], choices)
 
 
 def check_time_budget(config):
-    """`max_minutes` is None or 0 (no time limit; 0 lifts a preset's) or a positive number of minutes."""
-    value = config.get("max_minutes")
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-        raise ValueError(f"`max_minutes` must be a number >= 0 (0: no limit) or None. Received: max_minutes={value!r}")
+    """`max_minutes` is None or 0 (no time limit; 0 lifts a configuration's) or a positive number of minutes."""
+    arguments.check_number("max_minutes", config.get("max_minutes"), minimum=0, finite=True, allow_none=True,
+                           note="0: no limit")
 
 
 def check_distribute(config, choices=DISTRIBUTE_CHOICES):
