@@ -159,9 +159,12 @@ def _family(metadata, path):
 
 def _build_model(config, path):
     try:
-        return keras.saving.deserialize_keras_object(config, safe_mode=True)
+        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as error:  # noqa: BLE001 - whatever the config holds, the preset fails as one error
         raise PresetError(f"{path} does not describe a kerazoo model: {_reason(error)}") from None
+    if not isinstance(model, keras.Model):
+        raise PresetError(f"{path} does not describe a kerazoo model: it gives a {type(model).__name__}.")
+    return model
 
 
 def _load_weights(model, path):
