@@ -45,6 +45,8 @@ def shipped_presets():
     found = {}
     if os.path.isdir(root):
         for name in sorted(os.listdir(root)):
+            if name.startswith("."):
+                continue  # a preset being written (save_preset and recipes/zoo/cast.py stage in hidden folders)
             path = os.path.join(root, name, METADATA_FILE)
             if os.path.isfile(path):
                 found[name] = _read_json_object(path)
