@@ -116,7 +116,8 @@ def verify_files(folder, metadata):
         if size != facts["bytes"] or digest != facts["sha256"]:
             raise PresetError(
                 f"{path} does not match the sha256 in {METADATA_FILE} ({size:,} bytes, expected "
-                f"{facts['bytes']:,}): the file is truncated or altered. Reinstall kerazoo, or publish the preset again."
+                f"{facts['bytes']:,}): the file is truncated or altered. Reinstall kerazoo, or publish the preset "
+                "again."
             )
 
 
@@ -135,9 +136,8 @@ def _read_json(path):
 def _read_json_object(path):
     value = _read_json(path)
     if not isinstance(value, dict):
-        raise PresetError(
-            f"{path} holds a JSON {type(value).__name__}, where a JSON object belongs; the preset is damaged."
-        )
+        kind = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(value), "null")
+        raise PresetError(f"{path} holds a JSON {kind}, where a JSON object belongs; the preset is damaged.")
     return value
 
 

@@ -86,8 +86,8 @@ def cast_preset(folder, dtype="float16"):
             return sign_files(folder, card)
         metric = new["metric"]
         if "target" in metric:
-            better = metric["value"] <= metric["target"] if metric["better"] == "lower" else metric["value"] >= metric["target"]
-            metric["met"] = better
+            lower = metric["better"] == "lower"
+            metric["met"] = metric["value"] <= metric["target"] if lower else metric["value"] >= metric["target"]
         new["example"] = family.example(model, vocabulary)
         new["weights_dtype"] = dtype
         new["weights_cast"] = {"from": "float32", "date": datetime.date.today().isoformat(),

@@ -337,13 +337,15 @@ def test_a_cast_keeps_integer_arrays_and_halves_the_floats(tmp_path):
     with h5py.File(destination, "r") as f:
         assert f["layers/kernel"].dtype == np.float16 and f["layers/seed"].dtype == np.int64
         assert f["layers/seed"][0] == 2**40 + 1 and f["layers"].attrs["name"] == "dense"
-        np.testing.assert_array_equal(f["layers/kernel"][()], np.linspace(-2, 2, 100_000, dtype=np.float32).astype(np.float16))
+        kernel = np.linspace(-2, 2, 100_000, dtype=np.float32)
+        np.testing.assert_array_equal(f["layers/kernel"][()], kernel.astype(np.float16))
     assert os.path.getsize(destination) < 0.55 * os.path.getsize(source)
 
 
 def test_save_preset_refuses_an_unknown_weights_dtype(tmp_path):
     vocabulary = tiny_vocabulary()
-    with pytest.raises(ValueError, match="`weights_dtype` must be 'float32' or 'float16'. Received: weights_dtype='int8'"):
+    message = "`weights_dtype` must be 'float32' or 'float16'. Received: weights_dtype='int8'"
+    with pytest.raises(ValueError, match=message):
         save_preset(_tiny_model(vocabulary), vocabulary, str(tmp_path / "p"), {"family": "char_rnn"},
                     weights_dtype="int8")
     assert not os.path.exists(tmp_path / "p")
