@@ -284,7 +284,9 @@ class PresetMixin:
 def cast_weights_file(source, destination, dtype=WEIGHTS_DTYPE):
     """Copies a Keras weights file (`.weights.h5`), storing every floating-point array as `dtype`.
 
-    Integer arrays (e.g. a seed generator's state) are copied as they are.
+    Integer arrays (e.g. a seed generator's state) and scalars (e.g. an
+    optimizer's learning rate, saved by a model compiled with one) are copied
+    as they are.
     Keras casts each array to its variable's dtype when it loads the file, so
     a float32 model loads a float16 file and stays float32, with weights
     rounded to float16's 11 significant bits.

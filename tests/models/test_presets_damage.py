@@ -327,16 +327,18 @@ def test_float16_weights_load_into_the_float32_model_rounded(tmp_path):
     np.testing.assert_allclose(logits, keras.ops.convert_to_numpy(model(ids)), atol=1e-2)
 
 
-def test_a_cast_keeps_integer_arrays_and_halves_the_floats(tmp_path):
+def test_a_cast_keeps_integers_and_scalars_and_halves_the_float_arrays(tmp_path):
     source, destination = str(tmp_path / "a.h5"), str(tmp_path / "b.h5")
     with h5py.File(source, "w") as f:
         f.create_group("layers").create_dataset("kernel", data=np.linspace(-2, 2, 100_000, dtype=np.float32))
         f["layers"].create_dataset("seed", data=np.array([2**40 + 1], dtype=np.int64))
+        f["layers"].create_dataset("learning_rate", data=np.float32(1e-3))
         f["layers"].attrs["name"] = "dense"
     cast_weights_file(source, destination)
     with h5py.File(destination, "r") as f:
         assert f["layers/kernel"].dtype == np.float16 and f["layers/seed"].dtype == np.int64
         assert f["layers/seed"][0] == 2**40 + 1 and f["layers"].attrs["name"] == "dense"
+        assert f["layers/learning_rate"].dtype == np.float32 and f["layers/learning_rate"][()] == np.float32(1e-3)
         kernel = np.linspace(-2, 2, 100_000, dtype=np.float32)
         np.testing.assert_array_equal(f["layers/kernel"][()], kernel.astype(np.float16))
     assert os.path.getsize(destination) < 0.55 * os.path.getsize(source)
