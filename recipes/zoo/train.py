@@ -7,7 +7,8 @@ Each preset is a kerazoo run (`kerazoo.training.train`, the same call as
 was interrupted, and a finished run is not trained again, so running the
 command a second time only publishes. Publishing measures the preset on its
 held-out data, writes its model card and copies the weights into the package
-(`kerazoo.presets.publish_preset`).
+(`kerazoo.training.publish.publish_preset`), then stores the weights in float16
+and measures the card's figures again on them (`recipes/zoo/cast.py`).
 
 The character models and the GPT train on tiny_shakespeare's first 1,003,854
 characters (nanoGPT's train split) and are measured on the last 111,540
@@ -158,10 +159,15 @@ def gensim_reference(words=1000, pairs=2000, seed=1):
 
 
 def publish(name, run):
+    from cast import cast_preset
+
+    from kerazoo.models.presets import presets_root
     from kerazoo.training.publish import publish_preset
 
     extra = {"gensim_reference.json": gensim_reference()} if name == "plays-word2vec" else None
-    card = publish_preset(run, name, CARDS[name], command=f"python recipes/zoo/train.py {name}", extra_files=extra)
+    publish_preset(run, name, CARDS[name], command=f"python recipes/zoo/train.py {name}", extra_files=extra)
+    # The zoo ships float16 weights, and the card must state what they do: cast, and measure again.
+    card = cast_preset(os.path.join(presets_root(), name))
     metric = card["metric"]
     print(f"{name}: {metric['kind']} {metric['value']:.4f} (target {metric.get('target')}, met {metric.get('met')}); "
           f"check {card['check']['value']:.4f}; {card['size_bytes'] / 1e6:.1f} MB", flush=True)

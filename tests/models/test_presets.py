@@ -108,7 +108,19 @@ def test_a_run_folder_loads_as_a_preset(tiny_text_file, tmp_path):
     assert loaded.vocabulary == vocabulary and loaded.count_params() == model.count_params()
 
 
-def test_publishing_measures_the_card_and_evaluate_repeats_it(tiny_text_file, tmp_path, capsys):
+def _cast_recipe():
+    """recipes/zoo/cast.py, the step that stores the zoo's weights in float16 and measures the card again."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "recipes", "zoo", "cast.py")
+    spec = importlib.util.spec_from_file_location("zoo_cast", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _published_tiny_preset(tiny_text_file, tmp_path, card=CARD):
     from kerazoo.training import train
 
     config = get_family("char_rnn").resolve_config(
@@ -116,10 +128,24 @@ def test_publishing_measures_the_card_and_evaluate_repeats_it(tiny_text_file, tm
         seq_length=10, batch_size=4, epochs=1, steps_per_epoch=3, sample_every=0, verbose=0,
     )
     train(config, str(tmp_path / "run"))
-    card = publish_preset(str(tmp_path / "run"), "tiny", CARD, command="pytest", root=str(tmp_path / "presets"))
+    return publish_preset(str(tmp_path / "run"), "tiny", card, command="pytest", root=str(tmp_path / "presets"))
+
+
+def test_publishing_measures_the_card_and_evaluate_repeats_it_after_the_float16_cast(tiny_text_file, tmp_path, capsys):
+    published = _published_tiny_preset(tiny_text_file, tmp_path)
+    assert published["weights_dtype"] == "float32"
+    folder = str(tmp_path / "presets" / "tiny")
+    card = _cast_recipe().cast_preset(folder)
+    assert card["weights_dtype"] == "float16" and card["size_bytes"] < published["size_bytes"]
+    assert card == json.load(open(os.path.join(folder, "metadata.json"), encoding="utf-8"))
+    for key in ("metric", "check"):
+        # The float32 figure is kept beside the one measured on the float16 weights, which differs a little.
+        assert card[key]["value_float32"] == published[key]["value"]
+        assert abs(card[key]["value"] - published[key]["value"]) <= CARD["check"]["tolerance"]
     assert card["metric"]["met"] is (card["metric"]["value"] <= 9.0) and card["training"]["steps"] == 3
     assert card["example"]["greedy"].startswith("ROMEO:\n")
-    folder = str(tmp_path / "presets" / "tiny")
+    assert not [name for name in os.listdir(tmp_path / "presets") if name != "tiny"]  # no staging folder left
+    assert _cast_recipe().cast_preset(folder) == card  # a float16 preset is left as it is
     assert main(["evaluate", "--preset", folder]) == 0
     out = capsys.readouterr().out
     for key in ("metric", "check"):
@@ -130,3 +156,13 @@ def test_publishing_measures_the_card_and_evaluate_repeats_it(tiny_text_file, tm
     assert capsys.readouterr().out.strip() == os.path.join(base, "tiny", "1")
     shutil.rmtree(folder)
     assert main(["evaluate", "--preset", folder]) == 2
+
+
+def test_a_preset_that_float16_moves_past_its_tolerance_stays_float32_and_says_so(tiny_text_file, tmp_path):
+    strict = {**CARD, "check": {**CARD["check"], "tolerance": 0.0}}
+    published = _published_tiny_preset(tiny_text_file, tmp_path, card=strict)
+    folder = str(tmp_path / "presets" / "tiny")
+    card = _cast_recipe().cast_preset(folder)
+    assert card["weights_dtype"] == "float32" and "Kept in float32" in card["weights_note"]
+    assert card["files"] == published["files"] and card["check"]["value"] == published["check"]["value"]
+    assert kerazoo.from_preset(folder).preset_metadata == card

@@ -1,9 +1,12 @@
 """The zoo: every shipped preset loads offline, is the trained model its card describes, decodes the same
 way every time, and serves from its SavedModel in a process that never imports kerazoo."""
 
+import importlib.util
 import json
 import math
+import os
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from tests.test_case import run_python
 ZOO = ["shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn-lecture", "shakespeare-gpt", "plays-word2vec",
        "dates-transformer", "dates-lstm", "plays-elmo"]
 MB = 1e6
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_every_family_ships_trained_presets_within_the_size_budget():
@@ -27,6 +31,32 @@ def test_every_family_ships_trained_presets_within_the_size_budget():
     for name, card in shipped.items():
         assert card["size_bytes"] <= 25 * MB, name
     assert sum(card["size_bytes"] for card in shipped.values()) <= 80 * MB
+
+
+def test_presets_ship_float16_weights_with_figures_measured_after_the_cast():
+    for name, card in shipped_presets().items():
+        if card.get("weights_dtype") != "float16":
+            # A preset too lossy in float16 ships float32, and its card says why.
+            assert card.get("weights_note", "").startswith("Kept in float32"), name
+            continue
+        tolerance = card["check"]["tolerance"]
+        for key in ("metric", "check"):
+            assert abs(card[key]["value"] - card[key]["value_float32"]) <= tolerance, (name, key)
+        with h5py.File(os.path.join(preset_folder(name), "model.weights.h5"), "r") as f:
+            dtypes = set()
+            # The arrays; a scalar (an optimizer's learning rate) is copied as it is.
+            f.visititems(lambda _, item: dtypes.add(item.dtype.kind + str(item.dtype.itemsize))
+                         if isinstance(item, h5py.Dataset) and item.ndim else None)
+        assert "f4" not in dtypes and "f2" in dtypes, (name, dtypes)
+
+
+def test_the_zoo_page_is_the_one_the_cards_make():
+    """docs/zoo.md is written by recipes/zoo/cards.py from the cards; rerun it after a card changes."""
+    spec = importlib.util.spec_from_file_location("zoo_cards", os.path.join(ROOT, "recipes", "zoo", "cards.py"))
+    cards = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cards)
+    with open(os.path.join(ROOT, "docs", "zoo.md"), encoding="utf-8") as f:
+        assert f.read() == cards.render(cards.load_cards()), "run python recipes/zoo/cards.py"
 
 
 def _trained(kind, value, vocabulary_size):
