@@ -9,7 +9,7 @@ Validation is tiny_shakespeare's validation + test (the `heldout` split,
 nanoGPT's val split). Two losses are given for the best checkpoint:
 `val_loss_windowed`, fit's own figure on seq_length windows that each start
 from a zero state, and `val_loss_streamed`, with the state carried through
-the whole held-out text (see kerazoo.training.streaming_loss).
+the whole held-out text (see kerazoo.models.char_rnn.char_rnn_evaluation.streaming_loss).
 """
 
 import argparse
@@ -24,7 +24,7 @@ import keras
 from kerazoo.data.corpora import load_corpus
 from kerazoo.training import load_run
 from kerazoo.training import resolve_config
-from kerazoo.training import streaming_loss
+from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.training import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))

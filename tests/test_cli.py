@@ -44,7 +44,7 @@ def test_train_generate_export_generate(tiny_text_file, tmp_path, capsys):
     "argv,message",
     [
         (["generate", "no/such/run"], "No trained model"),
-        (["train", "lstm", "--preset", "nope"], "`preset`"),
+        (["train", "lstm", "--preset", "nope"], "`config` must be one of"),  # --preset: the old name of --config
         (["train", "lstm", "--corpus", "no_such_file.txt", "--output", "OUT"], "corpus='no_such_file.txt'"),
         (["export", "no/such/run", "--name", "x"], "No trained model"),
     ],

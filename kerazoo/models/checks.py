@@ -21,8 +21,13 @@ def check_choice(config, name, choices):
 
 def check_time_budget(config):
     """`max_minutes` is None or 0 (no time limit; 0 lifts a configuration's) or a positive number of minutes."""
-    arguments.check_number("max_minutes", config.get("max_minutes"), minimum=0, finite=True, allow_none=True,
-                           note="0: no limit")
+    value = config.get("max_minutes")
+    try:
+        arguments.check_number("max_minutes", value, minimum=0, finite=True, allow_none=True)
+    except ValueError:
+        raise ValueError(
+            f"`max_minutes` must be a number >= 0 (0: no limit) or None. Received: max_minutes={value!r}"
+        ) from None
 
 
 def check_distribute(config, choices=DISTRIBUTE_CHOICES):

@@ -5,12 +5,7 @@ family and `train(config, output)` trains it; the per-family names below are
 thin wrappers kept for the code that calls them.
 """
 
-from kerazoo.models.causal_lm import CAUSAL_LM_DEFAULTS as TRAINING_DEFAULTS
-from kerazoo.models.causal_lm import BitsPerCharacter
 from kerazoo.models.registry import resolve_config
-from kerazoo.models.seq2seq_lm import load_pairs
-from kerazoo.models.word2vec.word2vec_family import WORD2VEC_DEFAULTS
-from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.training.runner import load_checkpoint
 from kerazoo.training.runner import load_run
 from kerazoo.training.runner import run_model_name

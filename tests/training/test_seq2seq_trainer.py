@@ -1,7 +1,7 @@
 import pytest
 
 from kerazoo.training import resolve_seq2seq_config
-from kerazoo.training import load_pairs
+from kerazoo.models.seq2seq_lm import load_pairs
 
 
 def test_a_tsv_task_splits_into_train_and_test(tmp_path):

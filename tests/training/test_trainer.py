@@ -9,7 +9,7 @@ from kerazoo.data.corpora import load_corpus
 from kerazoo.data.pipeline import make_dataset
 from kerazoo.training import load_run
 from kerazoo.training import resolve_config
-from kerazoo.training import streaming_loss
+from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.training import train
 from kerazoo.training.callbacks import read_csv_history
 from tests.test_case import run_python
