@@ -145,7 +145,7 @@ class CharVocabulary(Vocabulary):
 
     # How an exported graph splits a prompt into this vocabulary's units: None means one unit per
     # character; a word vocabulary gives (spaces, characters that stand alone) as RE2 patterns
-    # (see `kerazoo.signatures.shared.prompt_units`).
+    # (see `kerazoo.models.causal_lm.causal_lm_export.prompt_units`).
     split_patterns = None
 
     @property

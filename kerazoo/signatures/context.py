@@ -8,6 +8,7 @@ served by TF Serving, which knows nothing of kerazoo, is bounded too.
 
 import dataclasses
 
+from kerazoo.data.lookup_tables import token_table
 from kerazoo.generation.sampling import MAX_GENERATE_LENGTH
 
 
@@ -95,17 +96,9 @@ class ExportContext:
 
     def char_table(self, vocabulary):
         """A string -> id lookup of a vocabulary's units (unknown ones -> 0), made once per vocabulary."""
-        import tensorflow as tf
-
         key = id(vocabulary)
         if key not in self._tables:
-            table = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(
-                    tf.constant(vocabulary.tokens[1:], dtype=tf.string),
-                    tf.range(1, vocabulary.size, dtype=tf.int32),
-                ),
-                default_value=0,
-            )
+            table = token_table(vocabulary)
             setattr(self.module, f"table_{len(self._tables)}", table)
             self._tables[key] = table
         return self._tables[key]

@@ -1,4 +1,4 @@
-"""The registry of signature builders: shared ones register in `shared.py`, a family's in its `<family>_export.py`."""
+"""The registry of signature builders: each registers from the `<name>_export.py` of the folder that owns it."""
 
 import os
 
@@ -25,7 +25,7 @@ def register_signature_builder(function=None, *, name=None):
 
 
 def signature_builders():
-    """name -> builder, for every registered signature builder (the package's `__init__` registers the shared ones)."""
+    """name -> builder, for every registered signature builder (a family's module registers its builders on import)."""
     return dict(_BUILDERS)
 
 

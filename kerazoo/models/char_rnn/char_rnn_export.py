@@ -5,7 +5,7 @@
 | `rnn_step` | `step` | `token_ids` int32 [batch, time], `state` float32 [batch, S] -> `logits`, next `state`; the recurrent states side by side (S in `assets/kerazoo.json`) |
 
 `serving_default` and `generate` come from the shared builders
-(`kerazoo.signatures.shared`). TensorFlow is imported inside the builder only.
+(`kerazoo.models.causal_lm.causal_lm_export`). TensorFlow is imported inside the builder only.
 """
 
 from kerazoo.signatures.context import after

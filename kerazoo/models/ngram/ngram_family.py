@@ -16,6 +16,7 @@ import numpy as np
 
 from kerazoo.data.corpora import load_corpus
 from kerazoo.models import family
+from kerazoo.models.causal_lm import causal_lm_export  # noqa: F401  (its signatures: token_logits, generate_text)
 from kerazoo.models.family import Flag
 from kerazoo.models.family import Family
 from kerazoo.models.family import RunData

@@ -16,7 +16,7 @@ UNITS = ("char", "word")
 WORD_PATTERN = re.compile(r"[A-Za-z']+|[^\sA-Za-z']")
 # The same split in RE2, as an exported graph makes it with `tf.strings.regex_replace`: every
 # character Python's `\s` matches counts as a space, and each character of `ALONE_PATTERN`
-# becomes a token of its own (see `kerazoo.signatures.shared.prompt_units`).
+# becomes a token of its own (see `kerazoo.models.causal_lm.causal_lm_export.prompt_units`).
 SPACE_PATTERN = r"[\s\x0b\x1c-\x1f\x85\pZ]"
 ALONE_PATTERN = r"[^\s\x0b\x1c-\x1f\x85\pZA-Za-z']"
 # Punctuation written against the word before it.

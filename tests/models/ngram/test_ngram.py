@@ -292,7 +292,7 @@ def test_word_model_trains_exports_and_serves_the_python_text(tmp_path, capsys):
 def test_the_graph_splits_words_as_python_does():
     import tensorflow as tf
 
-    from kerazoo.signatures.shared import prompt_units
+    from kerazoo.models.causal_lm.causal_lm_export import prompt_units
     from kerazoo.models.ngram.ngram_vocabulary import tokenize_words
 
     rng = np.random.default_rng(0)

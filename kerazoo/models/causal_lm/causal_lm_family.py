@@ -20,6 +20,7 @@ from kerazoo.data.corpora import load_corpus
 from kerazoo.data.pipeline import make_dataset
 from kerazoo.data.vocabulary import CharVocabulary
 from kerazoo.models import family
+from kerazoo.models.causal_lm import causal_lm_export  # noqa: F401  (registers its signature builders)
 from kerazoo.models.family import Family
 from kerazoo.models.family import RunData
 from kerazoo.models.family import common_flags

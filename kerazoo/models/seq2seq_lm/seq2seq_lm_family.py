@@ -18,6 +18,7 @@ from kerazoo import optimizers
 from kerazoo.data.dates import date_splits
 from kerazoo.data.seq2seq import PairVocabulary
 from kerazoo.models import family
+from kerazoo.models.seq2seq_lm import seq2seq_lm_export  # noqa: F401  (registers its signature builders)
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
 from kerazoo.models.family import RunData
