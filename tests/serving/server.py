@@ -39,7 +39,9 @@ def export_tiny_models(base):
     elmo = randomize_weights(build_elmo(words.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
                                         projection_dim=4, lstm_units=8, dropout=0.0), seed=5, scale=0.6)
     export_saved_model(lstm, vocabulary, "lstm", base)
-    export_saved_model(gpt, vocabulary, "gpt", base, limits={"max_batch": 8, "max_prompt_length": 100})
+    export_saved_model(gpt, vocabulary, "gpt", base, limits={"max_batch": 8, "max_prompt_length": 100,
+                                                              # long enough generations for the deadline tests
+                                                              "max_batch_steps": 100_000})
     export_saved_model(transformer, pairs, "dates", base)
     export_word_vectors(vectors, "words", base)
     export_saved_model(elmo, words, "elmo", base)
