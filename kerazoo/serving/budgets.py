@@ -7,10 +7,10 @@ registered in `kerazoo.signatures.context`, read from the model's
 `assets/kerazoo.json` or, for a SavedModel exported before they existed, their
 registered defaults:
 
-- `max_batch_tokens`: the ids (or characters, or words) of one call, summed over
-  its rows and inputs. A numeric input counts its elements; a string input of
-  rows counts each row's longest string in characters; a string input of
-  tokens counts its tokens.
+- `max_batch_tokens`: the ids of one call, summed over its numeric inputs:
+  rows x length (the first two dimensions; ELMo's characters of a token count
+  as one token). String inputs (prompts, sources, sentences, words) are
+  bounded by their own per-axis limits and, for `generate`, by:
 - `max_batch_steps`: the decoding steps of one `generate` call, rows x (longest
   prompt + `max_length`).
 
@@ -40,16 +40,13 @@ def _string_length(value):
 
 
 def call_cost(arrays):
-    """The ids, characters or tokens of one call's inputs, summed over rows and inputs (scalars count nothing)."""
+    """The ids of one call: rows x length of each numeric input, summed (scalars and strings count nothing)."""
     cost = 0
     for value in arrays.values():
         value = np.asarray(value)
-        if value.ndim == 0:
+        if value.ndim == 0 or value.dtype.kind not in "iufb":
             continue
-        if value.dtype.kind in "SUO" and value.ndim == 1:
-            cost += len(value) * max((_string_length(v) for v in value), default=0)
-        else:
-            cost += value.size
+        cost += value.shape[0] * (value.shape[1] if value.ndim >= 2 else 1)
     return cost
 
 

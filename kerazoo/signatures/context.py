@@ -50,7 +50,7 @@ register_limit("max_tokens", 4096, "ids per row for `serving_default` and `step`
 # checks them before a call (`kerazoo.serving.budgets`), with the registered default for a SavedModel
 # exported before they existed. Measured on 2 CPU cores with the `dates-transformer` and `shakespeare-gpt`
 # presets, in docs/serving.md ("Limits and refusals").
-register_limit("max_batch_tokens", 8192, "ids (or characters) per call summed over rows and inputs: the "
+register_limit("max_batch_tokens", 8192, "ids per call, rows x length summed over the id inputs: the "
                "worst admitted date-Transformer `serving_default`, 1 x 4,096 ids on each side, takes 2.0 s and "
                "0.7 GB on 2 cores")
 register_limit("max_batch_steps", 512, "decoding steps per `generate` call, rows x (longest prompt + "
