@@ -119,8 +119,8 @@ class Metrics:
                                    registry=self.registry)
         self.active_calls = Gauge("kerazoo_serving_active_calls", "Signature calls running now (predict and the "
                                   "prompt read of a stream)", registry=self.registry)
-        self.stopped = Counter("kerazoo_serving_stopped_requests", "Requests whose work was stopped, by reason "
-                               "(deadline, disconnect)", ["reason"], registry=self.registry)
+        self.stopped = Counter("kerazoo_serving_stopped_requests", "Requests whose work was stopped before its "
+                               "end, by reason (deadline, disconnect)", ["reason"], registry=self.registry)
 
     def record(self, model, signature, kind, code, seconds=None):
         self.requests.labels(model, signature, kind, str(code)).inc()
@@ -293,7 +293,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         try:
             return await in_thread(function, *args, deadline=deadline, receive=request.receive)
         except ServingError as error:
-            if error.code in ("DEADLINE_EXCEEDED", "CANCELLED"):
+            if getattr(error, "stopped", False):
                 metrics.stopped.labels("deadline" if error.code == "DEADLINE_EXCEEDED" else "disconnect").inc()
             raise
         finally:
@@ -310,12 +310,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         else:
             # A merged call is shared with other requests, so it is not cancelled: past the deadline, or when the
             # client leaves, this request stops waiting; its rows are dropped if they have not started.
-            try:
-                outputs = await run_bounded(batcher(arrays), deadline, request.receive)
-            except ServingError as error:
-                if error.code in ("DEADLINE_EXCEEDED", "CANCELLED"):
-                    metrics.stopped.labels("deadline" if error.code == "DEADLINE_EXCEEDED" else "disconnect").inc()
-                raise
+            outputs = await run_bounded(batcher(arrays), deadline, request.receive)
         return signature, Response(json_bytes(encode_response(outputs, row_format)), media_type="application/json")
 
     async def stream(request, servable, body, arrived, deadline):

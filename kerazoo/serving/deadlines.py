@@ -113,7 +113,8 @@ async def run_bounded(work, deadline, receive=None, cancel=None):
 
     Past the deadline, or when the client leaves, `cancel.cancel()` stops the TensorFlow call that
     `work` runs under `cancel.scope()`, and this waits for `work` to end before it raises
-    `deadline_exceeded` (504) or `cancelled` (499). `work` that cannot be cancelled (a merged
+    `deadline_exceeded` (504) or `cancelled` (499), with `error.stopped` True when the call ended
+    by that cancellation (False: it had finished anyway). `work` that cannot be cancelled (a merged
     batch call other requests share) is left to finish, and the error is raised at once.
 
     Args:
@@ -138,11 +139,12 @@ async def run_bounded(work, deadline, receive=None, cancel=None):
     if task in done:
         return task.result()
     error = cancelled() if watcher is not None and watcher in done else deadline_exceeded(deadline.seconds)
+    error.stopped = False  # whether the work ended early, stopped by its cancellation (not run to its end)
     if cancel is not None:
         cancel.cancel()
         await asyncio.wait({task})  # the worker thread returns once the graph notices
-        if not task.cancelled():
-            task.exception()  # retrieved: the work's own CancelledError is not the client's answer
+        outcome = None if task.cancelled() else task.exception()  # retrieved: it is not the client's answer
+        error.stopped = getattr(outcome, "code", None) == "CANCELLED"  # TensorFlow's CancelledError, converted
     else:
         task.cancel()
     raise error

@@ -349,6 +349,12 @@ def test_a_client_that_leaves_stops_its_predict_generation(hostile):
     assert wait_until(lambda: metric(client, "kerazoo_serving_stopped_requests_total", reason="disconnect")
                       == stopped + 1)
     assert metric(client, "kerazoo_serving_active_calls") == 0  # the signature is free again
+    # And the CPU is idle: over one second this process (server and client) uses a fraction of a core, where
+    # the generation it stopped used a whole one. CPU time, not wall time, so other work on the machine is no
+    # matter.
+    cpu = time.process_time()
+    time.sleep(1.0)
+    assert time.process_time() - cpu < 0.5
     assert client.post("/v1/models/gpt:predict", json=GREEDY).json() == expected
 
 
