@@ -88,7 +88,6 @@ _PATH = re.compile(
     r"(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
     r"(?P<tail>/metadata|:[A-Za-z_]+)?"
 )
-_KINDS = ("status", "metadata", "predict", "stream", "classify", "regress")
 
 
 class Metrics:
@@ -149,7 +148,7 @@ async def http_exception(request, exc):
 
 
 async def internal_error(request, exc):
-    log.error("request %s %s failed", request.method, request.url.path[:200], exc_info=exc)
+    log.error("request %s %s failed", request.method, safe_text(request.url.path, 200), exc_info=exc)
     return error_response(ServingError(f"Internal error: {type(exc).__name__}", "INTERNAL"))
 
 
@@ -352,7 +351,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         rest = request.path_params["rest"]
         arrived = time.perf_counter()
         deadline = Deadline(settings.request_timeout)
-        model, signature, kind = UNKNOWN, "", UNKNOWN
+        signature, kind = "", UNKNOWN
         try:
             match = _PATH.fullmatch(rest)
             if match is not None and not request.url.path.endswith(rest):
