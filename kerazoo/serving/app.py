@@ -17,14 +17,14 @@ kerazoo's own additions:
 
 Every refusal is `{"error": "..."}` with TF Serving's HTTP status for its
 error code (`kerazoo.serving.errors`), on every path and method, the router's
-own 404 and 405 included. Request bodies are bounded in size (413 past
+own 404 and 405 included (`kerazoo.serving.handlers`). Request bodies are bounded in size (413 past
 `max_body_bytes`) and in time (408 when the body takes longer than
 `body_timeout` seconds to arrive). Each request has a deadline
 (`request_timeout`, 504 past it) and its work stops when its client leaves
 (`kerazoo.serving.deadlines`); the work a call may ask for is bounded by the
 model's limits, batch x length budgets included (`kerazoo.serving.budgets`).
 Metric labels name only the models and signatures served, so no request can
-add a label value.
+add a label value (`kerazoo.serving.metrics`).
 """
 
 import asyncio
@@ -39,10 +39,6 @@ from importlib import resources
 
 import anyio
 from prometheus_client import CONTENT_TYPE_LATEST
-from prometheus_client import CollectorRegistry
-from prometheus_client import Counter
-from prometheus_client import Gauge
-from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -62,11 +58,16 @@ from kerazoo.serving.deadlines import in_thread
 from kerazoo.serving.deadlines import run_bounded
 from kerazoo.serving.errors import ServingError
 from kerazoo.serving.errors import deadline_exceeded
-from kerazoo.serving.errors import error_body
-from kerazoo.serving.errors import http_error
 from kerazoo.serving.errors import invalid
 from kerazoo.serving.errors import not_found
 from kerazoo.serving.errors import safe_text
+from kerazoo.serving.handlers import RequestLog
+from kerazoo.serving.handlers import error_response
+from kerazoo.serving.handlers import http_exception
+from kerazoo.serving.handlers import internal_error
+from kerazoo.serving.handlers import read_json
+from kerazoo.serving.metrics import UNKNOWN
+from kerazoo.serving.metrics import Metrics
 from kerazoo.serving.models import ModelManager
 from kerazoo.serving.models import Servable
 from kerazoo.serving.models import check_model_name
@@ -82,124 +83,11 @@ DEFAULT_MAX_BODY_BYTES = 4 * 2**20
 DEFAULT_BODY_TIMEOUT = 10.0
 DEFAULT_POLL_SECONDS = 1.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
-UNKNOWN = "unknown"  # the metric label of a model or signature the server does not serve
 
 _PATH = re.compile(
     r"(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
     r"(?P<tail>/metadata|:[A-Za-z_]+)?"
 )
-
-
-class Metrics:
-    """The server's Prometheus metrics, in a registry of its own."""
-
-    def __init__(self):
-        self.registry = CollectorRegistry()
-        labels = ["model", "signature", "kind"]
-        self.requests = Counter("kerazoo_serving_requests", "Requests by model, signature, kind and HTTP status",
-                                labels + ["code"], registry=self.registry)
-        self.latency = Histogram("kerazoo_serving_request_latency_seconds", "Request latency (a stream: until its "
-                                 "first character)", labels, registry=self.registry,
-                                 buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
-        self.first_chunk = Histogram("kerazoo_serving_stream_first_chunk_seconds", "Time from a stream request to its "
-                                     "first character", ["model"], registry=self.registry,
-                                     buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-        self.stream_characters = Counter("kerazoo_serving_stream_characters", "Characters streamed", ["model"],
-                                         registry=self.registry)
-        self.active_streams = Gauge("kerazoo_serving_active_streams", "Streams being generated now",
-                                    registry=self.registry)
-        self.batch_rows = Histogram("kerazoo_serving_batch_rows", "Rows per signature call that batched predict "
-                                    "requests ran", ["model", "signature"], registry=self.registry,
-                                    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
-        self.batched_requests = Histogram("kerazoo_serving_batch_requests", "Predict requests per signature call",
-                                          ["model", "signature"], registry=self.registry,
-                                          buckets=(1, 2, 4, 8, 16, 32, 64))
-        self.model_version = Gauge("kerazoo_serving_model_version", "The version each model serves", ["model"],
-                                   registry=self.registry)
-        self.active_calls = Gauge("kerazoo_serving_active_calls", "Signature calls running now (predict and the "
-                                  "prompt read of a stream)", registry=self.registry)
-        self.stopped = Counter("kerazoo_serving_stopped_requests", "Requests whose work was stopped before its "
-                               "end, by reason (deadline, disconnect)", ["reason"], registry=self.registry)
-
-    def record(self, model, signature, kind, code, seconds=None):
-        self.requests.labels(model, signature, kind, str(code)).inc()
-        if seconds is not None:
-            self.latency.labels(model, signature, kind).observe(seconds)
-
-
-def error_response(error, shape="tf_serving"):
-    """A refusal in TF Serving's shape (or `shape="openai"`), whatever text the client put in its message."""
-    return Response(error_body(error, shape), status_code=error.status, media_type="application/json",
-                    headers=error.headers)
-
-
-async def http_exception(request, exc):
-    """The router's and Starlette's own refusals (unknown path 404, wrong method 405, ...) in TF Serving's shape."""
-    if exc.status_code == 404:
-        message = f"Malformed request: {request.method} {request.url.path}"
-    elif exc.status_code == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}; it takes {exc.headers['Allow']}."
-    else:
-        message = exc.detail
-    error = http_error(exc.status_code, message)
-    error.headers = exc.headers
-    request.app.state.metrics.record(UNKNOWN, "", UNKNOWN, exc.status_code)
-    return error_response(error)
-
-
-async def internal_error(request, exc):
-    log.error("request %s %s failed", request.method, safe_text(request.url.path, 200), exc_info=exc)
-    return error_response(ServingError(f"Internal error: {type(exc).__name__}", "INTERNAL"))
-
-
-async def read_json(request, max_bytes, timeout):
-    """The request body parsed as JSON, bounded in size (413) and in the time it takes to arrive (408)."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > max_bytes):
-        raise ServingError(f"The request body must be at most {max_bytes} bytes. Received Content-Length: "
-                           f"{length[:30]}.", "RESOURCE_EXHAUSTED", status=413)
-    chunks, size = [], 0
-    try:
-        with anyio.fail_after(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ServingError(f"The request body must be at most {max_bytes} bytes.", "RESOURCE_EXHAUSTED",
-                                       status=413)
-                chunks.append(chunk)
-    except TimeoutError:
-        raise ServingError(f"The request body did not arrive within {timeout:g} s.", "DEADLINE_EXCEEDED",
-                           status=408) from None
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:
-        raise invalid("The request body is nested too deeply to parse.") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise invalid(f"The request body is not valid JSON: {str(error)[:200]}") from None
-
-
-class RequestLog:
-    """ASGI middleware: one log line per request (client, method, path, status, milliseconds)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started, status = time.perf_counter(), {}
-
-        async def send_and_note(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            client = scope.get("client") or ("-", 0)
-            log.info("%s %s %s %s %.1f ms", client[0], scope["method"], safe_text(scope["path"], 200),
-                     status.get("code", "-"), 1000 * (time.perf_counter() - started))
 
 
 def load_warm(name, version, path):
