@@ -199,6 +199,20 @@ def test_invalid_utf8_and_control_bytes_in_the_body_are_refused(hostile):
     assert_tf_serving_error(client.post("/v1/models/gpt:predict", content=b"[" * 100_000), 400)
 
 
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
+                                          "application/octet-stream", "image/png; charset=binary"])
+def test_the_body_is_read_as_json_whatever_its_content_type_as_tf_serving_does(hostile, content_type):
+    # TF Serving hands its REST handler only the method, the path and the body (its docs call it with
+    # `curl -d`, which sends application/x-www-form-urlencoded), so no Content-Type is refused with 415.
+    server, _, expected, _ = hostile
+    headers = [f"Content-Type: {content_type}"] if content_type else []
+    data = request_bytes("POST", "/v1/models/gpt:predict", json.dumps(GREEDY).encode(), headers)
+    status, _, body = parse_response(raw(server, data))
+    assert status == 200 and json.loads(body) == expected
+    data = request_bytes("POST", "/v1/models/gpt:predict", b"instances=1&signature_name=generate", headers)
+    assert_tf_serving_error(parse_response(raw(server, data)), 400, "not valid JSON")
+
+
 def test_a_lone_surrogate_in_a_prompt_or_stream_is_answered_or_refused_in_json(hostile):
     _, client, _, _ = hostile
     body = json.dumps({**GREEDY, "inputs": {**GREEDY["inputs"], "prompt": ["O\ud800"]}})
