@@ -83,6 +83,12 @@ DEFAULT_MAX_BODY_BYTES = 4 * 2**20
 DEFAULT_BODY_TIMEOUT = 10.0
 DEFAULT_POLL_SECONDS = 1.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
+# uvicorn's connection settings. An idle keep-alive connection is closed 5 s after its last answer; past
+# 1,000 open connections and running requests together uvicorn answers 503 (in its own plain-text form), so
+# a flood of connections cannot use up the process's file descriptors; the listen backlog is bounded too.
+# uvicorn has no timeout for a request's headers: a connection that trickles them holds one of the 1,000
+# (docs/serving.md, "Limits and refusals").
+CONNECTION_SETTINGS = {"timeout_keep_alive": 5, "limit_concurrency": 1000, "backlog": 2048}
 
 _PATH = re.compile(
     r"(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
@@ -343,4 +349,4 @@ def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEF
     logging.basicConfig(level=getattr(logging, log_level.upper()), format="%(asctime)s %(name)s %(message)s")
     app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout, batching=batching,
                      request_timeout=request_timeout)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=5)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, **CONNECTION_SETTINGS)

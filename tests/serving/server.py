@@ -58,15 +58,18 @@ def free_port():
 class ServerThread:
     """`kerazoo serve` in a thread of this process, with a small body limit and body timeout."""
 
-    def __init__(self, base, poll_seconds=0.2):
+    def __init__(self, base, poll_seconds=0.2, **connection_settings):
+        """`connection_settings` override `kerazoo serve`'s uvicorn settings (`CONNECTION_SETTINGS`)."""
         import uvicorn
 
         from kerazoo.serving import create_app
+        from kerazoo.serving.app import CONNECTION_SETTINGS
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(base, poll_seconds=poll_seconds, max_body_bytes=BODY_LIMIT, body_timeout=BODY_TIMEOUT)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
+                                **{**CONNECTION_SETTINGS, **connection_settings})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -475,6 +475,33 @@ def test_slow_headers_and_idle_connections_do_not_block_others(hostile):
             s.close()
 
 
+def test_idle_keep_alive_connections_are_closed_and_connections_are_bounded(tmp_path):
+    # `kerazoo serve`'s uvicorn settings (`CONNECTION_SETTINGS`), shortened: 1 s keep-alive, 4 connections.
+    with ServerThread(str(tmp_path), timeout_keep_alive=1, limit_concurrency=4) as server:
+        connections = server.server.server_state.connections
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as s:
+            s.sendall(b"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: the client never closes
+            data = b""
+            while True:
+                chunk = s.recv(65536)  # b"": the server closed it (a socket timeout, 60 s, fails the test)
+                if not chunk:
+                    break
+                data += chunk
+        status, _, body = parse_response(data)
+        assert status == 200 and json.loads(body) == {"models": []}
+        assert wait_until(lambda: not connections)
+        # Three connections held open, doing nothing: a fourth is answered 503 (uvicorn's own) and closed.
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=60) for _ in range(3)]
+        try:
+            assert wait_until(lambda: len(connections) == 3)
+            assert parse_response(raw(server, request_bytes("GET", "/v1/models", None)))[0] == 503
+        finally:
+            for s in idle:
+                s.close()
+        assert wait_until(lambda: not connections)
+        assert parse_response(raw(server, request_bytes("GET", "/v1/models", None)))[0] == 200
+
+
 def test_pipelined_requests_are_answered_in_order(hostile):
     server, _, expected, _ = hostile
     body = json.dumps(GREEDY).encode()
