@@ -113,6 +113,9 @@ def build_parser():
                        help="larger request bodies are refused with 413")
     serve.add_argument("--body-timeout", type=float, default=10.0,
                        help="seconds a request body may take to arrive (slower: 408)")
+    serve.add_argument("--request-timeout", type=float, default=30.0,
+                       help="seconds from a request's arrival to its answer: past it the work stops and the client "
+                            "gets 504 DEADLINE_EXCEEDED (default 30, TF Serving's REST timeout)")
     serve.add_argument("--no-batching", dest="batching", action="store_false",
                        help="run every predict call alone (by default, calls that arrive while their signature runs "
                             "are merged into one call; see docs/serving.md)")

@@ -16,9 +16,15 @@ kerazoo's own additions:
 - `GET  /`: the playground page.
 
 Every refusal is `{"error": "..."}` with TF Serving's HTTP status for its
-error code (`kerazoo.serving.errors`). Request bodies are bounded in size
-(413 past `max_body_bytes`) and in time (408 when the body takes longer than
-`body_timeout` seconds to arrive).
+error code (`kerazoo.serving.errors`), on every path and method, the router's
+own 404 and 405 included (`kerazoo.serving.handlers`). Request bodies are bounded in size (413 past
+`max_body_bytes`) and in time (408 when the body takes longer than
+`body_timeout` seconds to arrive). Each request has a deadline
+(`request_timeout`, 504 past it) and its work stops when its client leaves
+(`kerazoo.serving.deadlines`); the work a call may ask for is bounded by the
+model's limits, batch x length budgets included (`kerazoo.serving.budgets`).
+Metric labels name only the models and signatures served, so no request can
+add a label value (`kerazoo.serving.metrics`).
 """
 
 import asyncio
@@ -28,16 +34,14 @@ import json
 import logging
 import re
 import time
+import types
 from importlib import resources
 
 import anyio
 from prometheus_client import CONTENT_TYPE_LATEST
-from prometheus_client import CollectorRegistry
-from prometheus_client import Counter
-from prometheus_client import Gauge
-from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.responses import JSONResponse
 from starlette.responses import Response
@@ -46,9 +50,24 @@ from starlette.routing import Route
 
 from kerazoo.serving.batching import Batcher
 from kerazoo.serving.batching import batchable
+from kerazoo.serving.budgets import budget_of
+from kerazoo.serving.budgets import call_cost
+from kerazoo.serving.budgets import check_budget
+from kerazoo.serving.deadlines import Deadline
+from kerazoo.serving.deadlines import in_thread
+from kerazoo.serving.deadlines import run_bounded
 from kerazoo.serving.errors import ServingError
+from kerazoo.serving.errors import deadline_exceeded
 from kerazoo.serving.errors import invalid
 from kerazoo.serving.errors import not_found
+from kerazoo.serving.errors import safe_text
+from kerazoo.serving.handlers import RequestLog
+from kerazoo.serving.handlers import error_response
+from kerazoo.serving.handlers import http_exception
+from kerazoo.serving.handlers import internal_error
+from kerazoo.serving.handlers import read_json
+from kerazoo.serving.metrics import UNKNOWN
+from kerazoo.serving.metrics import Metrics
 from kerazoo.serving.models import ModelManager
 from kerazoo.serving.models import Servable
 from kerazoo.serving.models import check_model_name
@@ -63,98 +82,18 @@ log = logging.getLogger("kerazoo.serving")
 DEFAULT_MAX_BODY_BYTES = 4 * 2**20
 DEFAULT_BODY_TIMEOUT = 10.0
 DEFAULT_POLL_SECONDS = 1.0
+DEFAULT_REQUEST_TIMEOUT = 30.0
+# uvicorn's connection settings. An idle keep-alive connection is closed 5 s after its last answer; past
+# 1,000 open connections and running requests together uvicorn answers 503 (in its own plain-text form), so
+# a flood of connections cannot use up the process's file descriptors; the listen backlog is bounded too.
+# uvicorn has no timeout for a request's headers: a connection that trickles them holds one of the 1,000
+# (docs/serving.md, "Limits and refusals").
+CONNECTION_SETTINGS = {"timeout_keep_alive": 5, "limit_concurrency": 1000, "backlog": 2048}
 
 _PATH = re.compile(
-    r"^(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
-    r"(?P<tail>/metadata|:[A-Za-z_]+)?$"
+    r"(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
+    r"(?P<tail>/metadata|:[A-Za-z_]+)?"
 )
-
-
-class Metrics:
-    """The server's Prometheus metrics, in a registry of its own."""
-
-    def __init__(self):
-        self.registry = CollectorRegistry()
-        labels = ["model", "signature", "kind"]
-        self.requests = Counter("kerazoo_serving_requests", "Requests by model, signature, kind and HTTP status",
-                                labels + ["code"], registry=self.registry)
-        self.latency = Histogram("kerazoo_serving_request_latency_seconds", "Request latency (a stream: until its "
-                                 "first character)", labels, registry=self.registry,
-                                 buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
-        self.first_chunk = Histogram("kerazoo_serving_stream_first_chunk_seconds", "Time from a stream request to its "
-                                     "first character", ["model"], registry=self.registry,
-                                     buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-        self.stream_characters = Counter("kerazoo_serving_stream_characters", "Characters streamed", ["model"],
-                                         registry=self.registry)
-        self.active_streams = Gauge("kerazoo_serving_active_streams", "Streams being generated now",
-                                    registry=self.registry)
-        self.batch_rows = Histogram("kerazoo_serving_batch_rows", "Rows per signature call that batched predict "
-                                    "requests ran", ["model", "signature"], registry=self.registry,
-                                    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
-        self.batched_requests = Histogram("kerazoo_serving_batch_requests", "Predict requests per signature call",
-                                          ["model", "signature"], registry=self.registry,
-                                          buckets=(1, 2, 4, 8, 16, 32, 64))
-        self.model_version = Gauge("kerazoo_serving_model_version", "The version each model serves", ["model"],
-                                   registry=self.registry)
-
-    def record(self, model, signature, kind, code, seconds=None):
-        self.requests.labels(model, signature, kind, str(code)).inc()
-        if seconds is not None:
-            self.latency.labels(model, signature, kind).observe(seconds)
-
-
-def error_response(error):
-    return JSONResponse({"error": error.message}, status_code=error.status)
-
-
-async def read_json(request, max_bytes, timeout):
-    """The request body parsed as JSON, bounded in size (413) and in the time it takes to arrive (408)."""
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > max_bytes):
-        raise ServingError(f"The request body must be at most {max_bytes} bytes. Received Content-Length: "
-                           f"{length[:30]}.", "RESOURCE_EXHAUSTED", status=413)
-    chunks, size = [], 0
-    try:
-        with anyio.fail_after(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ServingError(f"The request body must be at most {max_bytes} bytes.", "RESOURCE_EXHAUSTED",
-                                       status=413)
-                chunks.append(chunk)
-    except TimeoutError:
-        raise ServingError(f"The request body did not arrive within {timeout:g} s.", "DEADLINE_EXCEEDED",
-                           status=408) from None
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:
-        raise invalid("The request body is nested too deeply to parse.") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise invalid(f"The request body is not valid JSON: {str(error)[:200]}") from None
-
-
-class RequestLog:
-    """ASGI middleware: one log line per request (client, method, path, status, milliseconds)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started, status = time.perf_counter(), {}
-
-        async def send_and_note(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            client = scope.get("client") or ("-", 0)
-            log.info("%s %s %s %s %.1f ms", client[0], scope["method"], scope["path"][:200], status.get("code", "-"),
-                     1000 * (time.perf_counter() - started))
 
 
 def load_warm(name, version, path):
@@ -168,12 +107,19 @@ def load_warm(name, version, path):
     return servable
 
 
+def match_name(rest):
+    """The model name a `/v1/models/...` path names, or None."""
+    match = _PATH.fullmatch(rest)
+    return match.group("name") if match else None
+
+
 def _event(kind, data):
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
 
 
 def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_body_bytes=DEFAULT_MAX_BODY_BYTES,
-               body_timeout=DEFAULT_BODY_TIMEOUT, manager=None, batching=True):
+               body_timeout=DEFAULT_BODY_TIMEOUT, manager=None, batching=True,
+               request_timeout=DEFAULT_REQUEST_TIMEOUT):
     """The ASGI app serving every model under `base_dir`.
 
     Args:
@@ -184,9 +130,11 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         manager: a `ModelManager`, or None to make one for `base_dir`.
         batching: bool. Merge the predict calls that arrive while their signature runs into one call
             (`kerazoo.serving.batching`); False runs every call alone.
+        request_timeout: float. Seconds from a request's arrival to its answer; past it the work stops and the
+            client gets 504 DEADLINE_EXCEEDED. A stream must end within it too. `app.state.settings` holds it.
     """
     for key, value in (("poll_seconds", poll_seconds), ("body_timeout", body_timeout),
-                       ("max_body_bytes", max_body_bytes)):
+                       ("max_body_bytes", max_body_bytes), ("request_timeout", request_timeout)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"`{key}` must be a number > 0. Received: {key}={value!r}")
     manager = manager or ModelManager(base_dir, loader=load_warm)
@@ -218,6 +166,8 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         finally:
             task.cancel()
 
+    settings = types.SimpleNamespace(request_timeout=float(request_timeout))
+
     def batcher_for(servable, signature):
         if not batching or not batchable(servable.specs[signature]):
             return None
@@ -227,26 +177,42 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
                 metrics.batched_requests.labels(name, signature).observe(calls)
 
             servable.batchers[signature] = Batcher(functools.partial(servable.call, signature), servable.max_batch,
-                                                   observe)
+                                                   observe, max_cost=budget_of(servable), cost=call_cost)
         return servable.batchers[signature]
 
-    async def predict(request, servable, body):
+    async def bounded_call(request, deadline, function, *args):
+        """`function(*args)` in a worker thread, stopped at the deadline or when the client leaves."""
+        metrics.active_calls.inc()
+        try:
+            return await in_thread(function, *args, deadline=deadline, receive=request.receive)
+        except ServingError as error:
+            if getattr(error, "stopped", False):
+                metrics.stopped.labels("deadline" if error.code == "DEADLINE_EXCEEDED" else "disconnect").inc()
+            raise
+        finally:
+            metrics.active_calls.dec()
+
+    async def predict(request, servable, body, deadline):
         signature = body.get("signature_name", "serving_default") if isinstance(body, dict) else "serving_default"
         servable.signature(signature)
         arrays, row_format = parse_request(body, servable.specs[signature]["inputs"], servable.max_batch)
+        check_budget(servable, signature, arrays)
         batcher = batcher_for(servable, signature)
         if batcher is None:
-            outputs = await anyio.to_thread.run_sync(servable.call, signature, arrays)
+            outputs = await bounded_call(request, deadline, servable.call, signature, arrays)
         else:
-            outputs = await batcher(arrays)
+            # A merged call is shared with other requests, so it is not cancelled: past the deadline, or when the
+            # client leaves, this request stops waiting; its rows are dropped if they have not started.
+            outputs = await run_bounded(batcher(arrays), deadline, request.receive)
         return signature, Response(json_bytes(encode_response(outputs, row_format)), media_type="application/json")
 
-    async def stream(request, servable, body, arrived):
+    async def stream(request, servable, body, arrived, deadline):
         if not servable.can_stream:
             raise invalid(f"Model {servable.name} cannot stream: streaming needs a `step` signature and a character "
                           f"vocabulary, and it has {sorted(servable.signatures)}.")
-        session = Stream(servable, **parse_stream_request(body, servable))
-        await anyio.to_thread.run_sync(session.start)
+        options = parse_stream_request(body, servable)
+        session = Stream(servable, **options)
+        await bounded_call(request, deadline, session.start)
         name = servable.name
 
         async def events():
@@ -254,6 +220,11 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             first = None
             try:
                 while not session.done:
+                    if deadline.passed:
+                        metrics.stopped.labels("deadline").inc()
+                        raise deadline_exceeded(deadline.seconds)
+                    # One character is a few milliseconds of work; a client that leaves is noticed when its next
+                    # event cannot be sent, and the stream ends there.
                     text = await anyio.to_thread.run_sync(session.advance)
                     metrics.stream_characters.labels(name).inc()
                     if first is None:
@@ -263,7 +234,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
                 yield _event("done", {"characters": session.generated, "first_chunk_seconds": first,
                                       "model": name, "version": str(servable.version)})
             except ServingError as error:
-                yield _event("error", {"error": error.message})
+                yield _event("error", {"error": safe_text(error.message), "code": error.code})
             finally:
                 metrics.active_streams.dec()
 
@@ -273,16 +244,18 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
     async def models_endpoint(request):
         rest = request.path_params["rest"]
         arrived = time.perf_counter()
-        model, signature, kind = "", "", "unknown"
+        deadline = Deadline(settings.request_timeout)
+        signature, kind = "", UNKNOWN
         try:
-            match = _PATH.match(rest)
+            match = _PATH.fullmatch(rest)
+            if match is not None and not request.url.path.endswith(rest):
+                match = None  # the router's `$` let a trailing newline through: "/v1/models/gpt\n" is not gpt
             if match is None:
                 if ".." in rest or "\\" in rest:
                     check_model_name(rest.split(":")[0])
                 raise not_found(f"Malformed request: {request.method} /v1/models/{rest[:200]}")
             name, version, label, tail = match.group("name", "version", "label", "tail")
             check_model_name(name)
-            model = name
             if label is not None:
                 raise invalid("Version labels are not used by kerazoo serve; ask for /versions/N or the newest.")
             if request.method == "GET":
@@ -307,21 +280,30 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
                         f"{sorted(servable.signatures)}); call :predict instead.", "FAILED_PRECONDITION")
                 body = await read_json(request, max_body_bytes, body_timeout)
                 if kind == "predict":
-                    signature, response = await predict(request, servable, body)
+                    asked = body.get("signature_name", "serving_default") if isinstance(body, dict) else None
+                    signature = asked if isinstance(asked, str) and asked in servable.signatures else UNKNOWN
+                    signature, response = await predict(request, servable, body, deadline)
                 else:
                     signature = "step"
-                    response = await stream(request, servable, body, arrived)
+                    response = await stream(request, servable, body, arrived, deadline)
             else:
                 raise not_found(f"Malformed request: {request.method} /v1/models/{rest[:200]}")
         except ServingError as error:
-            metrics.record(model, signature, kind, error.status)
+            metrics.record(label_for(match_name(rest)), signature, kind, error.status)
+            if error.code == "CANCELLED":
+                log.info("%s %s: %s", request.method, safe_text(rest, 200), error.message)
             return error_response(error)
         except Exception as error:  # noqa: BLE001 - a bug answers 500 with its type, the server goes on
-            log.exception("request %s %s failed", request.method, rest[:200])
-            metrics.record(model, signature, kind, 500)
-            return JSONResponse({"error": f"Internal error: {type(error).__name__}"}, status_code=500)
-        metrics.record(model, signature, kind, response.status_code, time.perf_counter() - arrived)
+            log.exception("request %s %s failed", request.method, safe_text(rest, 200))
+            metrics.record(label_for(match_name(rest)), signature, kind, 500)
+            return error_response(ServingError(f"Internal error: {type(error).__name__}", "INTERNAL"))
+        metrics.record(label_for(match_name(rest)), signature, kind, response.status_code,
+                       time.perf_counter() - arrived)
         return response
+
+    def label_for(name):
+        """A model's metric label: its name if the server serves it, else `unknown`, so no request adds a label."""
+        return name if name in manager.models else UNKNOWN
 
     async def list_models(request):
         models = []
@@ -346,14 +328,16 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             Route("/v1/models/{rest:path}", models_endpoint, methods=["GET", "POST"]),
             Route("/monitoring/prometheus/metrics", metrics_endpoint),
         ],
+        exception_handlers={HTTPException: http_exception, Exception: internal_error},
         lifespan=lifespan,
     )
-    app.state.manager, app.state.metrics = manager, metrics
+    app.state.manager, app.state.metrics, app.state.settings = manager, metrics, settings
     return RequestLog(app)
 
 
 def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEFAULT_POLL_SECONDS,
-          max_body_bytes=DEFAULT_MAX_BODY_BYTES, body_timeout=DEFAULT_BODY_TIMEOUT, log_level="info", batching=True):
+          max_body_bytes=DEFAULT_MAX_BODY_BYTES, body_timeout=DEFAULT_BODY_TIMEOUT, log_level="info", batching=True,
+          request_timeout=DEFAULT_REQUEST_TIMEOUT):
     """Serves `base_dir` with uvicorn until interrupted; binds 127.0.0.1 unless `host` says otherwise."""
     import os
 
@@ -363,5 +347,6 @@ def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEF
         raise FileNotFoundError(f"No model folder at {base_dir!r}. Export one with `kerazoo export RUN_DIR --name "
                                 f"NAME` (it writes saved_models/NAME/1/).")
     logging.basicConfig(level=getattr(logging, log_level.upper()), format="%(asctime)s %(name)s %(message)s")
-    app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout, batching=batching)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_keep_alive=5)
+    app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout, batching=batching,
+                     request_timeout=request_timeout)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, **CONNECTION_SETTINGS)

@@ -44,11 +44,16 @@ class Batcher:
         call: function (arrays) -> outputs, NumPy dicts; it runs in a worker thread.
         max_rows: int. The most rows one merged call may hold (the model's `max_batch`).
         observe: function (rows, calls), called after each merged call, or None.
+        max_cost: int or None. The most `cost` one merged call may hold (the model's `max_batch_tokens`), so
+            merging never builds a call larger than one request may ask for.
+        cost: function (arrays) -> int, what a call costs against `max_cost`.
     """
 
-    def __init__(self, call, max_rows=None, observe=None):
+    def __init__(self, call, max_rows=None, observe=None, max_cost=None, cost=None):
         self._call = call
         self._max_rows = max_rows or DEFAULT_MAX_ROWS
+        self._max_cost = max_cost
+        self._cost = cost
         self._observe = observe
         self._queue = []  # [key, rows, arrays, future]
         # The task draining the queue, while there is one; held here because the event loop keeps only a weak
@@ -105,13 +110,16 @@ class Batcher:
             self._start_draining()
 
     def _take(self):
-        """The oldest call and the queued calls of its shape after it, up to `max_rows` rows in all."""
-        key, total = self._queue[0][0], 0
+        """The oldest call and the queued calls of its shape after it, up to `max_rows` rows and `max_cost` in all."""
+        key, total, spent = self._queue[0][0], 0, 0
         group, rest = [], []
         for item in self._queue:
-            if item[0] == key and (not group or total + item[1] <= self._max_rows):
+            cost = self._cost(item[2]) if self._cost and self._max_cost else 0
+            if item[0] == key and (not group or (total + item[1] <= self._max_rows
+                                                 and (not self._max_cost or spent + cost <= self._max_cost))):
                 group.append(item)
                 total += item[1]
+                spent += cost
             else:
                 rest.append(item)
         self._queue = rest

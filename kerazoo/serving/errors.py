@@ -4,7 +4,16 @@ TF Serving answers every failed REST call with a JSON object whose only key is
 `error`, and an HTTP status derived from the canonical error code. The same
 mapping is kept here, so a client written for TF Serving sees the same
 statuses.
+
+One `ServingError` is rendered in either of two shapes by `error_body`: TF
+Serving's `{"error": "..."}`, or OpenAI's `{"error": {"message", "type",
+"param", "code"}}` for OpenAI-compatible routes. Every message passes
+through `safe_text` first, so text a client sent (a lone surrogate, a
+control character, a megabyte of path) can never break the error path.
 """
+
+import json
+import re
 
 # Canonical error code -> HTTP status, as TF Serving's REST handler maps them.
 HTTP_STATUS = {
@@ -31,11 +40,13 @@ HTTP_STATUS = {
 class ServingError(Exception):
     """A refused request: `code` is the canonical error code name, `status` the HTTP status."""
 
-    def __init__(self, message, code="INVALID_ARGUMENT", status=None):
+    def __init__(self, message, code="INVALID_ARGUMENT", status=None, param=None, headers=None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status or HTTP_STATUS[code]
+        self.param = param  # the request field at fault, for the OpenAI shape (None: the request as a whole)
+        self.headers = headers  # extra response headers (405's `Allow`)
 
 
 def invalid(message):
@@ -62,3 +73,61 @@ def tensorflow_error(error):
         "Unavailable": "UNAVAILABLE", "Aborted": "ABORTED", "DataLoss": "DATA_LOSS",
     }
     return ServingError(assertion_text(error.message or str(error)), names.get(code, "UNKNOWN"))
+
+
+def deadline_exceeded(seconds):
+    return ServingError(f"Deadline exceeded: the request did not finish within {seconds:g} s (--request-timeout); "
+                        f"its work was stopped.", "DEADLINE_EXCEEDED")
+
+
+def cancelled():
+    return ServingError("The client closed the connection; its work was stopped.", "CANCELLED")
+
+
+MAX_MESSAGE_CHARACTERS = 1000
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe_text(text, limit=MAX_MESSAGE_CHARACTERS):
+    """`text` as printable, encodable text: control characters and lone surrogates escaped, at most `limit` characters.
+
+    A lone surrogate ("\\ud800", which JSON can carry but UTF-8 cannot) becomes the six
+    characters `\\ud800`; a newline becomes `\\x0a`. Longer text is cut, with "..." at the end.
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 256
+                       else f"\\u{ord(match.group()):04x}", text)
+
+
+# OpenAI's error `type` for an HTTP status (its API reference names these).
+_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                 404: "not_found_error", 405: "invalid_request_error", 408: "timeout_error",
+                 413: "invalid_request_error", 415: "invalid_request_error", 429: "rate_limit_error",
+                 499: "cancelled_error", 504: "timeout_error"}
+
+
+def error_body(error, shape="tf_serving"):
+    """The JSON body of a refusal, as bytes: TF Serving's shape, or `shape="openai"` for OpenAI's error object."""
+    message = safe_text(error.message)
+    if shape == "tf_serving":
+        body = {"error": message}
+    elif shape == "openai":
+        body = {"error": {"message": message,
+                          "type": _OPENAI_TYPES.get(error.status, "server_error" if error.status >= 500
+                                                    else "invalid_request_error"),
+                          "param": None if error.param is None else safe_text(error.param),
+                          "code": error.code.lower()}}
+    else:
+        raise ValueError(f"`shape` must be 'tf_serving' or 'openai'. Received: shape={shape!r}")
+    return json.dumps(body, ensure_ascii=True).encode("ascii")
+
+
+def http_error(status, message):
+    """A `ServingError` for a refusal the router makes (404, 405) or the HTTP layer (400, 413, 415)."""
+    codes = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "UNIMPLEMENTED", 408: "DEADLINE_EXCEEDED",
+             413: "RESOURCE_EXHAUSTED", 415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 504: "DEADLINE_EXCEEDED"}
+    return ServingError(message, codes.get(status, "UNKNOWN" if status >= 500 else "INVALID_ARGUMENT"), status=status)

@@ -162,8 +162,8 @@ class ModelManager:
             entries = os.listdir(folder)
         except OSError:
             return []
-        return sorted((int(entry) for entry in entries if entry.isdigit() and os.path.isdir(os.path.join(folder, entry))),
-                      reverse=True)
+        versions = (int(entry) for entry in entries if is_version(entry) and os.path.isdir(os.path.join(folder, entry)))
+        return sorted(versions, reverse=True)
 
     def scan(self):
         """Finds new models and versions and loads them; returns the names whose servable changed."""
@@ -256,10 +256,19 @@ class ModelManager:
         return sorted(self.models)
 
 
+MAX_VERSION = 2**63 - 1  # TF Serving's versions are int64
+
+
+def is_version(text):
+    """Whether `text` is a version: ASCII digits only (not `str.isdigit`, which takes "²"), within int64."""
+    return (isinstance(text, str) and 0 < len(text) <= 19 and text.isascii() and text.isdigit()
+            and int(text) <= MAX_VERSION)
+
+
 def parse_version(version):
     if isinstance(version, int):
         return version
-    if not (isinstance(version, str) and version.isdigit() and len(version) < 19):
-        raise ServingError(f"The version must be a non-negative integer. Received: version={str(version)[:100]!r}",
-                           "INVALID_ARGUMENT")
+    if not is_version(version):
+        raise ServingError(f"The version must be a non-negative integer within int64, in ASCII digits. Received: "
+                           f"version={str(version)[:100]!r}", "INVALID_ARGUMENT")
     return int(version)

@@ -11,6 +11,7 @@ gives the same text as `generate` with that seed.
 import random
 import threading
 
+from kerazoo.serving.budgets import stream_prompt_ids
 from kerazoo.serving.errors import invalid
 from kerazoo.serving.errors import tensorflow_error
 
@@ -101,8 +102,9 @@ class Stream:
                         tf.constant(top_p, tf.float32), tf.constant(seed, tf.int32)]
         self.max_length = max_length
         index = {character: i + 1 for i, character in enumerate(servable.characters)}
-        self.prompt_ids = [index.get(character, OOV_ID) for character in prompt]
-        self.position = len(self.prompt_ids) - 1  # the position of the last token read
+        ids = [index.get(character, OOV_ID) for character in prompt]
+        self.position = len(ids) - 1  # the position of the last token read, for the sampler's counter
+        self.prompt_ids = stream_prompt_ids(servable, ids)  # past a context window, only the last window
         self.generated = 0
         self.function = servable.signatures["step"]
         self.sample = sampler(servable)

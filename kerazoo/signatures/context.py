@@ -46,6 +46,17 @@ register_limit("max_prompt_length", 4096, "characters per `generate` prompt")
 register_limit("max_length", MAX_GENERATE_LENGTH, "characters `generate` makes per prompt", maximum=MAX_GENERATE_LENGTH)
 register_limit("max_source_length", 512, "characters per `translate` source")
 register_limit("max_tokens", 4096, "ids per row for `serving_default` and `step`, tokens per ELMo sentence")
+# Batch x length budgets. The per-axis limits above admit 64 rows x 4,096 ids, which no CPU server can
+# run (one attention tensor of the date Transformer would be ~17 GB); these bound the product. The server
+# checks them before a call (`kerazoo.serving.budgets`), with the registered default for a SavedModel
+# exported before they existed. Measured on 2 CPU cores with the `dates-transformer` and `shakespeare-gpt`
+# presets, in docs/serving.md ("Limits and refusals").
+register_limit("max_batch_tokens", 8192, "ids per call, rows x length summed over the id inputs: the "
+               "worst admitted date-Transformer `serving_default`, 1 x 4,096 ids on each side, takes 2.0 s and "
+               "0.7 GB on 2 cores")
+register_limit("max_batch_steps", 512, "decoding steps per `generate` call, rows x (longest prompt + "
+               "`max_length`): the GPT preset, past its context, took 29.7 s for 1 x 1,000 and 30.1 s for "
+               "8 x 300 on 2 busy cores")
 
 
 def registered_limits():

@@ -39,7 +39,9 @@ def export_tiny_models(base):
     elmo = randomize_weights(build_elmo(words.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
                                         projection_dim=4, lstm_units=8, dropout=0.0), seed=5, scale=0.6)
     export_saved_model(lstm, vocabulary, "lstm", base)
-    export_saved_model(gpt, vocabulary, "gpt", base, limits={"max_batch": 8, "max_prompt_length": 100})
+    export_saved_model(gpt, vocabulary, "gpt", base, limits={"max_batch": 8, "max_prompt_length": 100,
+                                                              # long enough generations for the deadline tests
+                                                              "max_batch_steps": 100_000})
     export_saved_model(transformer, pairs, "dates", base)
     export_word_vectors(vectors, "words", base)
     export_saved_model(elmo, words, "elmo", base)
@@ -56,15 +58,18 @@ def free_port():
 class ServerThread:
     """`kerazoo serve` in a thread of this process, with a small body limit and body timeout."""
 
-    def __init__(self, base, poll_seconds=0.2):
+    def __init__(self, base, poll_seconds=0.2, **connection_settings):
+        """`connection_settings` override `kerazoo serve`'s uvicorn settings (`CONNECTION_SETTINGS`)."""
         import uvicorn
 
         from kerazoo.serving import create_app
+        from kerazoo.serving.app import CONNECTION_SETTINGS
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(base, poll_seconds=poll_seconds, max_body_bytes=BODY_LIMIT, body_timeout=BODY_TIMEOUT)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
+                                **{**CONNECTION_SETTINGS, **connection_settings})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
