@@ -10,6 +10,7 @@ import keras
 
 from kerazoo.data.corpora import NAMED_CORPORA
 from kerazoo.data.text_shards import count_words
+from kerazoo.data.text_shards import default_cache_dir
 from kerazoo.data.text_shards import resolve_shards
 from kerazoo.data.tf_distribute import current_worker
 from kerazoo.data.tf_distribute import per_worker_dataset
@@ -37,6 +38,8 @@ from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
 WORD2VEC_DEFAULTS = {
     "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare", or text on disk: a file, a folder or a glob (streamed)
     "data_dir": None,  # tensorflow-datasets folder (tiny_shakespeare)
+    # A corpus on disk is encoded to token ids once, here (None: $KERAZOO_CACHE_DIR or ~/.cache/kerazoo)
+    "cache_dir": None,
     "window": 5,  # largest target-context distance; each target draws a smaller one
     "min_count": 5,  # drop rarer words
     "max_vocab": None,  # keep at most this many words (None: no cap)
@@ -104,6 +107,8 @@ class Word2VecFamily(Family):
         Flag("num_negative", positive_int, target="model", option="--negative", help="negatives per pair"),
         Flag("window", positive_int),
         Flag("sample", float, help="subsampling threshold (0: off)"),
+        Flag("cache_dir", help="a corpus on disk: where its shards are kept encoded as token ids "
+             "(default $KERAZOO_CACHE_DIR or ~/.cache/kerazoo)"),
     )
     capabilities = (family.EMBED,)
     signatures = {"embed": "embed_words", "most_similar": "most_similar_words"}
@@ -178,12 +183,13 @@ class Word2VecFamily(Family):
                 f"Multi-worker word2vec takes one replica per worker; this cluster has {num_workers} workers and "
                 f"{replicas} replicas. Give each worker one device."
             )
-        counts = count_words(shards, "corpus")
+        # The counting pass encodes each shard to token ids once (or finds them encoded): epochs read ids.
+        counts = count_words(shards, "corpus", cache_dir=config.get("cache_dir") or default_cache_dir())
         if vocabulary is None:
             vocabulary = WordVocabulary.from_counter(counts.counter, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
         data = SkipGramStream(shards, vocabulary, counts.shard_tokens, worker_index=worker_index,
-                              num_workers=num_workers, **_pair_settings(config))
+                              num_workers=num_workers, encoded=counts.encoded, **_pair_settings(config))
 
         def make_dataset():
             return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
