@@ -6,6 +6,8 @@ makes the pairs (`word2vec_data.py`, streamed: `word2vec_stream_data.py`), train
 linearly decaying rate, and writes the vectors in word2vec's binary format.
 """
 
+import os
+
 import keras
 
 from kerazoo.data.corpora import NAMED_CORPORA
@@ -133,6 +135,9 @@ class Word2VecFamily(Family):
         family.check_time_budget(config)
         if config["max_vocab"] is not None and config["max_vocab"] < 2:
             raise ValueError(f"`max_vocab` must be >= 2 or None. Received: max_vocab={config['max_vocab']!r}")
+        cache_dir = config.get("cache_dir")
+        if cache_dir is not None and not (isinstance(cache_dir, (str, os.PathLike)) and str(cache_dir)):
+            raise ValueError(f"`cache_dir` must be a folder path or None. Received: cache_dir={cache_dir!r}")
         if not config["sample"] >= 0:
             raise ValueError(f"`sample` must be >= 0 (0 is off). Received: sample={config['sample']!r}")
         family.check_distribute(config, ("none", "multi-worker"))
@@ -184,7 +189,7 @@ class Word2VecFamily(Family):
                 f"{replicas} replicas. Give each worker one device."
             )
         # The counting pass encodes each shard to token ids once (or finds them encoded): epochs read ids.
-        counts = count_words(shards, "corpus", cache_dir=config.get("cache_dir") or default_cache_dir())
+        counts = count_words(shards, "corpus", cache_dir=str(config.get("cache_dir") or default_cache_dir()))
         if vocabulary is None:
             vocabulary = WordVocabulary.from_counter(counts.counter, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
@@ -252,8 +257,6 @@ class Word2VecFamily(Family):
         return super().fit(model, data, config, callbacks, initial_epoch)
 
     def finish_run(self, output, model, data, config):
-        import os
-
         KeyedVectors.from_model(model, data.vocabulary).save_word2vec_format(
             os.path.join(output, "vectors.bin"), binary=True
         )
@@ -277,7 +280,6 @@ class Word2VecFamily(Family):
         if spec["kind"] != "spearman_vs_gensim":
             return super().measure(model, vocabulary, spec, folder)
         import json
-        import os
 
         import numpy as np
 
