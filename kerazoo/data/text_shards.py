@@ -106,11 +106,6 @@ def read_shard(path, argument="corpus"):
     return read_text_file(path, argument)
 
 
-def shard_sentences(text):
-    """A shard's lines as token lists, one per `\\n`-terminated line (empty lines give empty lists)."""
-    return [TOKEN_PATTERN.findall(line) for line in text.lower().split("\n")]
-
-
 def count_words(shards, argument="corpus", cache_dir=None):
     """One counting pass over `shards`, as gensim's `build_vocab`: a `ShardCounts`.
 

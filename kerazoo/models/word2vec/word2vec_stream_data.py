@@ -78,8 +78,8 @@ class SkipGramStream:
         if encoded is None:
             encoded = count_words(self.all_shards, cache_dir=cache_dir or default_cache_dir()).encoded
         if len(encoded) != len(self.all_shards):
-            raise ValueError(f"`encoded` must hold one shard per shard: {len(self.all_shards)}. "
-                             f"Received: {len(encoded)}")
+            raise ValueError(f"`encoded` must hold one `EncodedShard` for each of the {len(self.all_shards)} shards. "
+                             f"Received: {len(encoded)} encoded shards")
         self.encoded = list(encoded)
         self._remaps = {}
         self.worker_index, self.num_workers = worker_index, num_workers
