@@ -42,3 +42,103 @@ def test_shard_i_goes_to_worker_i_mod_n():
         worker_shards(shards, 3, 3)
     with pytest.raises(ValueError, match="corpus has 2 shard"):
         worker_shards(shards[:2], 0, 3)
+
+
+# --- The counting pass's encoding of each shard, and its freshness ---------------------------
+
+import os  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from kerazoo.data import text_shards  # noqa: E402
+from kerazoo.data.text_shards import EncodedShard  # noqa: E402
+from kerazoo.data.text_shards import count_words  # noqa: E402
+
+
+def _shards(folder, texts):
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for k, text in enumerate(texts):
+        path = folder / f"part-{k}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def _age(path, seconds=3600):
+    """Moves a file's mtime into the past, as a corpus written long before its encoding."""
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 10**9))
+
+
+def test_the_counting_pass_encodes_each_shard_and_counts_as_without_a_cache(tmp_path):
+    paths = _shards(tmp_path / "corpus", ["The king, the queen\n\nthe KING\n", "o'er the rose\nrose\n"])
+    cache = str(tmp_path / "cache")
+    plain, encoded = count_words(paths), count_words(paths, cache_dir=cache)
+    assert list(encoded.counter.items()) == list(plain.counter.items())  # same counts, same first-appearance order
+    assert (encoded.shard_tokens, encoded.sentences) == (plain.shard_tokens, plain.sentences) == ([6, 4], 4)
+    assert plain.encoded is None and len(encoded.encoded) == 2
+    first = encoded.encoded[0]
+    ids, lengths = first.ids()
+    assert isinstance(ids, np.memmap)  # read in place, never loaded whole
+    assert first.vocabulary()[0] == ["the", "king", "queen"]
+    assert ids.tolist() == [0, 1, 0, 2, 0, 1] and lengths.tolist() == [4, 2]
+    assert sorted(os.listdir(cache)) == sorted(
+        name for shard in encoded.encoded
+        for name in (shard.key + ".json", *(os.path.basename(p) for p in (shard.ids_path, shard.lines_path,
+                                                                           shard.words_path))))
+
+
+def test_an_unchanged_corpus_is_counted_again_without_reading_its_text(tmp_path, monkeypatch):
+    paths = _shards(tmp_path / "corpus", ["the king the queen\n", "the rose\n"])
+    for path in paths:
+        _age(path)
+    cache = str(tmp_path / "cache")
+    first = count_words(paths, cache_dir=cache)
+    monkeypatch.setattr(text_shards, "read_shard", lambda *a: pytest.fail("the text was read"))
+    again = count_words(paths, cache_dir=cache)
+    assert again.counter == first.counter and again.encoded == first.encoded
+
+
+def test_a_changed_source_is_noticed_and_encoded_again(tmp_path):
+    paths = _shards(tmp_path / "corpus", ["the king the queen\n", "the rose\n"])
+    for path in paths:
+        _age(path)
+    cache = str(tmp_path / "cache")
+    before = count_words(paths, cache_dir=cache)
+    # A new size: the stat alone tells.
+    with open(paths[1], "a", encoding="utf-8") as f:
+        f.write("a thorn\n")
+    after = count_words(paths, cache_dir=cache)
+    assert after.encoded[0] == before.encoded[0]  # the unchanged shard keeps its encoding
+    assert after.encoded[1].content_hash != before.encoded[1].content_hash
+    assert after.counter["thorn"] == 1 and after.encoded[1].ids()[1].tolist() == [2, 2]
+    assert not os.path.exists(before.encoded[1].ids_path)  # the stale files are gone
+
+
+def test_an_edit_with_the_same_size_and_mtime_is_caught_by_the_content_hash(tmp_path):
+    # Written and encoded within the same clock tick, then edited keeping its size and its mtime:
+    # no stat can tell, so a source this close to its encoding is hashed.
+    (path,) = _shards(tmp_path / "corpus", ["the king\n"])
+    cache = str(tmp_path / "cache")
+    before = count_words([path], cache_dir=cache)
+    stat = os.stat(path)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("the kong\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (os.stat(path).st_size, os.stat(path).st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    assert not before.encoded[0].is_fresh()
+    after = count_words([path], cache_dir=cache)
+    assert list(after.counter) == ["the", "kong"]
+
+
+def test_a_damaged_cache_is_encoded_again(tmp_path):
+    (path,) = _shards(tmp_path / "corpus", ["the king the queen\n"])
+    _age(path)
+    cache = str(tmp_path / "cache")
+    shard = count_words([path], cache_dir=cache).encoded[0]
+    with open(shard.ids_path, "r+b") as f:
+        f.truncate(os.path.getsize(shard.ids_path) - 4)
+    assert EncodedShard.find(cache, path) is None
+    again = count_words([path], cache_dir=cache).encoded[0]
+    assert again.ids()[0].tolist() == [0, 1, 0, 2]

@@ -6,10 +6,13 @@ makes the pairs (`word2vec_data.py`, streamed: `word2vec_stream_data.py`), train
 linearly decaying rate, and writes the vectors in word2vec's binary format.
 """
 
+import os
+
 import keras
 
 from kerazoo.data.corpora import NAMED_CORPORA
 from kerazoo.data.text_shards import count_words
+from kerazoo.data.text_shards import default_cache_dir
 from kerazoo.data.text_shards import resolve_shards
 from kerazoo.data.tf_distribute import current_worker
 from kerazoo.data.tf_distribute import per_worker_dataset
@@ -37,6 +40,8 @@ from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
 WORD2VEC_DEFAULTS = {
     "corpus": "shakespeare",  # "shakespeare", "tiny_shakespeare", or text on disk: a file, a folder or a glob (streamed)
     "data_dir": None,  # tensorflow-datasets folder (tiny_shakespeare)
+    # A corpus on disk is encoded to token ids once, here (None: $KERAZOO_CACHE_DIR or ~/.cache/kerazoo)
+    "cache_dir": None,
     "window": 5,  # largest target-context distance; each target draws a smaller one
     "min_count": 5,  # drop rarer words
     "max_vocab": None,  # keep at most this many words (None: no cap)
@@ -104,6 +109,8 @@ class Word2VecFamily(Family):
         Flag("num_negative", positive_int, target="model", option="--negative", help="negatives per pair"),
         Flag("window", positive_int),
         Flag("sample", float, help="subsampling threshold (0: off)"),
+        Flag("cache_dir", help="a corpus on disk: where its shards are kept encoded as token ids "
+             "(default $KERAZOO_CACHE_DIR or ~/.cache/kerazoo)"),
     )
     capabilities = (family.EMBED,)
     signatures = {"embed": "embed_words", "most_similar": "most_similar_words"}
@@ -128,6 +135,9 @@ class Word2VecFamily(Family):
         family.check_time_budget(config)
         if config["max_vocab"] is not None and config["max_vocab"] < 2:
             raise ValueError(f"`max_vocab` must be >= 2 or None. Received: max_vocab={config['max_vocab']!r}")
+        cache_dir = config.get("cache_dir")
+        if cache_dir is not None and not (isinstance(cache_dir, (str, os.PathLike)) and str(cache_dir)):
+            raise ValueError(f"`cache_dir` must be a folder path or None. Received: cache_dir={cache_dir!r}")
         if not config["sample"] >= 0:
             raise ValueError(f"`sample` must be >= 0 (0 is off). Received: sample={config['sample']!r}")
         family.check_distribute(config, ("none", "multi-worker"))
@@ -178,12 +188,13 @@ class Word2VecFamily(Family):
                 f"Multi-worker word2vec takes one replica per worker; this cluster has {num_workers} workers and "
                 f"{replicas} replicas. Give each worker one device."
             )
-        counts = count_words(shards, "corpus")
+        # The counting pass encodes each shard to token ids once (or finds them encoded): epochs read ids.
+        counts = count_words(shards, "corpus", cache_dir=str(config.get("cache_dir") or default_cache_dir()))
         if vocabulary is None:
             vocabulary = WordVocabulary.from_counter(counts.counter, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
         data = SkipGramStream(shards, vocabulary, counts.shard_tokens, worker_index=worker_index,
-                              num_workers=num_workers, **_pair_settings(config))
+                              num_workers=num_workers, encoded=counts.encoded, **_pair_settings(config))
 
         def make_dataset():
             return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
@@ -246,8 +257,6 @@ class Word2VecFamily(Family):
         return super().fit(model, data, config, callbacks, initial_epoch)
 
     def finish_run(self, output, model, data, config):
-        import os
-
         KeyedVectors.from_model(model, data.vocabulary).save_word2vec_format(
             os.path.join(output, "vectors.bin"), binary=True
         )
@@ -271,7 +280,6 @@ class Word2VecFamily(Family):
         if spec["kind"] != "spearman_vs_gensim":
             return super().measure(model, vocabulary, spec, folder)
         import json
-        import os
 
         import numpy as np
 

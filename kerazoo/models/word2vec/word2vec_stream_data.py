@@ -1,8 +1,10 @@
 """Skip-gram batches streamed from text shards on disk, one shard at a time, as tf.data or NumPy.
 
-The draws are those of a corpus in memory (`word2vec_sampling`, and their
-TensorFlow twins in `word2vec_data`), made shard by shard and keyed by each
-shard's index. TensorFlow is imported inside functions only.
+The counting pass encodes every shard to integers once
+(`kerazoo.data.text_shards.EncodedShard`); every epoch then reads those ids,
+never the text. The draws are those of a corpus in memory (`word2vec_sampling`,
+and their TensorFlow twins in `word2vec_data`), made shard by shard and keyed
+by each shard's index. TensorFlow is imported inside functions only.
 """
 
 import numpy as np
@@ -23,23 +25,13 @@ from kerazoo.models.word2vec.word2vec_sampling import negative_distribution
 from kerazoo.models.word2vec.word2vec_sampling import numpy_draw_pairs
 
 
-def _byte_table():
-    """Byte -> ASCII code point: the tokeniser's lowercasing and character class in one gather."""
-    import tensorflow as tf
-
-    table = np.full(256, ord(" "), dtype=np.int32)
-    letters = np.arange(ord("a"), ord("z") + 1)
-    table[letters] = letters
-    table[letters - 32] = letters
-    table[ord("'")], table[ord("\n")] = ord("'"), ord("\n")
-    return tf.constant(table)
-
-
 class SkipGramStream:
     """Skip-gram batches streamed from text shards on disk, one shard at a time.
 
     The corpus-sized arrays of `SkipGramData` never exist here. Each epoch
-    reads this worker's shards in order; each shard is tokenised, encoded,
+    reads this worker's shards in order, as the integers the counting pass
+    wrote (`EncodedShard`: each token's id among its shard's words, mapped to
+    the vocabulary through one small table per shard); each shard is
     subsampled and windowed on its own (the same draws as `SkipGramData` on
     that shard's words, keyed by the shard's index), its pairs are shuffled
     within the shard, and they are cut into batches. The pairs a shard leaves
@@ -67,15 +59,29 @@ class SkipGramStream:
             `SkipGramData`.
         worker_index, num_workers: this worker reads shards i, i + N, ...
         estimate_words: int. Vocabulary words the first draw reads at least.
+        encoded: list of `EncodedShard` or None. The counting pass's encoding
+            of every shard (`count_words(..., cache_dir=...).encoded`); None
+            runs a counting pass into `cache_dir`.
+        cache_dir: str or None. Where to encode the shards when `encoded` is
+            None (None: `default_cache_dir()`).
     """
 
     def __init__(self, shards, vocabulary, shard_tokens=None, window=5, num_negative=5, sample=1e-3,
                  batch_size=4096, seed=0, steps_multiple=1, worker_index=0, num_workers=1,
-                 estimate_words=2_000_000):
+                 estimate_words=2_000_000, encoded=None, cache_dir=None):
+        from kerazoo.data.text_shards import count_words
+        from kerazoo.data.text_shards import default_cache_dir
         from kerazoo.data.text_shards import worker_shards
 
         check_pair_settings(window, num_negative, batch_size)
         self.all_shards = list(shards)
+        if encoded is None:
+            encoded = count_words(self.all_shards, cache_dir=cache_dir or default_cache_dir()).encoded
+        if len(encoded) != len(self.all_shards):
+            raise ValueError(f"`encoded` must hold one `EncodedShard` for each of the {len(self.all_shards)} shards. "
+                             f"Received: {len(encoded)} encoded shards")
+        self.encoded = list(encoded)
+        self._remaps = {}
         self.worker_index, self.num_workers = worker_index, num_workers
         # The global index of each of this worker's shards keys its random draws.
         self.units = list(range(len(self.all_shards)))[worker_index::num_workers]
@@ -92,8 +98,8 @@ class SkipGramStream:
         self.worker_words = int(round(self.counts.sum() * share))
 
         def first_shards():
-            for path in self.all_shards:
-                ids, sentence_ids = self.numpy_shard_ids(path)
+            for unit in range(len(self.all_shards)):
+                ids, sentence_ids = self.numpy_shard_ids(unit)
                 yield sentence_ids, self.keep_probability[ids]
 
         # Every worker computes the same shape (from the same first shards), so collectives agree.
@@ -116,17 +122,26 @@ class SkipGramStream:
 
     # -- NumPy -------------------------------------------------------------
 
-    def numpy_shard_ids(self, path):
-        """A shard's `(ids, sentence_ids)`, unknown words dropped (one sentence per line)."""
-        from kerazoo.data.text_shards import read_shard
-        from kerazoo.data.text_shards import shard_sentences
+    def shard_remap(self, unit):
+        """Shard `unit`'s table from its own word ids to vocabulary ids (-1: not in the vocabulary)."""
+        if unit not in self._remaps:
+            index = self.vocabulary.index
+            words, _ = self.encoded[unit].vocabulary()
+            self._remaps[unit] = np.array([index.get(word, -1) for word in words], dtype=np.int32)
+        return self._remaps[unit]
 
-        return self.vocabulary.encode(shard_sentences(read_shard(path)))
+    def numpy_shard_ids(self, unit):
+        """Shard `unit`'s `(ids, sentence_ids)` (its global index), unknown words dropped."""
+        local, lengths = self.encoded[unit].ids()
+        ids = self.shard_remap(unit)[local]
+        sentence_ids = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        known = ids >= 0
+        return ids[known], sentence_ids[known]
 
     def numpy_shard_pairs(self, epoch, index):
         """The shuffled pairs of this worker's shard `index` in `epoch`: `(targets, contexts)`."""
         unit = self.units[index]
-        ids, sentence_ids = self.numpy_shard_ids(self.shards[index])
+        ids, sentence_ids = self.numpy_shard_ids(unit)
         targets, contexts = numpy_draw_pairs(
             ids, sentence_ids, self.keep_probability[ids], self.window, self.seed, epoch, unit
         )
@@ -155,45 +170,50 @@ class SkipGramStream:
     # -- TensorFlow --------------------------------------------------------
 
     def _tf_tables(self):
+        """This worker's shards as tensors: their files, the offsets of their data, and their remaps, concatenated."""
         if getattr(self, "_tables", None) is None:
             import tensorflow as tf
 
+            remaps = [self.shard_remap(unit) for unit in self.units]
+            starts = np.cumsum([0] + [len(remap) for remap in remaps[:-1]])
+            shards = [self.encoded[unit] for unit in self.units]
             with tf.init_scope():
-                words = tf.constant(self.vocabulary.words, dtype=tf.string)
-                table = tf.lookup.StaticHashTable(
-                    tf.lookup.KeyValueTensorInitializer(words, tf.range(len(self.vocabulary.words), dtype=tf.int32)),
-                    default_value=-1,
-                )
-                self._tables = (table, tf.convert_to_tensor(self.keep_probability))
+                self._tables = {
+                    "keep": tf.convert_to_tensor(self.keep_probability),
+                    "remap": tf.constant(np.concatenate(remaps) if remaps else np.zeros(0, np.int32)),
+                    "remap_start": tf.constant(starts, tf.int32),
+                    "ids_path": tf.constant([shard.ids_path for shard in shards]),
+                    "ids_offset": tf.constant([shard.ids_offset // 4 for shard in shards], tf.int32),
+                    "lines_path": tf.constant([shard.lines_path for shard in shards]),
+                    "lines_offset": tf.constant([shard.lines_offset // 4 for shard in shards], tf.int32),
+                }
         return self._tables
 
-    def tf_shard_ids(self, path):
-        """The TensorFlow twin of `numpy_shard_ids`: read, lowercase, `[a-z']+` tokens, ids.
+    def tf_shard_ids(self, index):
+        """The TensorFlow twin of `numpy_shard_ids`, for this worker's shard `index`: read its ids, map them.
 
-        One byte table does the lowercasing and the tokeniser's character class
-        at once (A-Z to a-z; a-z, ' and newlines kept; every other byte, UTF-8
-        continuation bytes included, becomes a space), then the lines and the
-        spaces split. That equals Python's `findall("[a-z']+", text.lower())`
-        except for the two non-ASCII capitals whose lowercase is ASCII (U+0130
-        and U+212A), and is faster than a regular expression on every epoch.
+        Two file reads of int32 data and one gather: no text is read or tokenised.
         """
         import tensorflow as tf
 
-        table, _ = self._tf_tables()
-        text = tf.io.read_file(path)
-        clean = tf.strings.unicode_encode(tf.gather(_byte_table(), tf.cast(tf.io.decode_raw(text, tf.uint8), tf.int32)),
-                                          "UTF-8")
-        words = tf.strings.split(tf.strings.split(clean, "\n"))
-        ids = tf.ragged.map_flat_values(table.lookup, words)
-        ids = tf.ragged.boolean_mask(ids, ids >= 0)
-        return ids.flat_values, tf.cast(ids.value_rowids(), tf.int32)
+        tables = self._tf_tables()
 
-    def tf_shard_pairs(self, epoch, unit, path):
-        """The TensorFlow twin of `numpy_shard_pairs` (`unit` is the shard's global index)."""
+        def read(name):
+            raw = tf.io.decode_raw(tf.io.read_file(tables[name + "_path"][index]), tf.int32)
+            return raw[tables[name + "_offset"][index]:]
+
+        ids = tf.gather(tables["remap"], read("ids") + tables["remap_start"][index])
+        lengths = read("lines")
+        sentence_ids = tf.repeat(tf.range(tf.size(lengths), dtype=tf.int32), lengths)
+        known = ids >= 0
+        return tf.boolean_mask(ids, known), tf.boolean_mask(sentence_ids, known)
+
+    def tf_shard_pairs(self, epoch, unit, index):
+        """The TensorFlow twin of `numpy_shard_pairs` (`unit` is the shard's global index, `index` this worker's)."""
         import tensorflow as tf
 
-        _, keep_probability = self._tf_tables()
-        ids, sentence_ids = self.tf_shard_ids(path)
+        keep_probability = self._tf_tables()["keep"]
+        ids, sentence_ids = self.tf_shard_ids(index)
         seeds = tf_seeds(self.seed, epoch, unit)
         targets, contexts = tf_draw_pairs(ids, sentence_ids, tf.gather(keep_probability, ids), self.window, seeds)
         order = tf.random.experimental.stateless_shuffle(tf.range(tf.size(targets)), seed=seeds[_SHUFFLE])
@@ -204,10 +224,10 @@ class SkipGramStream:
         import tensorflow as tf
 
         units = tf.constant(self.units, tf.int64)
-        paths = tf.constant(self.shards)
+        indices = tf.range(len(self.units), dtype=tf.int32)
 
         def epoch_shards(epoch):
-            return tf.data.Dataset.from_tensor_slices((tf.fill(tf.shape(units), epoch), units, paths))
+            return tf.data.Dataset.from_tensor_slices((tf.fill(tf.shape(units), epoch), units, indices))
 
         plain = tf.autograph.experimental.do_not_convert
         return (

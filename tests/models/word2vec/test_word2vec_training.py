@@ -213,3 +213,23 @@ def test_two_workers_each_stream_their_own_shards_and_end_alike(tmp_path):
     for group in GROUPS:
         nearest = [w for w, _ in vectors[0].most_similar(group[0], topn=4)]
         assert set(nearest) == set(group[1:]), (group[0], nearest)
+
+
+def test_a_corpus_on_disk_is_encoded_once_into_the_cache_dir_and_read_as_ids(tmp_path, monkeypatch):
+    from kerazoo.data import text_shards
+
+    corpus = planted_corpus(tmp_path / "planted.txt", sentences=300)
+    # Written an hour before its encoding: its size and mtime alone tell it is unchanged (a file written
+    # within 2 s of its encoding is hashed again, which reads it).
+    os.utime(corpus, ns=(os.stat(corpus).st_atime_ns, os.stat(corpus).st_mtime_ns - 3600 * 10**9))
+    cache = tmp_path / "ids"
+    config = resolve_word2vec_config(corpus=corpus, epochs=1, cache_dir=str(cache), **SMALL)
+    _, vocabulary, vectors, _ = train_word2vec(config)
+    assert len(list(cache.glob("*.ids.npy"))) == 1
+    # A second run over the unchanged file reads its ids, not its text.
+    monkeypatch.setattr(text_shards, "read_shard", lambda *a: pytest.fail("the text was read"))
+    _, again, vectors_again, _ = train_word2vec(config)
+    assert again.words == vocabulary.words
+    np.testing.assert_array_equal(vectors_again.vectors, vectors.vectors)
+    with pytest.raises(ValueError, match="`cache_dir` must be a folder path or None. Received: cache_dir=3"):
+        resolve_word2vec_config(corpus=corpus, cache_dir=3, **SMALL)
