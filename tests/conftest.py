@@ -1,6 +1,12 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Streamed word2vec corpora are encoded to token ids in a cache (`kerazoo.data.text_shards`); the tests keep theirs
+# out of the home folder, in one temporary folder per test process (subprocesses inherit it).
+if "KERAZOO_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["KERAZOO_CACHE_DIR"] = tempfile.mkdtemp(prefix="kerazoo-test-cache-")
 
 import pytest
 
