@@ -14,7 +14,6 @@ is a thin call into the functions the recipes use: `kerazoo.training.train`,
 
 from kerazoo.cli.main import main
 from kerazoo.cli.main import run
-from kerazoo.cli.options import flag_values as _flag_values  # noqa: F401  (tests build train configs as the CLI does)
 from kerazoo.cli.parser import build_parser
 
 __all__ = ["build_parser", "main", "run"]

@@ -16,6 +16,7 @@ from kerazoo.models.hmm.hmm_family import HMM_FAMILY
 from kerazoo.models.ngram.ngram_family import NGRAM_FAMILY
 from kerazoo.models.seq2seq.seq2seq_family import SEQ2SEQ_FAMILY
 from kerazoo.models.transformer.transformer_family import TRANSFORMER_FAMILY
+from kerazoo.models.training_protocol import config_name
 from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
 
 FAMILIES = [
@@ -109,10 +110,7 @@ def resolve_config(model=None, config=None, model_kwargs=None, preset=None, **tr
 
     `preset=` is the old name of `config` and still works. See `TrainingProtocol.resolve_config`.
     """
-    if preset is not None and config is not None and preset != config:
-        raise ValueError(f"Give `config` or its old name `preset`, not both. Received: config={config!r}, "
-                         f"preset={preset!r}")
-    config = config if config is not None else preset
+    config = config_name(config, preset)
     if config is not None:
         family = family_of_training_config(config)
     else:

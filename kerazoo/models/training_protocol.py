@@ -111,12 +111,7 @@ class TrainingProtocol:
         Returns:
             dict with `family`, `model`, `training_config` (the configuration's name), `model_kwargs` and every setting.
         """
-        if "preset" in training:  # the name training configurations had before presets meant trained weights
-            alias = training.pop("preset")
-            if config is not None and alias is not None and alias != config:
-                raise ValueError(f"Give `config` or its old name `preset`, not both. Received: config={config!r}, "
-                                 f"preset={alias!r}")
-            config = config if config is not None else alias
+        config = config_name(config, training.pop("preset", None))
         if config is None and model in (None, self.default_model) and self.default_config:
             config = self.default_config
         named = {"model_kwargs": {}, "training": {}}
@@ -248,6 +243,14 @@ class TrainingProtocol:
 
 
 # --- Helpers shared by the families' training code ---
+
+
+def config_name(config, preset=None):
+    """The training configuration named by `config` or by its old name `preset` (before presets meant trained weights)."""
+    if config is not None and preset is not None and preset != config:
+        raise ValueError(f"Give `config` or its old name `preset`, not both. Received: config={config!r}, "
+                         f"preset={preset!r}")
+    return config if config is not None else preset
 
 
 def read_json(path):

@@ -12,6 +12,7 @@ import os
 import keras
 
 from kerazoo.models.export_protocol import TRANSLATE
+from kerazoo.models.registry import FAMILIES
 from kerazoo.models.registry import family_of_config
 from kerazoo.models.registry import family_of_model
 from kerazoo.models.registry import family_of_run
@@ -75,15 +76,9 @@ def resolve_seq2seq_config(model=None, config=None, model_kwargs=None, preset=No
     resolved = resolve_config(model=model if (model or config or preset) else "transformer", config=config,
                               model_kwargs=model_kwargs, preset=preset, **training)
     if TRANSLATE not in family_of_config(resolved).capabilities:
-        known = [name for family in _families() if TRANSLATE in family.capabilities for name in family.models]
+        known = [name for family in FAMILIES if TRANSLATE in family.capabilities for name in family.models]
         raise ValueError(f"`model` must be one of {known}. Received: model={model!r}")
     return resolved
-
-
-def _families():
-    from kerazoo.models.registry import FAMILIES
-
-    return FAMILIES
 
 
 def resolve_word2vec_config(config=None, preset=None, **settings):

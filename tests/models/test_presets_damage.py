@@ -71,6 +71,14 @@ JSON_DAMAGES = {
 FILES = ["config.json", "model.weights.h5", "vocabulary.json"]
 
 
+def _refused_naming(folder, path):
+    """Loading `folder` is refused with a PresetError that names `path`."""
+    with pytest.raises(PresetError) as error:
+        kerazoo.from_preset(folder)
+    _assert_names(error, path)
+    return error
+
+
 def _assert_names(error, path):
     message = str(error.value)
     assert type(error.value) is PresetError
@@ -95,9 +103,7 @@ def test_a_damaged_file_is_a_preset_error_naming_it(tiny_preset, name, damage, r
     _write(path, {**BYTES_DAMAGES, **JSON_DAMAGES}[damage](_read(path)))
     if resign:
         sign_files(folder, card)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    error = _refused_naming(folder, path)
     if not resign:
         assert "does not match the sha256" in str(error.value)
 
@@ -119,9 +125,7 @@ def test_a_folder_in_place_of_a_file_is_a_preset_error_naming_it(tiny_preset, na
     path = os.path.join(folder, name)
     os.remove(path)
     os.mkdir(path)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 @pytest.mark.parametrize("damage", [*BYTES_DAMAGES, *JSON_DAMAGES])
@@ -129,9 +133,7 @@ def test_a_damaged_model_card_is_a_preset_error_naming_it(tiny_preset, damage):
     folder, _ = tiny_preset
     path = os.path.join(folder, "metadata.json")
     _write(path, {**BYTES_DAMAGES, **JSON_DAMAGES}[damage](_read(path)))
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 CARD_EDITS = {
@@ -188,9 +190,7 @@ def test_a_vocabulary_of_the_wrong_shape_is_a_preset_error_naming_it(tiny_preset
     folder, card = tiny_preset
     data = json.dumps(VOCABULARY_DAMAGES[damage]).encode()
     path = _replace_and_sign(folder, card, "vocabulary.json", data)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 def _weights_of(model, folder):
@@ -203,9 +203,7 @@ def test_weights_of_another_model_are_a_preset_error_naming_the_file(tiny_preset
     folder, card = tiny_preset
     other = _weights_of(_tiny_model(tiny_vocabulary(), units=16), str(tmp_path))
     path = _replace_and_sign(folder, card, "model.weights.h5", other)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 def test_a_weights_file_without_a_layer_is_a_preset_error_naming_it(tiny_preset):
@@ -214,9 +212,7 @@ def test_a_weights_file_without_a_layer_is_a_preset_error_naming_it(tiny_preset)
     with h5py.File(path, "r+") as f:
         del f["layers"][next(iter(f["layers"]))]
     sign_files(folder, card)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 @pytest.mark.parametrize("config", [{"class_name": "NoSuchModel", "config": {}}, {"config": {}},
@@ -226,9 +222,7 @@ def test_a_weights_file_without_a_layer_is_a_preset_error_naming_it(tiny_preset)
 def test_a_config_that_builds_no_model_is_a_preset_error_naming_it(tiny_preset, config):
     folder, card = tiny_preset
     path = _replace_and_sign(folder, card, "config.json", json.dumps(config).encode())
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 def test_a_damaged_card_among_the_shipped_presets_is_named(tiny_preset, monkeypatch, tmp_path):
@@ -270,18 +264,14 @@ def test_a_damaged_run_folder_is_a_preset_error_naming_the_file(tiny_run, name, 
     folder, _ = tiny_run
     path = os.path.join(folder, name)
     _write(path, data)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 def test_a_run_folder_without_its_vocabulary_is_a_preset_error_naming_it(tiny_run):
     folder, _ = tiny_run
     path = os.path.join(folder, "vocabulary.json")
     os.remove(path)
-    with pytest.raises(PresetError) as error:
-        kerazoo.from_preset(folder)
-    _assert_names(error, path)
+    _refused_naming(folder, path)
 
 
 # --- The vocabulary is read by the family the card names ---

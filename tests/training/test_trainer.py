@@ -181,14 +181,14 @@ def test_a_run_stopped_by_its_time_budget_goes_on(tiny_text_file, tmp_path):
 
 
 def test_max_minutes_0_lifts_a_presets_time_budget(tiny_text_file, tmp_path):
-    from kerazoo.cli import _flag_values
+    from kerazoo.cli.options import flag_values
     from kerazoo.cli import build_parser
     from kerazoo.models.registry import family_of_model
 
     def config_of(argv):
         args, _ = build_parser().parse_known_args(["train", *argv])
         family = family_of_model(args.model)
-        settings, model_kwargs = _flag_values(family, args.model, args)
+        settings, model_kwargs = flag_values(family, args.model, args)
         return family.resolve_config(model=args.model, config=args.config, model_kwargs=model_kwargs, **settings)
 
     assert config_of(["hmm", "--preset", "hmm-64-gradient"])["max_minutes"] == 5.0
