@@ -37,12 +37,20 @@ __all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(f"module 'kerazoo' has no attribute {name!r}")
+    registry = importlib.import_module("kerazoo.models.registry")
     if name in _PUBLIC:
-        importlib.import_module("kerazoo.models.registry")
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'kerazoo' has no attribute {name!r}")
+    else:
+        # A family added since this list was written exports its builders and model classes by their names.
+        found = [obj for family in registry.FAMILIES for obj in (*family.builders.values(), *family.model_classes)
+                 if obj.__name__ == name]
+        if not found:
+            raise AttributeError(f"module 'kerazoo' has no attribute {name!r}")
+        value = found[0]
+    globals()[name] = value
+    return value
 
 
 def __dir__():

@@ -58,6 +58,9 @@ TINY_MODEL_KWARGS = {
     "transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,
                         max_sequence_length=12),
     "seq2seq_lstm": dict(embedding_dim=4, units=8, max_sequence_length=12),
+    "captioner": dict(embedding_dim=4, units=8, filters=[4, 4], feature_dim=8, image_size=8, max_sequence_length=8),
+    "caption_transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, filters=[4, 4],
+                                image_size=8, max_sequence_length=8),
 }
 WORD2VEC_SIZE = 12  # the word2vec case's word ids; its pairs are fixed arrays
 ELMO_SIZE = 20  # the ELMo case's softmax ids
@@ -139,6 +142,24 @@ def _elmo_cases(family):
                  targets=targets, loss=None, export=False)]
 
 
+def _captioner_cases(family):
+    from kerazoo.models.captioner.captioner_evaluation import caption
+    from kerazoo.models.captioner.captioner_vocabulary import CaptionVocabulary
+
+    captions = ["a small red circle", "a large blue square above a small green cross"]
+    images = np.random.default_rng(3).random((2, 8, 8, 3)).astype("float32")
+
+    def greedy(model, vocabulary):
+        return caption(model, vocabulary, images, max_length=6)
+
+    return [
+        Case(model, vocabulary=CaptionVocabulary.from_grammar, build=_tiny_builder(family, model),
+             inputs=lambda v: {"images": images, "decoder_token_ids": v.encode_batch(captions, 7)[0]},
+             targets=lambda v: v.encode_batch(captions, 7)[1], generate=greedy)
+        for model in family.models
+    ]
+
+
 # The tiny cases of each family, by family name; a new family adds its line here with its tests.
 FAMILY_CASES = {
     "char_rnn": _character_cases,
@@ -148,6 +169,7 @@ FAMILY_CASES = {
     "seq2seq": _pair_cases,
     "word2vec": _word2vec_cases,
     "elmo": _elmo_cases,
+    "captioner": _captioner_cases,
 }
 
 

@@ -15,9 +15,11 @@ from kerazoo.cli.commands import cmd_serve
 from kerazoo.cli.commands import cmd_train
 from kerazoo.cli.options import add_command_options
 from kerazoo.cli.options import add_family_flags
+from kerazoo.cli.options import add_flag
 from kerazoo.cli.options import positive_int
 from kerazoo.cli.quickstart import cmd_quickstart
 from kerazoo.cli.using import cmd_embed
+from kerazoo.cli.using import cmd_family_command
 from kerazoo.cli.using import cmd_generate
 from kerazoo.cli.using import cmd_translate
 
@@ -34,6 +36,16 @@ def _text_command(commands, name, func, help, text_help):
     parser.add_argument("--checkpoint", choices=["best", "final"], default="best")
     parser.set_defaults(func=func)
     return parser
+
+
+def add_family_commands(commands, families):
+    """The commands families add (`FamilyCommand`), each with the shared front of `_text_command`."""
+    for family in families:
+        for command in family.commands:
+            parser = _text_command(commands, command.name, cmd_family_command, command.help, command.inputs_help)
+            parser.set_defaults(family_command=command)
+            for flag in command.options:
+                add_flag(parser, flag)
 
 
 def build_parser():
@@ -77,6 +89,8 @@ def build_parser():
     embed = _text_command(commands, "embed", cmd_embed, "embed text with a model that embeds (see `kerazoo list`)",
                           "what the model embeds: words (word2vec), whitespace-tokenised sentences (ELMo)")
     add_command_options(embed, "embed", FAMILIES)
+
+    add_family_commands(commands, FAMILIES)
 
     evaluate = commands.add_parser("evaluate", help="measure a trained preset as its model card says")
     evaluate.add_argument("--preset", required=True, help="a preset name or folder")

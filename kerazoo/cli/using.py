@@ -71,8 +71,9 @@ def _load_model(args, needs=None):
 
 def _what_it_does(family, where, instead):
     """The error for a model asked to do what its family cannot: it says what it can do."""
-    can = " and ".join(CAPABILITY_TEXT[c] for c in family.capabilities)
-    commands = {"generate": "kerazoo generate", "translate": "kerazoo translate", "embed": "kerazoo embed"}
+    texts = {**CAPABILITY_TEXT, **{command.capability: command.does for command in family.commands}}
+    can = " and ".join(texts.get(c, c) for c in family.capabilities)
+    commands = {c: f"kerazoo {c}" for c in family.capabilities}
     return ValueError(
         f"{where} holds a {family.name} model, which {can} and does not {instead} it. Use "
         f"{' or '.join(f'`{commands[c]}`' for c in family.capabilities)}, or export it (`kerazoo export`) "
@@ -167,4 +168,14 @@ def _generate_from_saved_model(args, path):
         )
     for text in texts:
         print(text)
+    return 0
+
+
+def cmd_family_command(args):
+    """A command a family adds (`FamilyCommand`): load, check the capability, run, print its lines."""
+    command = args.family_command
+    _, model, vocabulary, _ = _load_for(args, command.capability)
+    options = {flag.key: getattr(args, flag.key) for flag in command.options if getattr(args, flag.key) is not None}
+    for line in command.run(model, vocabulary, args.text, **options):
+        print(line)
     return 0

@@ -25,10 +25,14 @@ def check_translate_args(sources, beam_width, max_length, model):
     check_integer("max_length", max_length, minimum=1, maximum=model.max_decoding_length - 1)
 
 
-def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_id):
-    """One compiled program per (model, decoding settings), reused across calls."""
+# The encoder's input of the string-to-string models: a batch of id rows.
+SOURCE_IDS = ((None, None), "int32")
+
+
+def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_id, source_spec=SOURCE_IDS):
+    """One compiled program per (model, decoding settings, source input), reused across calls."""
     programs = _PROGRAMS.setdefault(model, {})
-    key = (kind, max_length, beam_width, length_penalty, end_id, start_id)
+    key = (kind, max_length, beam_width, length_penalty, end_id, start_id, source_spec)
     if key in programs:
         return programs[key]
     if kind == "beam":
@@ -41,7 +45,7 @@ def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_
             )
             return tokens
 
-        signature = [((None, None), "int32")]
+        signature = [source_spec]
     else:
 
         def run(encoder_ids, temperature, top_k, top_p, seed):
@@ -56,7 +60,7 @@ def _program(model, kind, max_length, beam_width, length_penalty, end_id, start_
                 (OOV_ID, start_id), top_p,
             )
 
-        signature = [((None, None), "int32"), ((), "float32"), ((), "int32"), ((), "float32"), ((), "int32")]
+        signature = [source_spec, ((), "float32"), ((), "int32"), ((), "float32"), ((), "int32")]
     programs[key] = compile_for_backend(run, model.variables, signature)
     return programs[key]
 
@@ -83,14 +87,26 @@ def translate(model, vocabulary, sources, max_length=None, beam_width=1, length_
     max_length = model.max_decoding_length - 1 if max_length is None else max_length
     check_translate_args(batch, beam_width, max_length, model)
     check_sampling_args(temperature, top_k, None, top_p)
-    encoder_ids = vocabulary.encode_sources(batch)
-    if temperature == 0:
-        run = _program(model, "beam", int(max_length), int(beam_width), float(length_penalty),
-                       vocabulary.end_id, vocabulary.start_id)
-        tokens = run(encoder_ids)
-    else:
-        run = _program(model, "sample", int(max_length), 1, 0.0, vocabulary.end_id, vocabulary.start_id)
-        tokens = run(encoder_ids, np.float32(temperature), np.int32(top_k), np.float32(top_p), np.int32(seed))
-    tokens = keras.ops.convert_to_numpy(tokens)
-    texts = [vocabulary.decode_target(row[1:]) for row in tokens]
+    tokens = decode_sources(model, vocabulary.encode_sources(batch), vocabulary.start_id, vocabulary.end_id,
+                            max_length, beam_width, length_penalty, temperature, top_k, top_p, seed)
+    texts = [vocabulary.decode_target(row) for row in tokens]
     return texts[0] if single else texts
+
+
+def decode_sources(model, sources, start_id, end_id, max_length, beam_width=1, length_penalty=0.0, temperature=0.0,
+                   top_k=0, top_p=1.0, seed=0, source_spec=SOURCE_IDS):
+    """The decoded ids after the start token, `(batch, max_length)` NumPy, for a model that decodes from a source.
+
+    The one loop of every encoder-decoder: `sources` is what `model.initial_decoding_state`
+    reads (id rows for text, images for a captioner, as `source_spec` `(shape, dtype)` says).
+    With temperature 0, beam search (greedy at width 1); otherwise sampling. Arguments are
+    checked by the caller (`translate`, a family's own front end).
+    """
+    if temperature == 0:
+        run = _program(model, "beam", int(max_length), int(beam_width), float(length_penalty), end_id, start_id,
+                       source_spec)
+        tokens = run(sources)
+    else:
+        run = _program(model, "sample", int(max_length), 1, 0.0, end_id, start_id, source_spec)
+        tokens = run(sources, np.float32(temperature), np.int32(top_k), np.float32(top_p), np.int32(seed))
+    return keras.ops.convert_to_numpy(tokens)[:, 1:]

@@ -4,10 +4,42 @@ The exporter (`kerazoo.export`), the server and the commands that use a
 trained model (`kerazoo generate`, `translate`, `embed`) ask these questions.
 """
 
+import dataclasses
+from typing import Callable
+
 GENERATE = "generate"
 TRANSLATE = "translate"
 EMBED = "embed"
 CAPABILITIES = (GENERATE, TRANSLATE, EMBED)
+
+
+@dataclasses.dataclass(frozen=True)
+class FamilyCommand:
+    """A `kerazoo` command that a family adds for what only it does (the captioner's `kerazoo caption`).
+
+    The CLI gives it the shared front: `--preset NAME`, `--source RUN_DIR`, `--checkpoint`, its
+    positional `inputs` and its `options`; it loads the model, refuses one whose family lacks
+    `capability`, and calls `run(model, vocabulary, inputs, **options)`, which returns the lines to print.
+
+    Attributes:
+        name: str. The command.
+        help: str.
+        capability: str. What the family can do (one of its `capabilities`), e.g. "caption".
+        does: str. The capability in words, for errors ("captions images").
+        inputs: str. The positional arguments' name (one or more).
+        inputs_help: str.
+        options: tuple of `Flag`.
+        run: callable `(model, vocabulary, inputs, **options) -> list of str`.
+    """
+
+    name: str
+    help: str
+    capability: str
+    does: str
+    inputs: str
+    inputs_help: str
+    run: Callable
+    options: tuple = ()
 
 
 class ExportProtocol:
@@ -21,12 +53,14 @@ class ExportProtocol:
             (`kerazoo.signatures`; a family registers its own in `<family>_export.py`).
         command_options: dict of command (`"embed"`) -> tuple of `Flag`: the
             options that command takes for this family's models.
+        commands: tuple of `FamilyCommand`: commands of its own (`kerazoo caption`).
     """
 
     model_classes = ()
     capabilities = ()
     signatures = {}
     command_options = {}
+    commands = ()
 
     def serves(self, model):
         """Whether `model` (a trained model or the object a SavedModel serves) is one of this family's."""

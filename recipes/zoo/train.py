@@ -60,6 +60,7 @@ ZOO = {
         "preset": "elmo-small",
         "settings": {"epochs": 40, "max_minutes": 20.0},
     },
+    "shapes-captioner": {"preset": "shapes-captioner", "settings": {}},
 }
 
 
@@ -132,6 +133,17 @@ CARDS = {
                    "unit": "perplexity, the larger of forward and backward"},
         "check": {"kind": "perplexity", "data": {**ELMO_HELDOUT, "sentences": 400}, "tolerance": 0.5},
     },
+}
+
+
+SHAPES_TEST = {"split": "test", "scenes": 1000, "seed": 0}
+CARDS["shapes-captioner"] = {
+    "description": "Show, Attend and Tell on the shapes scenes: a 4-convolution grid encoder (8x8 cells of 128) and an "
+                   "LSTM decoder (256 units) with additive attention, trained on 2 CPU cores.",
+    "data": "shapes_scenes (kerazoo's offline tfds builder, seed 0): 20,000 training scenes of 1 to 3 shapes, "
+            "5 captions each; held out: 1,000 random test scenes (the figure) and 1,000 compositional ones",
+    "metric": {"kind": "content_accuracy", "data": SHAPES_TEST, "target": 0.95, "better": "higher"},
+    "check": {"kind": "content_accuracy", "data": {**SHAPES_TEST, "scenes": 200}, "tolerance": 0.01},
 }
 
 

@@ -82,8 +82,13 @@ class BahdanauDecoder(keras.layers.Layer):
             return logits, weights
         return logits
 
-    def compute_output_shape(self, decoder_token_ids_shape, *args, **kwargs):
-        return tuple(decoder_token_ids_shape) + (self.vocabulary_size,)
+    def compute_output_spec(self, decoder_token_ids, encoder_outputs, state=None, encoder_mask=None,
+                            return_attention_weights=False):
+        batch, length = decoder_token_ids.shape[0], decoder_token_ids.shape[1]
+        logits = keras.KerasTensor((batch, length, self.vocabulary_size), dtype=self.compute_dtype)
+        if return_attention_weights:
+            return logits, keras.KerasTensor((batch, length, encoder_outputs.shape[1]), dtype="float32")
+        return logits
 
     def get_config(self):
         config = super().get_config()
