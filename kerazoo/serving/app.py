@@ -12,8 +12,11 @@ kerazoo's own additions:
 
 - `POST /v1/models/{name}[/versions/{v}]:stream`: Server-Sent Events, one per generated
   character, through the model's `step` signature (`kerazoo.serving.streams`).
-- `GET  /v1/models`: the models served, with their signatures (the playground reads it).
+- `GET  /v1/models`: the models served, with their signatures (the playground reads it), in OpenAI's
+  model list too.
 - `GET  /`: the playground page.
+
+OpenAI's API (`kerazoo.serving.openai_api`): `POST /v1/completions`, `POST /v1/chat/completions`.
 
 Every refusal is `{"error": "..."}` with TF Serving's HTTP status for its
 error code (`kerazoo.serving.errors`), on every path and method, the router's
@@ -71,6 +74,7 @@ from kerazoo.serving.metrics import Metrics
 from kerazoo.serving.models import ModelManager
 from kerazoo.serving.models import Servable
 from kerazoo.serving.models import check_model_name
+from kerazoo.serving.openai_api import openai_routes
 from kerazoo.serving.streams import Stream
 from kerazoo.serving.streams import parse_stream_request
 from kerazoo.serving.tensors import encode_response
@@ -305,14 +309,6 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         """A model's metric label: its name if the server serves it, else `unknown`, so no request adds a label."""
         return name if name in manager.models else UNKNOWN
 
-    async def list_models(request):
-        models = []
-        for name in manager.names():
-            serving = manager.models[name].serving
-            if serving is not None:
-                models.append(serving.describe())
-        return JSONResponse({"models": models})
-
     async def metrics_endpoint(request):
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -324,7 +320,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
     app = Starlette(
         routes=[
             Route("/", playground),
-            Route("/v1/models", list_models),
+            *openai_routes(manager, metrics, settings, bounded_call, max_body_bytes, body_timeout),
             Route("/v1/models/{rest:path}", models_endpoint, methods=["GET", "POST"]),
             Route("/monitoring/prometheus/metrics", metrics_endpoint),
         ],

@@ -1,5 +1,6 @@
 """The HTTP edge of `kerazoo serve`: refusals in TF Serving's shape (the router's own 404 and 405 and
-unexpected errors included), the bounded read of a JSON body, and the request log."""
+unexpected errors included; OpenAI's shape on the OpenAI-compatible routes), the bounded read of a JSON
+body, and the request log."""
 
 import json
 import logging
@@ -17,6 +18,10 @@ from kerazoo.serving.metrics import UNKNOWN
 
 log = logging.getLogger("kerazoo.serving")
 
+# The OpenAI-compatible routes (`kerazoo.serving.openai_api`): the router's refusals there use OpenAI's error shape.
+COMPLETIONS_PATH = "/v1/completions"
+CHAT_PATH = "/v1/chat/completions"
+
 
 def error_response(error, shape="tf_serving"):
     """A refusal in TF Serving's shape (or `shape="openai"`), whatever text the client put in its message."""
@@ -25,7 +30,8 @@ def error_response(error, shape="tf_serving"):
 
 
 async def http_exception(request, exc):
-    """The router's and Starlette's own refusals (unknown path 404, wrong method 405, ...) in TF Serving's shape."""
+    """The router's and Starlette's own refusals (unknown path 404, wrong method 405, ...) in TF Serving's shape,
+    or OpenAI's on its routes."""
     if exc.status_code == 404:
         message = f"Malformed request: {request.method} {request.url.path}"
     elif exc.status_code == 405:
@@ -35,7 +41,7 @@ async def http_exception(request, exc):
     error = http_error(exc.status_code, message)
     error.headers = exc.headers
     request.app.state.metrics.record(UNKNOWN, "", UNKNOWN, exc.status_code)
-    return error_response(error)
+    return error_response(error, "openai" if request.url.path in (COMPLETIONS_PATH, CHAT_PATH) else "tf_serving")
 
 
 async def internal_error(request, exc):

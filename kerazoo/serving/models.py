@@ -65,12 +65,14 @@ class Servable:
         characters: list of str, what `step` streams (id i + 1 is `characters[i]`; `stream_characters` in
             kerazoo.json), or None for a model that does not stream.
         signature_def: dict, the SignatureDefs as TF Serving's metadata JSON shows them.
+        created: int, the Unix time its version folder was written (`created` in the OpenAI model list).
     """
 
     def __init__(self, name, version, path):
         import tensorflow as tf
 
         self.name, self.version, self.path = name, version, path
+        self.created = int(os.stat(path).st_mtime)
         self.loaded = tf.saved_model.load(path)
         self.signatures = dict(self.loaded.signatures)
         self.specs = {}

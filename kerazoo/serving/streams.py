@@ -103,6 +103,7 @@ class Stream:
         self.max_length = max_length
         index = {character: i + 1 for i, character in enumerate(servable.characters)}
         ids = [index.get(character, OOV_ID) for character in prompt]
+        self.prompt_length = len(ids)  # the prompt's tokens, all of them (a GPT reads only its last window)
         self.position = len(ids) - 1  # the position of the last token read, for the sampler's counter
         self.prompt_ids = stream_prompt_ids(servable, ids)  # past a context window, only the last window
         self.generated = 0
@@ -130,7 +131,12 @@ class Stream:
 
     def advance(self):
         """Draws the next character and reads it; returns its text ('' for the unknown id)."""
-        token = int(self.sample(self.logits, self.position, *self.options)[0])
+        import tensorflow as tf
+
+        try:
+            token = int(self.sample(self.logits, self.position, *self.options)[0])
+        except tf.errors.OpError as error:  # a cancelled call too (`kerazoo.serving.deadlines`)
+            raise tensorflow_error(error) from None
         self.generated += 1
         self.position += 1
         if self.generated < self.max_length:

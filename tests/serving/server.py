@@ -14,8 +14,9 @@ BODY_LIMIT = 1 << 20
 BODY_TIMEOUT = 1.0
 
 
-def export_tiny_models(base):
-    """Exports a char LSTM, a GPT, a date Transformer, word vectors and an ELMo under `base`; returns the models."""
+def export_tiny_models(base, names=("lstm", "gpt", "dates", "words", "elmo")):
+    """Exports a char LSTM, a GPT, a date Transformer, word vectors and an ELMo under `base` (those in `names`);
+    returns the models."""
     from kerazoo import build_gpt
     from kerazoo import build_lstm
     from kerazoo import build_transformer
@@ -38,13 +39,17 @@ def export_tiny_models(base):
     words = BilmVocabulary.from_tokens("I watch the play my stopped music".split())
     elmo = randomize_weights(build_elmo(words.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
                                         projection_dim=4, lstm_units=8, dropout=0.0), seed=5, scale=0.6)
-    export_saved_model(lstm, vocabulary, "lstm", base)
-    export_saved_model(gpt, vocabulary, "gpt", base, limits={"max_batch": 8, "max_prompt_length": 100,
-                                                              # long enough generations for the deadline tests
-                                                              "max_batch_steps": 100_000})
-    export_saved_model(transformer, pairs, "dates", base)
-    export_word_vectors(vectors, "words", base)
-    export_saved_model(elmo, words, "elmo", base)
+    exports = {
+        "lstm": lambda: export_saved_model(lstm, vocabulary, "lstm", base),
+        # Long enough generations for the deadline tests.
+        "gpt": lambda: export_saved_model(gpt, vocabulary, "gpt", base, limits={
+            "max_batch": 8, "max_prompt_length": 100, "max_batch_steps": 100_000}),
+        "dates": lambda: export_saved_model(transformer, pairs, "dates", base),
+        "words": lambda: export_word_vectors(vectors, "words", base),
+        "elmo": lambda: export_saved_model(elmo, words, "elmo", base),
+    }
+    for name in names:
+        exports[name]()
     return {"lstm": lstm, "gpt": gpt, "vocabulary": vocabulary, "transformer": transformer, "vectors": vectors,
             "elmo": elmo}
 

@@ -498,7 +498,7 @@ def test_idle_keep_alive_connections_are_closed_and_connections_are_bounded(tmp_
                     break
                 data += chunk
         status, _, body = parse_response(data)
-        assert status == 200 and json.loads(body) == {"models": []}
+        assert status == 200 and json.loads(body) == {"object": "list", "data": [], "models": []}
         assert wait_until(lambda: not connections)
         # Three connections held open, doing nothing: a fourth is answered 503 (uvicorn's own) and closed.
         idle = [socket.create_connection(("127.0.0.1", server.port), timeout=60) for _ in range(3)]
