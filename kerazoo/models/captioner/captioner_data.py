@@ -203,9 +203,14 @@ def read_images(paths, size, max_side=4096):
 
 
 def readable_error(error):
-    """The message of a failed graph check, without TensorFlow's node names and brackets."""
+    """The message of a failed graph check (its text and values), without TensorFlow's node names and traces."""
     import re
 
-    text = str(getattr(error, "message", error)).split("\n")[0]
-    text = re.sub(r"\{\{[^}]*\}\}", "", text).replace("assertion failed:", "").strip()
-    return re.sub(r"[\[\]]", "", text).strip()
+    text = str(getattr(error, "message", error))
+    if "Summarized data:" in text:  # an eager check: its data follow, one per line
+        lines = [line.strip() for line in text.split("Summarized data:", 1)[1].splitlines() if line.strip()]
+        return " ".join(line[2:-1] if line[:2] in ("b'", 'b"') else line for line in lines)
+    found = re.search(r"assertion failed: \[(.*?)\](?: \[(.*?)\])?", text)
+    if found:
+        return " ".join(part for part in found.groups() if part)
+    return text.strip().split("\n")[-1]

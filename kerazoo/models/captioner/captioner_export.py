@@ -40,7 +40,7 @@ def decode_images(tf, image, size, max_side):
         with tf.control_dependencies([known]):
             whole = tf.where(
                 is_png,
-                tf.logical_and(length >= 57, tf.equal(tf.strings.substr(data, tf.maximum(length - 8, 0), 4), "IEND")),
+                tf.logical_and(length >= 45, tf.equal(tf.strings.substr(data, tf.maximum(length - 8, 0), 4), "IEND")),
                 tf.equal(tf.strings.substr(data, tf.maximum(length - 2, 0), 2), b"\xff\xd9"))
         complete = tf.debugging.Assert(whole, ["`image` is truncated: its PNG or JPEG data ends before its end "
                                                "marker (IEND or EOI). Bytes received:", length])
@@ -144,6 +144,8 @@ def caption_greedy(ctx):
 
 @register_signature_builder
 def caption_beam(ctx):
-    beam_width = ctx.options.get("beam_width") or DEFAULT_BEAM_WIDTH
+    # Greedy search is `caption`; a width of 1 (the export default) gives this signature its default beam.
+    beam_width = max(ctx.options.get("beam_width") or 1, 1)
+    beam_width = DEFAULT_BEAM_WIDTH if beam_width == 1 else beam_width
     ctx.info["beam_width"] = beam_width
     return _caption_signature(ctx, beam_width)
