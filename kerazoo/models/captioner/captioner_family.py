@@ -98,6 +98,12 @@ class CaptionerFamily(Family):
              help="captioner: weight of the doubly stochastic attention penalty"),
     )
 
+    def flags_for(self, model):
+        """The attention penalty is the LSTM decoder's: the Transformer variant takes no such argument."""
+        if model == "captioner":
+            return self.flags
+        return tuple(flag for flag in self.flags if flag.key != "attention_penalty")
+
     def check_config(self, config, explicit=None, config_training=None):
         family.check_integers(config, ("epochs", "batch_size", "train_size", "validation_size", "test_size",
                                        "compositional_size", "beam_width"))
