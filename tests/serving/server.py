@@ -1,6 +1,7 @@
 """A real `kerazoo serve` for the tests: tiny models of every family exported to a temporary base path,
 served by uvicorn on a free port of 127.0.0.1 in a background thread."""
 
+import os
 import socket
 import threading
 import time
@@ -15,8 +16,8 @@ BODY_TIMEOUT = 1.0
 
 
 def export_tiny_models(base, names=("lstm", "gpt", "dates", "words", "elmo")):
-    """Exports a char LSTM, a GPT, a date Transformer, word vectors and an ELMo under `base` (those in `names`);
-    returns the models."""
+    """Exports a char LSTM, a GPT, a date Transformer, word vectors and an ELMo under `base` (those in `names`), and
+    a captioner as `shapes` when `names` holds it; returns the models."""
     from kerazoo import build_gpt
     from kerazoo import build_lstm
     from kerazoo import build_transformer
@@ -47,11 +48,55 @@ def export_tiny_models(base, names=("lstm", "gpt", "dates", "words", "elmo")):
         "dates": lambda: export_saved_model(transformer, pairs, "dates", base),
         "words": lambda: export_word_vectors(vectors, "words", base),
         "elmo": lambda: export_saved_model(elmo, words, "elmo", base),
+        "shapes": lambda: export_tiny_captioner(base),
     }
+    built = {"lstm": lstm, "gpt": gpt, "vocabulary": vocabulary, "transformer": transformer, "vectors": vectors,
+             "elmo": elmo}
     for name in names:
-        exports[name]()
-    return {"lstm": lstm, "gpt": gpt, "vocabulary": vocabulary, "transformer": transformer, "vectors": vectors,
-            "elmo": elmo}
+        exported = exports[name]()
+        if name == "shapes":
+            built["captioner"] = exported
+    return built
+
+
+def export_tiny_captioner(base, name="shapes", seed=11, beam_width=2):
+    """A captioner of 16x16 images (a 4x4 attention grid) with random weights, exported as `name` with its `caption`
+    and `caption_beam` (of `beam_width`) signatures; returns the model."""
+    from kerazoo import build_captioner
+    from kerazoo.export import export_saved_model
+    from kerazoo.models.captioner.captioner_vocabulary import CaptionVocabulary
+
+    vocabulary = CaptionVocabulary.from_grammar()
+    model = build_captioner(vocabulary.size, embedding_dim=6, units=12, filters=[4, 6, 8], feature_dim=8,
+                            image_size=16, max_sequence_length=10)
+    model({"images": np.zeros((1, 16, 16, 3), "float32"), "decoder_token_ids": np.ones((1, 2), "int32")})
+    randomize_weights(model, seed=seed, scale=0.7)
+    export_saved_model(model, vocabulary, name, base_dir=base, beam_width=beam_width)
+    return model
+
+
+def export_chat_models(base):
+    """`echo`: a chat model that answers the last turn in capitals (at most `max_length` characters), counting
+    characters, with no `top_p` and no `roles` input. `odd`: a `chat` signature of another shape."""
+    import tensorflow as tf
+
+    class Echo(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.string, name="turns"),
+                                      tf.TensorSpec([], tf.int32, name="max_length"),
+                                      tf.TensorSpec([], tf.float32, name="temperature"),
+                                      tf.TensorSpec([], tf.int32, name="seed")])
+        def chat(self, turns, max_length, temperature, seed):
+            reply = tf.strings.substr(tf.strings.upper(turns[:, -1]), 0, max_length, unit="UTF8_CHAR")
+            return {"reply": reply, "reply_tokens": tf.strings.length(reply, unit="UTF8_CHAR"),
+                    "context_tokens": tf.reduce_sum(tf.strings.length(turns, unit="UTF8_CHAR"), axis=1)}
+
+    class Odd(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="history")])
+        def chat(self, history):
+            return {"reply": history}
+
+    for name, module in (("echo", Echo()), ("odd", Odd())):
+        tf.saved_model.save(module, os.path.join(base, name, "1"), signatures={"chat": module.chat})
 
 
 def free_port():

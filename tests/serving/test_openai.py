@@ -15,33 +15,10 @@ import pytest
 
 from tests.serving.server import BODY_LIMIT
 from tests.serving.server import ServerThread
+from tests.serving.server import export_chat_models
 from tests.serving.server import export_tiny_models
 
 PROMPT = "ROMEO:"
-
-
-def export_chat_models(base):
-    """`echo`: a chat model that answers the last turn in capitals (at most `max_length` characters), counting
-    characters, with no `top_p` and no `roles` input. `odd`: a `chat` signature of another shape."""
-    import tensorflow as tf
-
-    class Echo(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.string, name="turns"),
-                                      tf.TensorSpec([], tf.int32, name="max_length"),
-                                      tf.TensorSpec([], tf.float32, name="temperature"),
-                                      tf.TensorSpec([], tf.int32, name="seed")])
-        def chat(self, turns, max_length, temperature, seed):
-            reply = tf.strings.substr(tf.strings.upper(turns[:, -1]), 0, max_length, unit="UTF8_CHAR")
-            return {"reply": reply, "reply_tokens": tf.strings.length(reply, unit="UTF8_CHAR"),
-                    "context_tokens": tf.reduce_sum(tf.strings.length(turns, unit="UTF8_CHAR"), axis=1)}
-
-    class Odd(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="history")])
-        def chat(self, history):
-            return {"reply": history}
-
-    for name, module in (("echo", Echo()), ("odd", Odd())):
-        tf.saved_model.save(module, os.path.join(base, name, "1"), signatures={"chat": module.chat})
 
 
 @pytest.fixture(scope="module")
