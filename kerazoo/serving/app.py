@@ -14,7 +14,7 @@ kerazoo's own additions:
   character, through the model's `step` signature (`kerazoo.serving.streams`).
 - `GET  /v1/models`: the models served, with their signatures (the playground reads it), in OpenAI's
   model list too.
-- `GET  /`: the playground page.
+- `GET  /`: the playground page, and `GET /static/{name}` its scripts (files shipped beside it).
 
 OpenAI's API (`kerazoo.serving.openai_api`): `POST /v1/completions`, `POST /v1/chat/completions`.
 
@@ -312,14 +312,24 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
     async def metrics_endpoint(request):
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    page = resources.files("kerazoo.serving").joinpath("static", "index.html").read_text(encoding="utf-8")
+    static = resources.files("kerazoo.serving").joinpath("static")
+    page = static.joinpath("index.html").read_text(encoding="utf-8")
+    # Read once, like the page: a request names one of these files or gets the router's 404, never a path.
+    scripts = {item.name: item.read_text(encoding="utf-8") for item in static.iterdir() if item.name.endswith(".js")}
 
     async def playground(request):
         return HTMLResponse(page)
 
+    async def script(request):
+        name = request.path_params["name"]
+        if name not in scripts:
+            raise HTTPException(404)
+        return Response(scripts[name], media_type="text/javascript")
+
     app = Starlette(
         routes=[
             Route("/", playground),
+            Route("/static/{name}", script),
             *openai_routes(manager, metrics, settings, bounded_call, max_body_bytes, body_timeout),
             Route("/v1/models/{rest:path}", models_endpoint, methods=["GET", "POST"]),
             Route("/monitoring/prometheus/metrics", metrics_endpoint),
