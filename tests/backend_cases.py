@@ -58,9 +58,9 @@ TINY_MODEL_KWARGS = {
     "transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,
                         max_sequence_length=12),
     "seq2seq_lstm": dict(embedding_dim=4, units=8, max_sequence_length=12),
-    "captioner": dict(embedding_dim=4, units=8, filters=[4, 4], feature_dim=8, image_size=8, max_sequence_length=8),
+    "captioner": dict(embedding_dim=4, units=8, filters=[4, 4], feature_dim=8, image_size=8, max_sequence_length=12),
     "caption_transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, filters=[4, 4],
-                                image_size=8, max_sequence_length=8),
+                                image_size=8, max_sequence_length=12),
 }
 WORD2VEC_SIZE = 12  # the word2vec case's word ids; its pairs are fixed arrays
 ELMO_SIZE = 20  # the ELMo case's softmax ids
@@ -154,8 +154,8 @@ def _captioner_cases(family):
 
     return [
         Case(model, vocabulary=CaptionVocabulary.from_grammar, build=_tiny_builder(family, model),
-             inputs=lambda v: {"images": images, "decoder_token_ids": v.encode_batch(captions, 7)[0]},
-             targets=lambda v: v.encode_batch(captions, 7)[1], generate=greedy)
+             inputs=lambda v: {"images": images, "decoder_token_ids": v.encode_batch(captions, 10)[0]},
+             targets=lambda v: v.encode_batch(captions, 10)[1], generate=greedy)
         for model in family.models
     ]
 
