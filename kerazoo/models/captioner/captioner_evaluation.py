@@ -5,8 +5,10 @@
   `captioner_scenes.parse_caption`, names exactly the scene's objects (size,
   colour, shape) and only relations that hold.
 - Attention pointing: for every colour and shape word of a readable caption,
-  the share of that step's attention mass that falls inside the object's box
-  (each grid cell's mass spread evenly over its pixels).
+  the share of that step's attention mass on the grid cells the object's box
+  touches (`attention_pointing`), and, stricter, with each cell's mass spread
+  evenly over its pixels and only the pixels inside the box counted
+  (`attention_pointing_pixels`).
 """
 
 import numpy as np
@@ -71,13 +73,21 @@ def attention_for(model, vocabulary, images, captions):
     return [weights[i, : len(c.split())].reshape(-1, grid, grid) for i, c in enumerate(captions)]
 
 
-def box_share(maps, box, image_size):
-    """The share of each map's mass `(steps, grid, grid)` inside `box` [x0, y0, x1, y1] (pixels)."""
+def box_share(maps, box, image_size, cells=True):
+    """The share of each map's mass `(steps, grid, grid)` inside `box` [x0, y0, x1, y1] (pixels).
+
+    With `cells`, the mass of every grid cell the box touches counts (the map's own resolution:
+    an 8x8 grid cannot say more than which cells); otherwise each cell's mass is spread evenly over
+    its pixels and only the pixels inside the box count, which caps the share of a small box that
+    straddles cells below 1 even for a map that looks only at it.
+    """
     grid = maps.shape[-1]
     cell = image_size / grid
     edges = np.arange(grid + 1) * cell
     overlap_x = np.clip(np.minimum(edges[1:], box[2]) - np.maximum(edges[:-1], box[0]), 0, None) / cell
     overlap_y = np.clip(np.minimum(edges[1:], box[3]) - np.maximum(edges[:-1], box[1]), 0, None) / cell
+    if cells:
+        overlap_x, overlap_y = (overlap_x > 0).astype(float), (overlap_y > 0).astype(float)
     inside = np.outer(overlap_y, overlap_x)
     return (maps * inside).sum(axis=(-2, -1)) / np.maximum(maps.sum(axis=(-2, -1)), 1e-9)
 
@@ -104,16 +114,18 @@ def measure(model, vocabulary, split_scenes, beam_width=1, pointing=True):
         "content_accuracy": float(np.mean(correct)),
     }
     if pointing:
-        shares = []
+        shares, pixel_shares = [], []
         readable = [i for i, c in enumerate(captions) if c]
         for start in range(0, len(readable), 250):
             chunk = readable[start: start + 250]
             maps = attention_for(model, vocabulary, images[chunk], [captions[i] for i in chunk])
             for i, m in zip(chunk, maps):
                 for position, k in scenes.object_word_positions(captions[i], split_scenes[i]["objects"]):
-                    shares.append(float(box_share(m[position], split_scenes[i]["objects"][k]["box"],
-                                                  images.shape[1])))
+                    box = split_scenes[i]["objects"][k]["box"]
+                    shares.append(float(box_share(m[position], box, images.shape[1])))
+                    pixel_shares.append(float(box_share(m[position], box, images.shape[1], cells=False)))
         result["attention_pointing"] = float(np.mean(shares)) if shares else None
+        result["attention_pointing_pixels"] = float(np.mean(pixel_shares)) if shares else None
         result["pointing_words"] = len(shares)
     result["captions"] = captions
     return result
