@@ -37,7 +37,10 @@ __all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name):
-    if name.startswith("__"):
+    import importlib.util
+
+    if name.startswith("__") or (name not in _PUBLIC and importlib.util.find_spec(f"kerazoo.{name}") is not None):
+        # A subpackage (`from kerazoo import optimizers`): the import system loads it after this error.
         raise AttributeError(f"module 'kerazoo' has no attribute {name!r}")
     registry = importlib.import_module("kerazoo.models.registry")
     if name in _PUBLIC:
