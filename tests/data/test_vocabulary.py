@@ -58,7 +58,10 @@ def _vocabulary_class(name):
     from kerazoo.models.ngram.ngram_vocabulary import TokenVocabulary
     from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
 
-    classes = (CharVocabulary, PairVocabulary, WordVocabulary, BilmVocabulary, TokenVocabulary)
+    from kerazoo.models.registry import FAMILIES
+
+    classes = (CharVocabulary, PairVocabulary, WordVocabulary, BilmVocabulary, TokenVocabulary,
+               *(family.vocabulary_class for family in FAMILIES if family.vocabulary_class))
     return {cls.__name__: cls for cls in classes}[name]
 
 
