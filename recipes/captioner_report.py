@@ -84,7 +84,8 @@ def measure_model(model, vocabulary, scenes_count, drawings):
     for split in ("test", "compositional"):
         measured = measure(model, vocabulary, scenes.make_scenes(scenes_count, 0, split))
         captions = measured.pop("captions")
-        result[split] = {key: measured[key] for key in ("bleu4", "content_accuracy", "attention_pointing", "scenes")}
+        result[split] = {key: measured[key] for key in ("bleu4", "content_accuracy", "attention_pointing",
+                                                        "attention_pointing_pixels", "scenes")}
         chosen = scenes.make_scenes(12, 0, split)
         result[split]["samples"] = [
             {"reference": s["captions"][0], "generated": c, "correct": scenes.content_correct(c, s["objects"])}
