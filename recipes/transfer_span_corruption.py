@@ -1,0 +1,201 @@
+"""Does span-corruption pretraining pay? plays-t5 fine-tuned against the same Transformer from scratch.
+
+    python recipes/transfer_span_corruption.py                 # 1,000 and 10,000 speeches, seeds 0, 1, 2
+    python recipes/transfer_span_corruption.py --sizes 1000 10000 all --seeds 0 1 2
+    python recipes/transfer_span_corruption.py --figure-only   # redraw the figure from the JSON
+
+The task is punctuation and case restoration (`kerazoo train transformer
+--task punctuation`): a speech of at most 128 characters, lowercased and
+stripped of its marks, in; the speech as written, out. Held out: the four
+plays that plays-t5 never read (500 of their speeches, the same for every run).
+
+For each training-set size and seed, two runs share everything (the seed's
+nested sample of speeches, the architecture of plays-t5, the optimizer, the
+batch size and the number of steps) except the initial weights:
+
+- pretrained: `init_from="plays-t5"`;
+- scratch: freshly initialised (its vocabulary is the pairs' characters).
+
+Each run keeps its final model. The figures are exact match, the macro and
+micro F1 of the six restored marks, capital F1 and the teacher-forced loss on
+the held-out speeches. Every finished run is written at once to
+benchmarks/results/transfer_span_corruption.json, and a rerun skips the runs the
+file holds, so an interrupted recipe goes on where it stopped. The learning
+curves go to docs/images/transfer_span_corruption.png.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RESULTS = os.path.join(ROOT, "benchmarks", "results", "transfer_span_corruption.json")
+FIGURE = os.path.join(ROOT, "docs", "images", "transfer_span_corruption.png")
+PRESET = "plays-t5"
+# Optimizer steps per run, the same with and without pretraining: epochs over the size's 95% that trains.
+EPOCHS = {1000: 15, 10000: 2, "all": 1}
+SETTINGS = {"task": "punctuation", "test_size": 500, "batch_size": 32, "optimizer": "adam", "learning_rate": 1e-3,
+            "clipnorm": 1.0, "verbose": 0}
+MEASURES = ("test_exact_match", "test_mark_macro_f1", "test_mark_micro_f1", "test_capital_f1", "test_loss")
+CONDITIONS = ("pretrained", "scratch")
+
+
+def architecture():
+    """The builder arguments of plays-t5, which the scratch runs share."""
+    import kerazoo
+    from kerazoo.models.registry import get_family
+    from kerazoo.models.seq2seq_lm.seq2seq_lm_transfer import source_architecture
+
+    return source_architecture(get_family("transformer").builders["transformer"], kerazoo.from_preset(PRESET))
+
+
+def run_one(size, seed, condition, model_kwargs):
+    from kerazoo.models.registry import resolve_config
+    from kerazoo.training import train
+
+    config = resolve_config(
+        model="transformer", model_kwargs=dict(model_kwargs), seed=seed, epochs=EPOCHS[size],
+        train_size=10**9 if size == "all" else size, init_from=PRESET if condition == "pretrained" else None,
+        **SETTINGS,
+    )
+    start = time.monotonic()
+    _, _, metrics = train(config, None)
+    return {
+        "size": size, "seed": seed, "condition": condition,
+        "train_pairs": metrics["train_pairs"], "steps": metrics["steps"], "wall_s": round(time.monotonic() - start, 1),
+        **{key: metrics[key] for key in MEASURES}, "test_mark_f1": metrics["test_mark_f1"],
+        "val_loss": [row.get("val_loss") for row in metrics["history"]],
+    }
+
+
+def summarise(runs):
+    """{size: {condition: {measure: {mean, std, min, max, seeds}}}} and the pretrained - scratch gaps."""
+    summary = {}
+    for size in dict.fromkeys(run["size"] for run in runs):
+        summary[str(size)] = {}
+        for condition in CONDITIONS:
+            chosen = [run for run in runs if run["size"] == size and run["condition"] == condition]
+            if not chosen:
+                continue
+            summary[str(size)][condition] = {
+                key: {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)) if len(values) > 1 else None,
+                      "min": float(np.min(values)), "max": float(np.max(values)), "seeds": len(values)}
+                for key in MEASURES for values in [[run[key] for run in chosen]]
+            }
+    return summary
+
+
+def target_verdicts(summary):
+    """The issue's target per size: pretrained beats scratch by more than twice the seed-to-seed spread (std)."""
+    verdicts = {}
+    for size, conditions in summary.items():
+        if set(CONDITIONS) - set(conditions):
+            continue
+        verdicts[size] = {}
+        for key in MEASURES:
+            better = -1 if key == "test_loss" else 1
+            gap = better * (conditions["pretrained"][key]["mean"] - conditions["scratch"][key]["mean"])
+            spread = max(conditions[c][key]["std"] or 0.0 for c in CONDITIONS)
+            verdicts[size][key] = {"gap": gap, "twice_spread": 2 * spread, "met": bool(gap > 2 * spread)}
+    return verdicts
+
+
+def plot(runs, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    titles = {"test_mark_macro_f1": "macro F1 of the 6 marks", "test_exact_match": "exact match",
+              "test_loss": "held-out loss (nats/char)"}
+    figure, axes = plt.subplots(1, len(titles), figsize=(4.2 * len(titles), 3.6))
+    for axis, (key, title) in zip(axes, titles.items()):
+        for condition, color in zip(CONDITIONS, ("tab:blue", "tab:gray")):
+            chosen = [run for run in runs if run["condition"] == condition]
+            sizes = sorted({run["train_pairs"] for run in chosen})  # a size trains the same count for every seed
+            values = [[run[key] for run in chosen if run["train_pairs"] == n] for n in sizes]
+            for n, vs in zip(sizes, values):
+                axis.scatter([n] * len(vs), vs, color=color, s=12, alpha=0.6)
+            axis.plot(sizes, [np.mean(vs) for vs in values], color=color, marker="o",
+                      label=f"{condition} ({'plays-t5' if condition == 'pretrained' else 'random init'})")
+        axis.set_xscale("log")
+        axis.set_xlabel("training speeches")
+        axis.set_title(title)
+        axis.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    figure.suptitle("Punctuation and case restoration on 4 held-out plays: fine-tuned plays-t5 vs scratch "
+                    "(dots: seeds; lines: means)", fontsize=9)
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def read_results(path):
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def write_results(path, runs, args):
+    from kerazoo.training.publish import hardware
+
+    summary = summarise(runs)
+    result = {
+        "command": "python recipes/transfer_span_corruption.py " + " ".join(args.argv),
+        "date": datetime.date.today().isoformat(),
+        "hardware": hardware(),
+        "preset": PRESET,
+        "settings": {**SETTINGS, "epochs": {str(k): v for k, v in EPOCHS.items()}},
+        "runs": runs,
+        "summary": summary,
+        "targets": target_verdicts(summary),
+    }
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["1000", "10000"], help="1000, 10000 and/or all")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--output", default=RESULTS)
+    parser.add_argument("--figure", default=FIGURE)
+    parser.add_argument("--figure-only", action="store_true")
+    args = parser.parse_args(argv)
+    args.argv = argv
+    sizes = [size if size == "all" else int(size) for size in args.sizes]
+    unknown = [size for size in sizes if size not in EPOCHS]
+    if unknown:
+        parser.error(f"--sizes takes {sorted(map(str, EPOCHS))}; received {unknown}")
+    runs = (read_results(args.output) or {}).get("runs", [])
+    if not args.figure_only:
+        model_kwargs = architecture()
+        for size in sizes:
+            for seed in args.seeds:
+                for condition in CONDITIONS:
+                    if any(r["size"] == size and r["seed"] == seed and r["condition"] == condition for r in runs):
+                        continue
+                    run = run_one(size, seed, condition, model_kwargs)
+                    runs.append(run)
+                    write_results(args.output, runs, args)
+                    print(json.dumps({key: run[key] for key in ("size", "seed", "condition", "steps", "wall_s",
+                                                                *MEASURES)}), flush=True)
+    result = write_results(args.output, runs, args)
+    plot(runs, args.figure)
+    print(json.dumps(result["targets"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
