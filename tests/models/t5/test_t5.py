@@ -15,6 +15,7 @@ from kerazoo.data.span_corruption import corrupt_text
 from kerazoo.data.span_corruption import fill_text
 from kerazoo.data.span_corruption import sentinel_characters
 from kerazoo.data.span_corruption import span_counts
+from kerazoo.data.span_corruption import to_sentinel_names
 from kerazoo.export import export_saved_model
 from kerazoo.generation.translate import translate
 from kerazoo.models.registry import get_family
@@ -235,3 +236,16 @@ def test_a_saved_model_of_a_pretrained_model_fills_sentinel_spans_without_kerazo
     assert served["targets"] == translate(model, vocabulary, sources)
     # 30 steps teach the layout of a target: it opens with the first sentinel (the preset fills the spans too).
     assert all(target.startswith("\ue000") for target in served["targets"])
+
+
+def test_plays_t5_answers_the_slides_sentence_in_the_layout_of_a_target():
+    from kerazoo.models.presets import load_preset
+
+    model, vocabulary, card = load_preset("plays-t5")
+    sources = [corrupt_text("Thank you for inviting me to your party last week.", mask=[0, 0, 1, 1, 0, 0, 0, 0, 1, 0],
+                            sentinels=sentinel_characters(3))[0]]
+    (target,) = translate(model, vocabulary, sources)
+    assert to_sentinel_names(target) == card["example"]["output"][0]
+    # Its chunks of about 24 words mostly held one span, so it writes the first span and the next sentinel.
+    assert target.startswith("\ue000 ") and target.endswith(" \ue001") and target[2:-2].strip()
+    assert fill_text(sources[0], target, sentinel_characters(3)).startswith(f"Thank you {target[2:-2]} me to your party")
