@@ -30,6 +30,7 @@ class Seq2SeqLSTMFamily(Seq2SeqFamily):
         "decoder/logits/kernel": ("target", 1),
         "decoder/logits/bias": ("target", 0),
     }
+    encoder_weights = ("source_embedding/", "encoder/")
 
 
 SEQ2SEQ_FAMILY = Seq2SeqLSTMFamily()

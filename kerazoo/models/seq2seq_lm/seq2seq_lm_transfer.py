@@ -11,7 +11,9 @@ folder, holding a model of a class the run's family builds. The run then:
 - builds its model and copies every weight into it (`copy_weights`): the rows
   of an embedding and the columns of an output layer follow their characters
   (the family's `vocabulary_weights` names them), and a new character keeps its
-  freshly initialised row.
+  freshly initialised row. With `init_from_parts="encoder"` only the encoder's
+  weights are copied (the family's `encoder_weights` prefixes name them), and
+  the decoder starts fresh.
 
 A source of another class, or one whose weights differ in number or shape (a
 setting that changes the architecture), is refused with an error that names
@@ -69,7 +71,7 @@ def extend_vocabulary(vocabulary, pairs):
     )
 
 
-def copy_weights(model, source, source_vocabulary, vocabulary, vocabulary_weights, init_from):
+def copy_weights(model, source, source_vocabulary, vocabulary, vocabulary_weights, init_from, only=None):
     """Copies the weights of `source` into `model`, moving vocabulary rows to the ids their characters have now.
 
     Args:
@@ -78,6 +80,7 @@ def copy_weights(model, source, source_vocabulary, vocabulary, vocabulary_weight
         source_vocabulary, vocabulary: the `PairVocabulary` of each.
         vocabulary_weights: dict of weight path -> (`"source"` or `"target"`, the axis that runs over ids).
         init_from: str. The setting's value, for errors.
+        only: tuple of weight-path prefixes, or None. Copies only the weights under them.
     """
     theirs = {variable.path: variable for variable in source.weights}
     ours = {variable.path: variable for variable in model.weights}
@@ -88,6 +91,8 @@ def copy_weights(model, source, source_vocabulary, vocabulary, vocabulary_weight
             f"model lacks {missing[:3]} and has {extra[:3]} beside this run's weights"
         )
     for path, variable in ours.items():
+        if only is not None and not path.startswith(tuple(only)):
+            continue
         value = keras.ops.convert_to_numpy(theirs[path])
         if path in vocabulary_weights:
             side, axis = vocabulary_weights[path]

@@ -81,7 +81,7 @@ def _held_out_pairs(chunks, config):
 
 class T5Family(TransformerFamily):
     name = "t5"
-    description = "The encoder-decoder Transformer pretrained by T5's span corruption (Raffel et al., 2020) on the plays."
+    description = "The encoder-decoder Transformer pretrained by T5's span corruption (Raffel et al., 2020)."
     builders = {"t5": build_transformer}
     configs = T5_CONFIGS
     defaults = T5_DEFAULTS
@@ -156,7 +156,7 @@ class T5Family(TransformerFamily):
     # --- Model cards of trained presets ---
 
     def measure(self, model, vocabulary, spec, folder=None):
-        """On the held-out plays' chunks (`spec["data"]`: the run's chunking and noise; `"chunks": N` keeps the first N).
+        """On the held-out plays' chunks (`spec["data"]`: the run's chunking and noise; `"chunks": N` keeps N).
 
         `span_corruption_loss`: nats per target character, given the true ones before it;
         `sentinel_exact_match`: the share of chunks whose target greedy decoding writes exactly.

@@ -25,6 +25,7 @@ class TransformerFamily(Seq2SeqFamily):
         "target_embedding/embeddings": ("target", 0),
         "target_embedding/reverse_embeddings": ("target", 1),  # absent when the output is tied to the embedding
     }
+    encoder_weights = ("source_embedding/", "encoder_block_", "encoder_norm/")
 
 
 TRANSFORMER_FAMILY = TransformerFamily()

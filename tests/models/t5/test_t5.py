@@ -147,6 +147,24 @@ def test_init_from_loads_the_weights_exactly_and_extends_the_vocabulary(pretrain
             np.testing.assert_array_equal(weights[variable.path], np.asarray(variable), err_msg=variable.path)
 
 
+def test_init_from_parts_encoder_copies_the_encoder_and_leaves_the_decoder_fresh(pretrained, tmp_path):
+    output, _, _ = pretrained
+    source = keras.saving.load_model(f"{output}/best.keras")
+    path = tmp_path / "pairs.tsv"
+    path.write_text("".join(f"the party {i}\tThe party, {i}!\n" for i in range(20)), encoding="utf-8")
+    family = get_family("transformer")
+    config = resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="encoder")
+    model = family.build(config, family.prepare(config))
+    theirs = {v.path: np.asarray(v) for v in source.weights}
+    for variable in model.weights:
+        if variable.path.startswith("encoder_block_"):
+            np.testing.assert_array_equal(np.asarray(variable), theirs[variable.path], err_msg=variable.path)
+        elif variable.path.startswith("decoder_block_") and variable.path.endswith("kernel"):
+            assert not np.array_equal(np.asarray(variable), theirs[variable.path]), variable.path
+    with pytest.raises(ValueError, match="init_from_parts"):
+        resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="decoder")
+
+
 def test_init_from_refuses_an_incompatible_source(pretrained, tmp_path):
     output, _, _ = pretrained
     path = tmp_path / "pairs.tsv"
@@ -169,9 +187,10 @@ def test_the_cli_takes_init_from_and_the_punctuation_task():
     from kerazoo.cli.options import flag_values
 
     args = build_parser().parse_args(["train", "transformer", "--task", "punctuation", "--init-from", "plays-t5",
-                                      "--train-size", "1000"])
+                                      "--init-from-parts", "encoder", "--train-size", "1000"])
     settings, _ = flag_values(get_family("transformer"), "transformer", args)
-    assert (settings["task"], settings["init_from"], settings["train_size"]) == ("punctuation", "plays-t5", 1000)
+    assert (settings["task"], settings["init_from"], settings["init_from_parts"], settings["train_size"]) == (
+        "punctuation", "plays-t5", "encoder", 1000)
     assert build_parser().parse_args(["train", "t5", "--config", "plays-t5"]).config == "plays-t5"
 
 
@@ -248,4 +267,5 @@ def test_plays_t5_answers_the_slides_sentence_in_the_layout_of_a_target():
     assert to_sentinel_names(target) == card["example"]["output"][0]
     # Its chunks of about 24 words mostly held one span, so it writes the first span and the next sentinel.
     assert target.startswith("\ue000 ") and target.endswith(" \ue001") and target[2:-2].strip()
-    assert fill_text(sources[0], target, sentinel_characters(3)).startswith(f"Thank you {target[2:-2]} me to your party")
+    filled = fill_text(sources[0], target, sentinel_characters(3))
+    assert filled.startswith(f"Thank you {target[2:-2]} me to your party")
