@@ -114,6 +114,22 @@ def target_verdicts(summary):
     return verdicts
 
 
+def markdown_table(summary):
+    """The docs' table: each measure's mean ± standard deviation over the seeds, per size and condition."""
+    lines = ["| speeches | start | seeds | exact match | marks macro F1 | marks micro F1 | capital F1 | held-out loss |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for size, conditions in summary.items():
+        for condition in CONDITIONS:
+            if condition not in conditions:
+                continue
+            figures = conditions[condition]
+            cells = [f"{figures[key]['mean']:.3f} ± {figures[key]['std'] or 0.0:.3f}" for key in MEASURES]
+            seeds = figures[MEASURES[0]]["seeds"]
+            speeches = size if size == "all" else f"{int(size):,}"
+            lines.append(f"| {speeches} | {LABELS[condition]} | {seeds} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def plot(runs, path):
     import matplotlib
 
@@ -195,6 +211,7 @@ def main(argv=None):
     runs = (read_results(args.output) or {}).get("runs", [])
     if args.figure_only:
         plot(runs, args.figure)
+        print(markdown_table(summarise(runs)))
         print(json.dumps(target_verdicts(summarise(runs)), indent=1))
         return 0
     model_kwargs = architecture(args.preset)
@@ -210,6 +227,7 @@ def main(argv=None):
                                                             *MEASURES)}), flush=True)
     result = write_results(args.output, runs, args)
     plot(runs, args.figure)
+    print(markdown_table(result["summary"]))
     print(json.dumps(result["targets"], indent=1))
     return 0
 
