@@ -38,6 +38,7 @@ FAMILY_PAGES = {
     "gpt": "attention.md",
     "transformer": "attention.md",
     "seq2seq": "attention.md",
+    "t5": "transfer.md",
 }
 
 

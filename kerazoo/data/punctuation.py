@@ -42,10 +42,15 @@ and 1.9% by a semicolon; 17.3% are capitalised.
 A speech has 13 words at the median, 63 at the 90th percentile and 575 at
 most. `PunctuationSpeeches.sample(count, seed)` draws nested subsets (the
 1,000 of a seed are among its 10,000) for learning curves.
+
+`mark_scores(predictions, targets)` scores restored texts, as an
+encoder-decoder writes them, word by word against the targets: precision,
+recall and F1 of each of the six marks, and of capitals.
 Pure Python and NumPy.
 """
 
 import dataclasses
+import difflib
 import re
 
 import numpy as np
@@ -180,3 +185,78 @@ def punctuation_split(test_plays=TEST_PLAYS):
     train = punctuation_speeches([play for play in plays if play.slug not in test_plays])
     test = punctuation_speeches([play for play in plays if play.slug in test_plays])
     return train, test
+
+
+def mark_scores(predictions, targets):
+    """Token-level scores of the punctuation and capitals that restored texts give their words.
+
+    Each text is tagged with `tag_text`. The words of a prediction are aligned
+    with the target's by their lowercase text (the longest matching blocks of
+    `difflib`); a target word that no predicted word matches counts as
+    predicted "none" and lowercase, and predicted words that match no target
+    word are not counted. For each mark (comma to semicolon), over the target
+    words: precision = right / predicted with it, recall = right / targets
+    with it, F1 their harmonic mean (0 where undefined).
+
+    Args:
+        predictions: list of str. Restored texts.
+        targets: list of str. The texts as written, one per prediction.
+
+    Returns:
+        dict: `f1`, `precision`, `recall` (mark name -> float), `macro_f1`
+        (the mean F1 of the six marks), `micro_f1` (every mark pooled),
+        `capital_f1`, and `words` (target words scored).
+
+    Example:
+
+    >>> mark_scores(["What Curio?"], ["What, Curio?"])["f1"]["question"]
+    1.0
+    """
+    if isinstance(predictions, str) or isinstance(targets, str) or len(predictions) != len(targets):
+        raise ValueError(
+            "`predictions` and `targets` must be lists of str, one prediction per target. "
+            f"Received: {_count(predictions)} predictions and {_count(targets)} targets"
+        )
+    classes = len(PUNCTUATION)
+    # counts[true, predicted] over target words; capitals as (true, predicted) counts too.
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    capital_counts = np.zeros((2, 2), dtype=np.int64)
+    for prediction, target in zip(predictions, targets):
+        true_words, true_marks, true_capitals = tag_text(target)
+        words, marks, capitals = tag_text(prediction)
+        predicted_marks = np.zeros(len(true_words), dtype=np.int64)
+        predicted_capitals = np.zeros(len(true_words), dtype=bool)
+        matcher = difflib.SequenceMatcher(
+            None, [w.lower() for w in true_words], [w.lower() for w in words], autojunk=False
+        )
+        for start, predicted_start, size in matcher.get_matching_blocks():
+            predicted_marks[start : start + size] = marks[predicted_start : predicted_start + size]
+            predicted_capitals[start : start + size] = capitals[predicted_start : predicted_start + size]
+        np.add.at(counts, (true_marks.astype(np.int64), predicted_marks), 1)
+        np.add.at(capital_counts, (true_capitals.astype(np.int64), predicted_capitals.astype(np.int64)), 1)
+    right = np.diag(counts)
+    precision = _ratio(right, counts.sum(axis=0))
+    recall = _ratio(right, counts.sum(axis=1))
+    f1 = _ratio(2 * precision * recall, precision + recall)
+    marks_right, marks_predicted, marks_true = right[1:].sum(), counts[:, 1:].sum(), counts[1:].sum()
+    micro = _ratio(2 * marks_right, marks_predicted + marks_true)
+    capital = _ratio(2 * capital_counts[1, 1], capital_counts[:, 1].sum() + capital_counts[1].sum())
+    names = PUNCTUATION[1:]
+    return {
+        "f1": dict(zip(names, f1[1:].tolist())),
+        "precision": dict(zip(names, precision[1:].tolist())),
+        "recall": dict(zip(names, recall[1:].tolist())),
+        "macro_f1": float(f1[1:].mean()),
+        "micro_f1": float(micro),
+        "capital_f1": float(capital),
+        "words": int(counts.sum()),
+    }
+
+
+def _ratio(numerator, denominator):
+    numerator, denominator = np.asarray(numerator, dtype=np.float64), np.asarray(denominator, dtype=np.float64)
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+
+def _count(values):
+    return "a str" if isinstance(values, str) else len(values)

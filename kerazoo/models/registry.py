@@ -16,13 +16,14 @@ from kerazoo.models.gpt.gpt_family import GPT_FAMILY
 from kerazoo.models.hmm.hmm_family import HMM_FAMILY
 from kerazoo.models.ngram.ngram_family import NGRAM_FAMILY
 from kerazoo.models.seq2seq.seq2seq_family import SEQ2SEQ_FAMILY
+from kerazoo.models.t5.t5_family import T5_FAMILY
 from kerazoo.models.transformer.transformer_family import TRANSFORMER_FAMILY
 from kerazoo.models.training_protocol import config_name
 from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
 
 FAMILIES = [
     CHAR_RNN_FAMILY, GPT_FAMILY, TRANSFORMER_FAMILY, SEQ2SEQ_FAMILY, WORD2VEC_FAMILY, ELMO_FAMILY, NGRAM_FAMILY, HMM_FAMILY,
-    CAPTIONER_FAMILY,
+    CAPTIONER_FAMILY, T5_FAMILY,
 ]
 # What `kerazoo train` and `resolve_config()` train when given no model: the lectures' character LSTM.
 DEFAULT_MODEL = "lstm"

@@ -61,6 +61,7 @@ ZOO = {
         "settings": {"epochs": 40, "max_minutes": 20.0},
     },
     "shapes-captioner": {"preset": "shapes-captioner", "settings": {}},
+    "plays-t5": {"preset": "plays-t5", "settings": {}},
 }
 
 
@@ -144,6 +145,19 @@ CARDS["shapes-captioner"] = {
             "5 captions each; held out: 1,000 random test scenes (the figure) and 1,000 compositional ones",
     "metric": {"kind": "content_accuracy", "data": SHAPES_TEST, "target": 0.95, "better": "higher"},
     "check": {"kind": "content_accuracy", "data": {**SHAPES_TEST, "scenes": 200}, "tolerance": 0.01},
+}
+
+
+T5_HELDOUT = {"chunk_characters": 128, "noise_density": 0.15, "mean_span_length": 3.0}
+CARDS["plays-t5"] = {
+    "description": "A 2+2-layer, 128-wide Transformer (4 heads, feed-forward 256) pretrained by T5's span corruption "
+                   "(15% of the words in spans of 3 on average, a sentinel character for each) on 2 CPU cores.",
+    "data": f"{PLAYS_DATA}: speeches in chunks of at most 128 characters, new spans at every pass; held out whole: "
+            "Twelfth Night, Richard II, Julius Caesar and Macbeth (3,227 chunks, their spans drawn once from seed 0)",
+    "metric": {"kind": "span_corruption_loss", "data": T5_HELDOUT, "unit": "nats per target character",
+               "better": "lower"},
+    "check": {"kind": "span_corruption_loss", "data": {**T5_HELDOUT, "chunks": 200}, "unit": "nats per target character",
+              "tolerance": 0.01},
 }
 
 

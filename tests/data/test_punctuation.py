@@ -107,3 +107,24 @@ def test_samples_are_nested_deterministic_and_in_play_order(split):
     assert small.pairs[0] == (small.inputs[0], small.targets[0])
     with pytest.raises(ValueError, match="`count` must be an integer in"):
         train.sample(10**6)
+
+
+def test_mark_scores_count_each_target_word_once_against_its_aligned_prediction():
+    from kerazoo.data.punctuation import mark_scores
+
+    predictions = ["What Curio?", "hello, world, friend.", "good morrow: sir"]
+    targets = ["What, Curio?", "Hello, world.", "Good morrow, sir!"]
+    scores = mark_scores(predictions, targets)
+    # comma: 1 right (hello), 1 predicted where none is (world... aligned to world, which ends "."), 2 missed
+    #        (What, morrow); question: 1 of 1; period: 0 right, 1 missed (world); colon: 1 predicted, none true;
+    #        exclamation: 1 missed. "friend" matches no target word and is not counted.
+    assert scores["precision"]["comma"] == 1 / 2 and scores["recall"]["comma"] == 1 / 3
+    assert scores["f1"]["comma"] == pytest.approx(2 * (1 / 2) * (1 / 3) / (1 / 2 + 1 / 3))
+    assert scores["f1"]["question"] == 1.0 and scores["f1"]["period"] == 0.0 and scores["f1"]["colon"] == 0.0
+    assert scores["micro_f1"] == pytest.approx(2 * 2 / (4 + 6))  # 2 right of 4 predicted marks and 6 true ones
+    assert scores["macro_f1"] == pytest.approx((scores["f1"]["comma"] + 1.0) / 6)
+    assert scores["capital_f1"] == pytest.approx(2 * 2 / (2 + 4))  # What, Curio right; Hello, Good missed
+    assert scores["words"] == 7
+    assert mark_scores(targets, targets)["micro_f1"] == 1.0
+    with pytest.raises(ValueError, match="Received: 1 predictions and 3 targets"):
+        mark_scores(["x"], targets)

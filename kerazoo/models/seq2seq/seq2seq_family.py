@@ -24,6 +24,13 @@ class Seq2SeqLSTMFamily(Seq2SeqFamily):
     flags = SEQ2SEQ_FLAGS + common_flags("units", "max_sequence_length") + (
         Flag("embedding_dim", positive_int, target="model"),
     )
+    vocabulary_weights = {
+        "source_embedding/embeddings": ("source", 0),
+        "decoder/target_embedding/embeddings": ("target", 0),
+        "decoder/logits/kernel": ("target", 1),
+        "decoder/logits/bias": ("target", 0),
+    }
+    encoder_weights = ("source_embedding/", "encoder/")
 
 
 SEQ2SEQ_FAMILY = Seq2SeqLSTMFamily()

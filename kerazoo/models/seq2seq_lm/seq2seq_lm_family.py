@@ -2,23 +2,26 @@
 
 `Seq2SeqFamily` is the base of the families that map a source string to a
 target string (the Transformer, the LSTM with attention): a run makes
-`(source, target)` pairs (the dates task or a TSV file), holds out test pairs,
-builds a `PairVocabulary`, trains with teacher forcing, and scores the best
-checkpoint by exact match on the test pairs. Each model implements the
+`(source, target)` pairs (a task of `seq2seq_lm_tasks.py`: dates, punctuation
+restoration, or a TSV file), holds out test pairs, builds a `PairVocabulary`,
+trains with teacher forcing, and measures the best checkpoint on the test
+pairs as its task says. `init_from` starts a run from a trained model's
+weights (`seq2seq_lm_transfer.py`). Each model implements the
 decoding protocol with the encoder run first (`initial_decoding_state(encoder_ids)`,
 `decoding_step`), so beam search and the `translate` signature serve it unchanged.
 """
 
-import os
 import time
 
-import numpy as np
-
 from kerazoo import optimizers
-from kerazoo.data.dates import date_splits
 from kerazoo.data.seq2seq import PairVocabulary
 from kerazoo.models import family
 from kerazoo.models.seq2seq_lm import seq2seq_lm_export  # noqa: F401  (registers its signature builders)
+from kerazoo.models.seq2seq_lm import seq2seq_lm_transfer as transfer
+from kerazoo.models.seq2seq_lm.seq2seq_lm_tasks import SEQ2SEQ_TASKS
+from kerazoo.models.seq2seq_lm.seq2seq_lm_tasks import exact_match
+from kerazoo.models.seq2seq_lm.seq2seq_lm_tasks import load_pairs
+from kerazoo.models.seq2seq_lm.seq2seq_lm_tasks import task_of
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
 from kerazoo.models.family import RunData
@@ -27,9 +30,11 @@ from kerazoo.models.family import positive_int
 
 # Flat, commented defaults; a training configuration overrides them, the command line overrides both.
 SEQ2SEQ_DEFAULTS = {
-    "task": "dates",  # the generated dates -> ISO 8601 task, or a TSV file of "source<TAB>target" lines
-    "train_size": 50_000,  # dates task: training pairs (5% of them validate)
-    "test_size": 2_000,  # held-out pairs (dates: days never seen in training)
+    "task": "dates",  # dates -> ISO 8601, punctuation (restoration), or a TSV file of "source<TAB>target" lines
+    "train_size": 50_000,  # training pairs, 5% of which validate (punctuation: at most; it has 19,967)
+    "test_size": 2_000,  # held-out pairs (dates: days never seen in training; punctuation: of 4 held-out plays)
+    "init_from": None,  # a preset or run folder whose weights the model starts from (fine-tuning)
+    "init_from_parts": "all",  # with init_from: "all" its weights, or "encoder" only (the decoder starts fresh)
     "epochs": 6,
     "batch_size": 64,
     "optimizer": "adam",  # a kerazoo.optimizers recipe
@@ -44,44 +49,14 @@ SEQ2SEQ_DEFAULTS = {
 SEQ2SEQ_FLAGS = common_flags(
     "epochs", "batch_size", "optimizer", "learning_rate", "clipnorm", "seed", "max_minutes", "verbose"
 ) + (
-    Flag("task", help="'dates' (default) or a TSV file of source<TAB>target lines"),
+    Flag("task", help=f"one of {sorted(SEQ2SEQ_TASKS)} (default dates), or a TSV file of source<TAB>target lines"),
+    Flag("init_from", help="fine-tune: start from the weights of this preset or run folder (same architecture)"),
+    Flag("init_from_parts", choices=("all", "encoder"), help="with --init-from: copy all its weights or the encoder's"),
     Flag("train_size", positive_int),
     Flag("test_size", positive_int),
     Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
 )
 
-
-
-def load_pairs(config):
-    """`(train, test)` pairs for the config's task."""
-    if config["task"] == "dates":
-        return date_splits(config["train_size"], config["test_size"], seed=config["seed"])
-    path = config["task"]
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"`task` must be 'dates' or a TSV file of source<TAB>target lines. Received: task={path!r}"
-        )
-    from kerazoo.data.text_files import read_text_file
-
-    lines = read_text_file(path, "task").splitlines()
-    pairs = [tuple(line.split("\t", 1)) for line in lines if "\t" in line]
-    if len(pairs) < 2:
-        raise ValueError(f"{path!r} holds {len(pairs)} source<TAB>target lines; at least 2 are needed.")
-    order = np.random.default_rng(config["seed"]).permutation(len(pairs))
-    test_count = min(config["test_size"], max(1, len(pairs) // 10))
-    return [pairs[i] for i in order[test_count:]], [pairs[i] for i in order[:test_count]]
-
-
-def exact_match(model, vocabulary, pairs, beam_width=1, batch_size=500):
-    """The fraction of `pairs` whose translation equals the target exactly."""
-    from kerazoo.generation.translate import translate
-
-    hits = 0
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start : start + batch_size]
-        outputs = translate(model, vocabulary, [s for s, _ in chunk], beam_width=beam_width)
-        hits += sum(output == target for output, (_, target) in zip(outputs, chunk))
-    return hits / len(pairs)
 
 
 class Seq2SeqFamily(Family):
@@ -90,9 +65,13 @@ class Seq2SeqFamily(Family):
     defaults = SEQ2SEQ_DEFAULTS
     capabilities = (family.TRANSLATE,)
     signatures = {"serving_default": "pair_logits", "translate": "translate_text"}
-    identity = ("family", "model", "model_kwargs", "task", "train_size", "test_size")
+    identity = ("family", "model", "model_kwargs", "task", "train_size", "test_size", "init_from", "init_from_parts")
     units = "pairs"
     vocabulary_class = PairVocabulary
+    # Weight path -> ("source" or "target", the axis that runs over that vocabulary's ids), for `init_from`.
+    vocabulary_weights = {}
+    # The prefixes of the encoder's weight paths, for `init_from_parts="encoder"`.
+    encoder_weights = ()
     summary_keys = ("test_exact_match", "best_val_loss", "wall_s", "parameters")
 
     def check_config(self, config, explicit=None, config_training=None):
@@ -100,9 +79,18 @@ class Seq2SeqFamily(Family):
         family.check_optimizer(config["optimizer"])
         family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
         family.check_time_budget(config)
+        family.check_choice(config, "init_from_parts", ("all", "encoder"))
+        if config.get("init_from"):
+            source, _ = transfer.load_source(config["init_from"], self)
+            inherited = transfer.source_architecture(self.builders[config["model"]], source)
+            config["model_kwargs"] = {**inherited, **config["model_kwargs"]}
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         train_pairs, test_pairs = corpus or load_pairs(config)
+        source = None
+        if config.get("init_from"):
+            source = transfer.load_source(config["init_from"], self)
+            vocabulary = vocabulary or transfer.extend_vocabulary(source[1], train_pairs)
         if vocabulary is None:
             vocabulary = PairVocabulary.from_pairs(train_pairs)
         longest_target = max(len(t) for _, t in train_pairs + test_pairs) + 1
@@ -114,7 +102,7 @@ class Seq2SeqFamily(Family):
             validation=vocabulary.encode_pairs(validation_pairs, target_length=longest_target),
             units_per_step=config["batch_size"],
             facts={"train_pairs": len(fit_pairs), "test_pairs": len(test_pairs)},
-            extra={"test_pairs": test_pairs, "longest_target": longest_target},
+            extra={"test_pairs": test_pairs, "longest_target": longest_target, "init_source": source},
         )
 
     def build(self, config, data):
@@ -126,7 +114,13 @@ class Seq2SeqFamily(Family):
                 f"`max_sequence_length` must exceed the longest target plus its end token ({longest_target}). "
                 f"Received: max_sequence_length={kwargs['max_sequence_length']}"
             )
-        return self.builders[config["model"]](*self.vocabulary_sizes(data.vocabulary), **kwargs)
+        model = self.builders[config["model"]](*self.vocabulary_sizes(data.vocabulary), **kwargs)
+        if data.extra.get("init_source") is not None:
+            source, source_vocabulary = data.extra["init_source"]
+            only = self.encoder_weights if config["init_from_parts"] == "encoder" else None
+            transfer.copy_weights(model, source, source_vocabulary, data.vocabulary, self.vocabulary_weights,
+                                  config["init_from"], only)
+        return model
 
     def compile(self, model, config, data):
         import keras
@@ -142,9 +136,9 @@ class Seq2SeqFamily(Family):
 
     def evaluate(self, model, data, config):
         start = time.monotonic()
-        match = exact_match(model, data.vocabulary, data.extra["test_pairs"], beam_width=config["beam_width"])
+        measures = task_of(config).measures(model, data.vocabulary, data.extra["test_pairs"], config)
         return {
-            "test_exact_match": match,
+            **measures,
             "beam_width": config["beam_width"],
             "test_decode_s": round(time.monotonic() - start, 2),
         }

@@ -20,6 +20,12 @@ class TransformerFamily(Seq2SeqFamily):
     model_classes = (Transformer,)
     configs = TRANSFORMER_CONFIGS
     flags = SEQ2SEQ_FLAGS + common_flags("num_layers", "num_heads", "hidden_dim", "dropout", "max_sequence_length")
+    vocabulary_weights = {
+        "source_embedding/embeddings": ("source", 0),
+        "target_embedding/embeddings": ("target", 0),
+        "target_embedding/reverse_embeddings": ("target", 1),  # absent when the output is tied to the embedding
+    }
+    encoder_weights = ("source_embedding/", "encoder_block_", "encoder_norm/")
 
 
 TRANSFORMER_FAMILY = TransformerFamily()

@@ -1,0 +1,142 @@
+"""The tasks a sequence-to-sequence run trains on, and the measures of a trained model on them.
+
+A task makes `(train, test)` lists of `(source, target)` strings from a run's
+settings and measures a trained model on its test pairs. `SEQ2SEQ_TASKS`
+holds the named ones; any other `task` is the path of a TSV file.
+
+| task | pairs | held out | measures |
+| --- | --- | --- | --- |
+| `dates` | a date in one of 20 formats -> ISO 8601 | calendar days never seen | exact match |
+| `punctuation` | a speech's lowercase words -> the speech as written | 4 whole plays | exact match, per-mark F1, loss |
+| a TSV file | `source<TAB>target` lines | a seeded tenth | exact match |
+
+The punctuation task (`kerazoo.data.punctuation`) keeps the speeches of at most
+`PUNCTUATION_MAX_CHARACTERS` characters, 70% of them, so that a decoder writes
+each in one short pass; its `train_size` pairs are a seeded, nested sample
+(`PunctuationSpeeches.sample`), all of them when it asks for more, and its
+`test_size` held-out pairs are the same for every seed.
+"""
+
+import dataclasses
+import os
+from typing import Callable
+
+import numpy as np
+
+from kerazoo.data.dates import date_splits
+
+PUNCTUATION_MAX_CHARACTERS = 128
+
+
+def exact_match(model, vocabulary, pairs, beam_width=1, batch_size=500):
+    """The fraction of `pairs` whose translation equals the target exactly."""
+    outputs = translate_all(model, vocabulary, [source for source, _ in pairs], beam_width, batch_size)
+    return sum(output == target for output, (_, target) in zip(outputs, pairs)) / len(pairs)
+
+
+def translate_all(model, vocabulary, sources, beam_width=1, batch_size=500):
+    """`translate` over `sources` in batches of `batch_size`."""
+    from kerazoo.generation.translate import translate
+
+    outputs = []
+    for start in range(0, len(sources), batch_size):
+        outputs += translate(model, vocabulary, sources[start : start + batch_size], beam_width=beam_width)
+    return outputs
+
+
+def teacher_forced_loss(model, vocabulary, pairs, batch_size=256):
+    """Mean cross-entropy, in nats, of each target character and the end token, given the true ones before it."""
+    longest = max(len(target) for _, target in pairs) + 1
+    total, count = 0.0, 0
+    for start in range(0, len(pairs), batch_size):
+        inputs, targets = vocabulary.encode_pairs(pairs[start : start + batch_size], target_length=longest)
+        logits = np.asarray(model.predict_on_batch(inputs), dtype=np.float64)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        picked = np.take_along_axis(log_probs, targets[..., None].astype(np.int64), axis=-1)[..., 0]
+        mask = targets != 0
+        total -= float(picked[mask].sum())
+        count += int(mask.sum())
+    return total / count
+
+
+def exact_match_measures(model, vocabulary, test_pairs, config):
+    return {"test_exact_match": exact_match(model, vocabulary, test_pairs, beam_width=config["beam_width"])}
+
+
+def punctuation_measures(model, vocabulary, test_pairs, config):
+    """Exact match, the marks' F1 (`kerazoo.data.punctuation.mark_scores`) and the teacher-forced loss."""
+    from kerazoo.data.punctuation import mark_scores
+
+    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
+    targets = [target for _, target in test_pairs]
+    scores = mark_scores(outputs, targets)
+    return {
+        "test_exact_match": sum(o == t for o, t in zip(outputs, targets)) / len(targets),
+        "test_mark_macro_f1": scores["macro_f1"],
+        "test_mark_micro_f1": scores["micro_f1"],
+        "test_capital_f1": scores["capital_f1"],
+        "test_mark_f1": scores["f1"],
+        "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
+    }
+
+
+def dates_pairs(config):
+    return date_splits(config["train_size"], config["test_size"], seed=config["seed"])
+
+
+def punctuation_pairs(config):
+    from kerazoo.data.punctuation import punctuation_split
+
+    train, test = (
+        split.subset([i for i, target in enumerate(split.targets) if len(target) <= PUNCTUATION_MAX_CHARACTERS])
+        for split in punctuation_split()
+    )
+    train = train.sample(min(config["train_size"], len(train)), seed=config["seed"])
+    test = test.sample(min(config["test_size"], len(test)), seed=0)
+    return train.pairs, test.pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class Seq2SeqTask:
+    """A named task: `pairs(config) -> (train, test)`, `measures(model, vocabulary, test_pairs, config) -> dict`."""
+
+    description: str
+    pairs: Callable
+    measures: Callable = exact_match_measures
+
+
+SEQ2SEQ_TASKS = {
+    "dates": Seq2SeqTask("human-written dates in 20 formats -> ISO 8601", dates_pairs),
+    "punctuation": Seq2SeqTask(
+        "punctuation and case restoration of speeches on 4 held-out plays", punctuation_pairs, punctuation_measures
+    ),
+}
+
+
+def task_of(config):
+    """The `Seq2SeqTask` a config names; a TSV file's task when `task` is not a registered name."""
+    return SEQ2SEQ_TASKS.get(config["task"]) or Seq2SeqTask("source<TAB>target lines of a file", tsv_pairs)
+
+
+def load_pairs(config):
+    """`(train, test)` pairs for the config's task."""
+    return task_of(config).pairs(config)
+
+
+def tsv_pairs(config):
+    path = config["task"]
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"`task` must be one of {sorted(SEQ2SEQ_TASKS)} or a TSV file of source<TAB>target lines. "
+            f"Received: task={path!r}"
+        )
+    from kerazoo.data.text_files import read_text_file
+
+    lines = read_text_file(path, "task").splitlines()
+    pairs = [tuple(line.split("\t", 1)) for line in lines if "\t" in line]
+    if len(pairs) < 2:
+        raise ValueError(f"{path!r} holds {len(pairs)} source<TAB>target lines; at least 2 are needed.")
+    order = np.random.default_rng(config["seed"]).permutation(len(pairs))
+    test_count = min(config["test_size"], max(1, len(pairs) // 10))
+    return [pairs[i] for i in order[test_count:]], [pairs[i] for i in order[:test_count]]

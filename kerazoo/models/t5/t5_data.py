@@ -1,0 +1,128 @@
+"""The t5 family's data: the plays cut into chunks, span-corrupted afresh each epoch by tf.data.
+
+- `play_chunks(texts, max_characters)`: each text's words (whitespace-separated,
+  punctuation attached) packed greedily into chunks of at most
+  `max_characters` characters, words joined by single spaces; a word longer
+  than that is a chunk of its own.
+- `plays_texts()`: `(train, test)` texts, one per play: its speeches joined by
+  single spaces (`kerazoo.data.punctuation.speech_text`), the test plays being
+  `kerazoo.data.punctuation.TEST_PLAYS`, held out whole.
+- `corrupted_pairs(chunks, sentinels, seed)`: a fixed span corruption of
+  each chunk (NumPy, `kerazoo.data.span_corruption.corrupt_text`), for
+  validation and the held-out measures.
+- `span_corruption_batches(...)`: the training stream, endless; each pass over
+  the chunks is shuffled and corrupted with new masks
+  (`kerazoo.data.span_corruption_tf.corrupt_dataset`), then batched as
+  teacher-forcing inputs and targets of fixed shapes.
+
+The corruption works on words, as in the paper's example; a sentinel is one
+character of the private use area, so the model reads and writes characters.
+TensorFlow is imported inside `span_corruption_batches` only.
+"""
+
+import numpy as np
+
+from kerazoo.data.span_corruption import corrupt_text
+from kerazoo.data.span_corruption import sentinel_characters
+from kerazoo.data.span_corruption import span_counts
+from kerazoo.utils.arguments import check_integer
+
+
+def plays_texts():
+    """`(train, test)` lists of str, one text per play, the test plays held out whole."""
+    from kerazoo.data import shakespeare
+    from kerazoo.data.punctuation import TEST_PLAYS
+    from kerazoo.data.punctuation import speech_text
+
+    train, test = [], []
+    for play in shakespeare.load_plays():
+        text = " ".join(speech_text(speech) for speech in play.speeches)
+        (test if play.slug in TEST_PLAYS else train).append(text)
+    return train, test
+
+
+def play_chunks(texts, max_characters=128):
+    """The words of each text packed into chunks of at most `max_characters` characters (a list of str)."""
+    check_integer("max_characters", max_characters, minimum=1)
+    chunks = []
+    for text in texts:
+        current = ""
+        for word in text.split():
+            if current and len(current) + 1 + len(word) > max_characters:
+                chunks.append(current)
+                current = ""
+            current = f"{current} {word}" if current else word
+        if current:
+            chunks.append(current)
+    return chunks
+
+
+def sentinels_for(chunks, noise_density=0.15, mean_span_length=3.0):
+    """How many sentinels the longest chunk (in words) needs, and at least 3 (`<X>`, `<Y>`, `<Z>`)."""
+    words = max((len(chunk.split()) for chunk in chunks), default=0)
+    return max(3, span_counts(words, noise_density, mean_span_length)[1] + 1)
+
+
+def longest_target(chunks, noise_density=0.15, mean_span_length=3.0):
+    """An upper bound on the characters of any chunk's target, whatever its spans.
+
+    A target is `spans + 1` sentinels and `noise` words joined by single
+    spaces: at most the `noise` longest words, `noise + 2 * spans + 1` more.
+    """
+    bound = 0
+    for chunk in chunks:
+        lengths = sorted((len(word) for word in chunk.split()), reverse=True)
+        noise, spans = span_counts(len(lengths), noise_density, mean_span_length)
+        bound = max(bound, sum(lengths[:noise]) + noise + 2 * spans + 1)
+    return bound
+
+
+def corrupted_pairs(chunks, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0):
+    """`(input, target)` str pairs: each chunk span-corrupted once, the masks drawn from `seed`."""
+    rng = np.random.default_rng(seed)
+    characters = sentinel_characters(sentinels)
+    return [corrupt_text(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters) for chunk in chunks]
+
+
+def span_corruption_batches(chunks, vocabulary, sentinels, seed, batch_size, source_length, target_length,
+                            noise_density=0.15, mean_span_length=3.0):
+    """An endless `tf.data.Dataset` of `({"encoder_token_ids", "decoder_token_ids"}, targets)` batches.
+
+    Each pass over `chunks` is shuffled and draws new masks; the same `seed`
+    gives the same stream. Inputs are padded to `source_length` characters,
+    and the decoder inputs (START + target) and targets (target + END) to the
+    longest in their batch, a third of the longest possible on average: pairs
+    longer than `target_length` (none, with `longest_target` + 1) are dropped.
+    """
+    import tensorflow as tf
+
+    from kerazoo.data.lookup_tables import token_table
+    from kerazoo.data.span_corruption_tf import corrupt_dataset
+
+    source_table, target_table = token_table(vocabulary.source), token_table(vocabulary.target)
+    start, end = vocabulary.start_id, vocabulary.end_id
+    texts = tf.data.Dataset.from_tensor_slices(tf.constant(chunks)).shuffle(
+        len(chunks), seed=seed, reshuffle_each_iteration=True
+    )
+    pairs = corrupt_dataset(texts, sentinel_characters(sentinels), seed, noise_density, mean_span_length)
+
+    def encode(source, target):
+        source_ids = source_table.lookup(tf.strings.unicode_split(source, "UTF-8"))
+        target_ids = target_table.lookup(tf.strings.unicode_split(target, "UTF-8"))
+        decoder_ids = tf.concat([[start], target_ids], axis=0)
+        return source_ids, decoder_ids, tf.concat([target_ids, [end]], axis=0)
+
+    def fits(source_ids, decoder_ids, target_ids):
+        return tf.logical_and(tf.size(source_ids) <= source_length, tf.size(target_ids) <= target_length)
+
+    def as_inputs(source_ids, decoder_ids, target_ids):
+        return {"encoder_token_ids": source_ids, "decoder_token_ids": decoder_ids}, target_ids
+
+    return (
+        pairs.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+        .filter(fits)
+        .padded_batch(batch_size, padded_shapes=([source_length], [None], [None]),
+                      drop_remainder=True)
+        .map(as_inputs)
+        .prefetch(tf.data.AUTOTUNE)
+    )
