@@ -157,7 +157,25 @@ def split_sizes(splits):
             for split, exchanges in splits.items()}
 
 
+def unknown_shares(splits, vocabulary):
+    """Per split: the share of reply units that are `<unk>` in `vocabulary`."""
+    from kerazoo.models.chat.chat_vocabulary import UNK_ID
+
+    shares = {}
+    for split, exchanges in splits.items():
+        ids = [i for exchange in exchanges for i in vocabulary.encode(exchange.reply)]
+        shares[split] = sum(i == UNK_ID for i in ids) / len(ids)
+    return shares
+
+
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(split_sizes(dialogue_splits()), indent=2))
+    from kerazoo.models.chat.chat_vocabulary import ChatVocabulary
+
+    splits = dialogue_splits()
+    train = splits["train"]
+    # The plays-chat vocabulary: 6,000 ids from the training replies and speakers' names.
+    vocabulary = ChatVocabulary.from_texts([e.reply for e in train] + [e.speaker for e in train], 6000)
+    print(json.dumps({"sizes": split_sizes(splits), "unknown_reply_units_at_6000_ids": unknown_shares(splits, vocabulary)},
+                     indent=2))
