@@ -6,9 +6,9 @@
 Each run is `kerazoo train chat_transformer --config chat-short` (or `chat-short-empty`: the encoder reads
 `<none>`, so the decoder is a language model of replies) with `--seed S`, into runs/chat-context/CONFIG-seedS.
 A finished run is not trained again. The table gives each run's test perplexity (the four held-out plays, the
-replier's name not shown), distinct-1/2 of its sampled replies (temperature 1, top-p 0.9, 500 test contexts),
-its steps and wall time; then the margin between the means and the seed-to-seed spread (the largest range of
-either configuration). docs/chat.md holds the figures.
+replier's name not shown), distinct-1/2 of its sampled replies (temperature 1, top-p 0.9, the first 500 test
+contexts, measured here on the best checkpoint), its steps and wall time; then the margin between the
+means and the seed-to-seed spread (the larger range of the two configurations). docs/chat.md holds the figures.
 """
 
 import argparse
@@ -24,6 +24,7 @@ SEEDS = (0, 1, 2)
 
 
 def run(config, seed, runs):
+    """The run's metrics, with distinct-1/2 measured here on its best checkpoint (kept in diversity.json)."""
     from kerazoo.training import resolve_config
     from kerazoo.training import train
     from kerazoo.training.runner import is_finished
@@ -33,7 +34,19 @@ def run(config, seed, runs):
     if not is_finished(read_run_state(output)):
         train(resolve_config(config=config, seed=seed, verbose=2), output)
     with open(os.path.join(output, "metrics.json"), encoding="utf-8") as f:
-        return json.load(f)
+        metrics = json.load(f)
+    path = os.path.join(output, "diversity.json")
+    if not os.path.isfile(path):
+        from kerazoo.models.chat.chat_data import dialogue_splits
+        from kerazoo.models.chat.chat_evaluation import diversity
+        from kerazoo.models.presets import load_preset
+
+        model, vocabulary, _ = load_preset(output)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(diversity(model, vocabulary, dialogue_splits()["test"][:500], seed=0), f)
+    with open(path, encoding="utf-8") as f:
+        metrics.update({f"test_{key}": value for key, value in json.load(f).items()})
+    return metrics
 
 
 def table(results):

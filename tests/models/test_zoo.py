@@ -19,7 +19,7 @@ from kerazoo.models.registry import get_family
 from tests.test_case import run_python
 
 ZOO = ["shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn-lecture", "shakespeare-gpt", "plays-word2vec",
-       "dates-transformer", "dates-lstm", "plays-elmo"]
+       "dates-transformer", "dates-lstm", "plays-elmo", "plays-chat"]
 MB = 1e6
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -120,6 +120,12 @@ def _request(family, model, vocabulary):
 
         sources = ["Saturday, July 20, 1969", "4/5/1821"]
         return "translate", {"source": sources}, {"target": translate(model, vocabulary, sources)}
+    if "chat" in family.signatures:
+        from kerazoo.models.chat.chat_generation import reply
+
+        turns = ["Who's there?", "Nay, answer me: stand, and unfold yourself."]
+        inputs = {"turns": turns, "max_length": 40, "temperature": 0.0, "top_k": 0, "top_p": 1.0, "seed": 0}
+        return "chat", inputs, {"reply": [reply(model, vocabulary, turns).text]}
     if "most_similar" in family.signatures:
         vectors = family.serving_model(model, vocabulary)
         return "most_similar", {"word": "king", "topn": 5}, {"words": [w for w, _ in vectors.most_similar("king", topn=5)]}

@@ -177,5 +177,5 @@ if __name__ == "__main__":
     train = splits["train"]
     # The plays-chat vocabulary: 6,000 ids from the training replies and speakers' names.
     vocabulary = ChatVocabulary.from_texts([e.reply for e in train] + [e.speaker for e in train], 6000)
-    print(json.dumps({"sizes": split_sizes(splits), "unknown_reply_units_at_6000_ids": unknown_shares(splits, vocabulary)},
-                     indent=2))
+    shares = unknown_shares(splits, vocabulary)
+    print(json.dumps({"sizes": split_sizes(splits), "unknown_reply_units_at_6000_ids": shares}, indent=2))

@@ -127,7 +127,7 @@ class _ChatGraph:
         return tf.cast(flat, tf.int32)[tf.newaxis], tf.cast(prompt_tokens, tf.int32)
 
     def decode(self, encoder_ids, prefix, total, temperature, top_k, top_p, seed):
-        """The token buffer `[1, max_reply_length + 1]` after the loop read `<start>` and `prefix` and filled `total` columns."""
+        """The token buffer `[1, max_reply_length + 1]`: `<start>`, `prefix`, then the loop's ids up to `total`."""
         from kerazoo.generation.decoding import decode_into
         from kerazoo.models.chat.chat_vocabulary import START_ID
 

@@ -23,8 +23,8 @@ from kerazoo.models.chat.chat_builders import build_chat_transformer
 from kerazoo.models.chat.chat_configs import CHAT_CONFIGS
 from kerazoo.models.chat.chat_model import CONTEXTS
 from kerazoo.models.chat.chat_model import ChatModel
-from kerazoo.models.chat.chat_session import CHAT_COMMAND
 from kerazoo.models.chat.chat_session import CHAT
+from kerazoo.models.chat.chat_session import CHAT_COMMAND
 from kerazoo.models.chat.chat_vocabulary import ChatVocabulary
 from kerazoo.models.family import Family
 from kerazoo.models.family import Flag
@@ -75,7 +75,8 @@ class ChatFamily(Family):
     summary_keys = ("test_perplexity", "test_perplexity_with_speaker", "test_distinct_2", "best_val_loss", "wall_s",
                     "parameters")
     flags = common_flags("epochs", "batch_size", "optimizer", "learning_rate", "clipnorm", "seed", "max_minutes",
-                         "verbose", "num_layers", "num_heads", "hidden_dim", "dropout", "units", "embedding_dim") + (
+                         "verbose", "num_layers", "num_heads", "hidden_dim", "dropout", "units") + (
+        Flag("embedding_dim", positive_int, target="model"),
         Flag("vocabulary_size", positive_int, help="ids, the 7 special tokens included"),
         Flag("speaker_rate", float, help="share of training contexts that name the replier (0 to 1)"),
         Flag("train_size", positive_int, help="train on a seeded sample of this many exchanges"),

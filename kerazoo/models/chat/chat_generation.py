@@ -178,14 +178,19 @@ def stream_reply(model, vocabulary, turns, speaker=None, max_length=None, temper
 
 
 def sample_replies(model, vocabulary, conversations, speakers=None, batch_size=64, max_length=None, **options):
-    """`reply` for many conversations at once (batched; a row's text may differ from `reply`'s in the last bits
-    of its logits). Returns a list of str."""
+    """`reply` for many conversations at once, in batches; returns a list of str.
+
+    Sampling noise is keyed by (seed, step, row), so each batch draws with its own seed (`seed` plus the index
+    of its first conversation): no two conversations share their noise, and a model that ignores its context
+    does not repeat one batch's replies in the next. Greedy and beam replies are `reply`'s (up to the last
+    bits of a batch's logits).
+    """
     speakers = speakers or [None] * len(conversations)
     max_length = _check(model, max_length, options.get("temperature", 0.0), options.get("top_k", 0),
                         options.get("top_p", 1.0), options.get("beam_width", 1))
     rows = [context_ids(model, vocabulary, turns, speaker) for turns, speaker in zip(conversations, speakers)]
-    texts = []
+    texts, seed = [], options.pop("seed", 0)
     for start in range(0, len(rows), batch_size):
-        ids = reply_ids(model, rows[start: start + batch_size], max_length, **options)
+        ids = reply_ids(model, rows[start: start + batch_size], max_length, seed=seed + start, **options)
         texts += [_finish(vocabulary, row, 0, max_length).text for row in ids]
     return texts

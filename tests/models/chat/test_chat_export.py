@@ -28,7 +28,8 @@ chat, chat_step = loaded.signatures["chat"], loaded.signatures["chat_step"]
 out = {"signatures": sorted(loaded.signatures.keys()), "chat": [], "streamed": [], "errors": {}}
 
 def arguments(options, max_length=8):
-    return {"max_length": tf.constant(max_length, tf.int32), "temperature": tf.constant(options["temperature"], tf.float32),
+    return {"max_length": tf.constant(max_length, tf.int32),
+            "temperature": tf.constant(options["temperature"], tf.float32),
             "top_k": tf.constant(options["top_k"], tf.int32), "top_p": tf.constant(options["top_p"], tf.float32),
             "seed": tf.constant(options["seed"], tf.int32)}
 

@@ -124,6 +124,16 @@ def test_sampling_is_seeded_and_beam_search_finds_likelier_replies():
     assert batch[0] == beam.text
 
 
+def test_sampled_replies_do_not_repeat_from_batch_to_batch():
+    """The noise is keyed by row: each batch draws with its own seed, or a model blind to its context would
+    write the same replies in every batch (and distinct-n would measure the batch size)."""
+    model, vocabulary = tiny("chat_transformer", context="empty")
+    texts = sample_replies(model, vocabulary, [TURNS] * 4, batch_size=2, temperature=1.0, seed=3)
+    assert texts[0] == reply(model, vocabulary, TURNS, temperature=1.0, seed=3).text
+    assert texts[2] == reply(model, vocabulary, TURNS, temperature=1.0, seed=5).text
+    assert texts[2:] != texts[:2]
+
+
 def test_bad_arguments_are_refused_by_name():
     model, vocabulary = tiny("chat_transformer")
     with pytest.raises(ValueError, match=r"`max_length` must be an integer in \[1, 10\]"):
