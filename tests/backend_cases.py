@@ -61,6 +61,9 @@ TINY_MODEL_KWARGS = {
     "captioner": dict(embedding_dim=4, units=8, filters=[4, 4], feature_dim=8, image_size=8, max_sequence_length=12),
     "caption_transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, filters=[4, 4],
                                 image_size=8, max_sequence_length=12),
+    "chat_transformer": dict(num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16, dropout=0.0,
+                             max_reply_length=8),
+    "chat_lstm": dict(embedding_dim=4, units=8, max_reply_length=8),
 }
 WORD2VEC_SIZE = 12  # the word2vec case's word ids; its pairs are fixed arrays
 ELMO_SIZE = 20  # the ELMo case's softmax ids
@@ -160,6 +163,29 @@ def _captioner_cases(family):
     ]
 
 
+def _chat_cases(family):
+    from kerazoo.models.chat.chat_data import Exchange
+    from kerazoo.models.chat.chat_data import exchange_arrays
+    from kerazoo.models.chat.chat_generation import reply
+    from kerazoo.models.chat.chat_vocabulary import ChatVocabulary
+
+    words = "my good lord , how now ? what news from the court ! ay no .".split()
+    exchanges = [Exchange(("How now, my lord?", "What news?"), "HAMLET", "Ay, my good lord.", "p"),
+                 Exchange(("No news from the court!",), "LORD", "How now?", "p")]
+
+    def arrays(vocabulary):
+        return exchange_arrays(vocabulary, exchanges, 2, 12, 8, show_speaker=[True, False])
+
+    def greedy(model, vocabulary):
+        return [reply(model, vocabulary, list(e.context), max_length=6).text for e in exchanges]
+
+    return [
+        Case(model, vocabulary=lambda: ChatVocabulary(words), build=_tiny_builder(family, model),
+             inputs=lambda v: arrays(v)[0], targets=lambda v: arrays(v)[1], generate=greedy)
+        for model in family.models
+    ]
+
+
 # The tiny cases of each family, by family name; a new family adds its line here with its tests.
 FAMILY_CASES = {
     "char_rnn": _character_cases,
@@ -170,6 +196,7 @@ FAMILY_CASES = {
     "word2vec": _word2vec_cases,
     "elmo": _elmo_cases,
     "captioner": _captioner_cases,
+    "chat": _chat_cases,
 }
 
 

@@ -27,10 +27,12 @@ DESCRIPTION = "The `kerazoo` command: list, train, generate, export, schedule, a
 DEFAULT_SAVED_MODELS = "saved_models"
 
 
-def _text_command(commands, name, func, help, text_help):
-    """A command that applies a trained model (a preset or a run folder) to texts given on the command line."""
+def _text_command(commands, name, func, help, text_help, inputs=True):
+    """A command that applies a trained model (a preset or a run folder) to texts given on the command line
+    (or, with `inputs` False, to what it reads itself)."""
     parser = commands.add_parser(name, help=help)
-    parser.add_argument("text", nargs="+", help=text_help)
+    if inputs:
+        parser.add_argument("text", nargs="+", help=text_help)
     parser.add_argument("--preset", help="a trained preset (see `kerazoo list`)")
     parser.add_argument("--source", help="or a run folder")
     parser.add_argument("--checkpoint", choices=["best", "final"], default="best")
@@ -42,7 +44,8 @@ def add_family_commands(commands, families):
     """The commands families add (`FamilyCommand`), each with the shared front of `_text_command`."""
     for family in families:
         for command in family.commands:
-            parser = _text_command(commands, command.name, cmd_family_command, command.help, command.inputs_help)
+            parser = _text_command(commands, command.name, cmd_family_command, command.help, command.inputs_help,
+                                   inputs=command.inputs is not None)
             parser.set_defaults(family_command=command)
             for flag in command.options:
                 add_flag(parser, flag)

@@ -176,6 +176,6 @@ def cmd_family_command(args):
     command = args.family_command
     _, model, vocabulary, _ = _load_for(args, command.capability)
     options = {flag.key: getattr(args, flag.key) for flag in command.options if getattr(args, flag.key) is not None}
-    for line in command.run(model, vocabulary, args.text, **options):
+    for line in command.run(model, vocabulary, getattr(args, "text", None), **options):
         print(line)
     return 0

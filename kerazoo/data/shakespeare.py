@@ -31,8 +31,12 @@ _ESCAPE = re.compile(r"\\(.)")
 
 @dataclasses.dataclass(frozen=True)
 class Speech:
+    """One speaker's turn. `scene` counts the play's headings before it (acts, scenes, a prologue), so two
+    speeches with the same `scene` are in the same scene with no heading between them."""
+
     speaker: str
     lines: tuple
+    scene: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,11 +65,12 @@ def parse_play(markdown, slug="", genre=""):
     speeches = []
     speaker, lines = None, []
     in_direction = False
+    scene = 0
 
     def close_speech():
         nonlocal speaker, lines
         if speaker is not None and lines:
-            speeches.append(Speech(speaker, tuple(lines)))
+            speeches.append(Speech(speaker, tuple(lines), scene))
         speaker, lines = None, []
 
     for raw in markdown.splitlines():
@@ -80,6 +85,7 @@ def parse_play(markdown, slug="", genre=""):
             if text.startswith("# "):
                 title = text[2:].strip()
             close_speech()
+            scene += 1
             continue
         if text.startswith(("_", "*")) and not text.startswith("**"):
             in_direction = not (len(text) > 1 and text.endswith(text[0]))

@@ -20,14 +20,16 @@ class FamilyCommand:
     The CLI gives it the shared front: `--preset NAME`, `--source RUN_DIR`, `--checkpoint`, its
     positional `inputs` and its `options`; it loads the model, refuses one whose family lacks
     `capability`, and calls `run(model, vocabulary, inputs, **options)`, which returns the lines to print.
+    A command with `inputs` None takes no positional inputs and gets `inputs=None`: an interactive
+    command (the chat family's `kerazoo chat`) reads and writes as it goes and returns no lines.
 
     Attributes:
         name: str. The command.
         help: str.
         capability: str. What the family can do (one of its `capabilities`), e.g. "caption".
         does: str. The capability in words, for errors ("captions images").
-        inputs: str. The positional arguments' name (one or more).
-        inputs_help: str.
+        inputs: str or None. The positional arguments' name (one or more), or None for none.
+        inputs_help: str or None.
         options: tuple of `Flag`.
         run: callable `(model, vocabulary, inputs, **options) -> list of str`.
     """

@@ -11,6 +11,7 @@ import os
 
 from kerazoo.models.captioner.captioner_family import CAPTIONER_FAMILY
 from kerazoo.models.char_rnn.char_rnn_family import CHAR_RNN_FAMILY
+from kerazoo.models.chat.chat_family import CHAT_FAMILY
 from kerazoo.models.elmo.elmo_family import ELMO_FAMILY
 from kerazoo.models.gpt.gpt_family import GPT_FAMILY
 from kerazoo.models.hmm.hmm_family import HMM_FAMILY
@@ -23,7 +24,7 @@ from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
 
 FAMILIES = [
     CHAR_RNN_FAMILY, GPT_FAMILY, TRANSFORMER_FAMILY, SEQ2SEQ_FAMILY, WORD2VEC_FAMILY, ELMO_FAMILY, NGRAM_FAMILY, HMM_FAMILY,
-    CAPTIONER_FAMILY, T5_FAMILY,
+    CAPTIONER_FAMILY, T5_FAMILY, CHAT_FAMILY,
 ]
 # What `kerazoo train` and `resolve_config()` train when given no model: the lectures' character LSTM.
 DEFAULT_MODEL = "lstm"

@@ -62,6 +62,7 @@ ZOO = {
     },
     "shapes-captioner": {"preset": "shapes-captioner", "settings": {}},
     "plays-t5": {"preset": "plays-t5", "settings": {}},
+    "plays-chat": {"preset": "plays-chat", "settings": {}},
 }
 
 
@@ -158,6 +159,17 @@ CARDS["plays-t5"] = {
                "better": "lower"},
     "check": {"kind": "span_corruption_loss", "data": {**T5_HELDOUT, "chunks": 200}, "unit": "nats per target character",
               "tolerance": 0.01},
+CHAT_TEST = {"split": "test", "speaker": False}
+CARDS["plays-chat"] = {
+    "description": "A chatbot: a 2+2-block Transformer encoder-decoder (d=128, 4 heads) reading the last 2 turns "
+                   "(64 word ids) and writing a reply of up to 40 units, 6,000 lowercased words and marks; trained on "
+                   "2 CPU cores.",
+    "data": f"{PLAYS_DATA}: 25,521 exchanges (a speech, and the 1 or 2 speeches before it in its scene) of 32 plays; "
+            "held out whole: Much Ado About Nothing and Othello (validation), and Twelfth Night, Richard II, "
+            "Julius Caesar and Macbeth (test: 2,837 exchanges, the figure)",
+    "metric": {"kind": "perplexity", "data": CHAT_TEST, "unit": "perplexity per reply unit, given the context",
+               "better": "lower"},
+    "check": {"kind": "perplexity", "data": {**CHAT_TEST, "exchanges": 300}, "tolerance": 0.5},
 }
 
 

@@ -20,7 +20,7 @@ from kerazoo.models.registry import get_family
 from tests.test_case import run_python
 
 ZOO = ["shakespeare-lstm", "shakespeare-gru", "shakespeare-rnn-lecture", "shakespeare-gpt", "plays-word2vec",
-       "dates-transformer", "dates-lstm", "plays-elmo", "shapes-captioner", "plays-t5"]
+       "dates-transformer", "dates-lstm", "plays-elmo", "shapes-captioner", "plays-t5", "plays-chat"]
 MB = 1e6
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -139,6 +139,12 @@ def _request(family, model, vocabulary):
         Image.fromarray(scene["image"]).save(buffer, "PNG")
         image = base64.b64encode(buffer.getvalue()).decode("ascii")
         return "caption", {"image@b64": [image]}, {"caption": caption(model, vocabulary, scene["image"])}
+    if "chat" in family.signatures:
+        from kerazoo.models.chat.chat_generation import reply
+
+        turns = ["Who's there?", "Nay, answer me: stand, and unfold yourself."]
+        inputs = {"turns": turns, "max_length": 40, "temperature": 0.0, "top_k": 0, "top_p": 1.0, "seed": 0}
+        return "chat", inputs, {"reply": [reply(model, vocabulary, turns).text]}
     if "most_similar" in family.signatures:
         vectors = family.serving_model(model, vocabulary)
         return "most_similar", {"word": "king", "topn": 5}, {"words": [w for w, _ in vectors.most_similar("king", topn=5)]}
