@@ -80,12 +80,14 @@ def test_bleu_and_pointing_measures():
     assert bleu4(["there is a small red circle"], references) == pytest.approx(1.0)
     assert bleu4(["a large blue square left of it"], references) < 0.1
     uniform = np.full((1, 8, 8), 1 / 64)
-    # A uniform map puts the box's share of the image's area inside the box.
-    assert box_share(uniform, [0, 0, 32, 16], 64)[0] == pytest.approx(0.125)
+    # A uniform map puts the box's share of the image's area inside the box (pixels), or of the cells it touches.
+    assert box_share(uniform, [0, 0, 32, 16], 64, cells=False)[0] == pytest.approx(0.125)
+    assert box_share(uniform, [0, 0, 33, 16], 64)[0] == pytest.approx(10 / 64)
     peaked = np.zeros((1, 8, 8))
     peaked[0, 2, 5] = 1.0  # the cell covering pixels x 40..48, y 16..24
-    assert box_share(peaked, [40, 16, 48, 24], 64)[0] == pytest.approx(1.0)
-    assert box_share(peaked, [44, 16, 48, 24], 64)[0] == pytest.approx(0.5)
+    assert box_share(peaked, [40, 16, 48, 24], 64, cells=False)[0] == pytest.approx(1.0)
+    assert box_share(peaked, [44, 16, 48, 24], 64, cells=False)[0] == pytest.approx(0.5)
+    assert box_share(peaked, [44, 16, 48, 24], 64)[0] == pytest.approx(1.0)
     assert box_share(peaked, [0, 0, 40, 16], 64)[0] == pytest.approx(0.0)
 
 
