@@ -108,7 +108,7 @@ for name, (path, signature, inputs) in requests.items():
               for key, value in inputs.items()}
     result = function(**{key: tf.constant(value) for key, value in inputs.items()})
     out[name] = {key: (value.numpy().tolist() if value.dtype != tf.string else
-                       [v.decode("utf-8") for v in value.numpy().reshape(-1)]) for key, value in result.items()}
+                       [v.decode("utf-8") for v in tf.reshape(value, [-1]).numpy()]) for key, value in result.items()}
 out["kerazoo_imported"] = any(m.startswith("kerazoo") for m in sys.modules)
 print("RESULT" + json.dumps(out))
 """
