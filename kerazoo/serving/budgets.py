@@ -25,10 +25,17 @@ from kerazoo.signatures.context import registered_limits
 
 
 def limit_of(servable, name):
-    """The model's limit `name`, or its registered default when the model was exported without it."""
+    """The model's limit `name`, or its registered default when the model was exported without it.
+
+    None for a family's limit that neither the model records nor this process registered (its
+    family not imported): the model's graph checks it in any case.
+    """
     limits = servable.info.get("limits") or {}
     value = limits.get(name)
-    return value if isinstance(value, int) and value > 0 else registered_limits()[name].default
+    if isinstance(value, int) and value > 0:
+        return value
+    registered = registered_limits().get(name)
+    return None if registered is None else registered.default
 
 
 def budget_of(servable):

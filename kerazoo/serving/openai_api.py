@@ -3,15 +3,18 @@
 - `GET  /v1/models`: OpenAI's model list (`object`, `data`), with kerazoo's own listing under `models`.
 - `POST /v1/completions`: text from a model that streams characters through its `step` signature (the GPT
   and the char RNNs), drawn by the same sampler as `:stream` and `generate`, so a seed gives their text.
-- `POST /v1/chat/completions`: a reply from a model with a `chat` signature
-  (`kerazoo.serving.openai_requests.chat_protocol`).
+- `POST /v1/chat/completions`: a reply from a chat model, whole through its `chat` signature or, streamed,
+  one piece per `chat_step` call (`kerazoo.serving.chats`).
 
-`stream: true` answers Server-Sent Events, one `data: {chunk}` each, and `data: [DONE]`. The
-requests are checked by `kerazoo.serving.openai_requests`; refusals use the server's one
-`ServingError`, rendered in OpenAI's error shape, and the bounds of the other routes (the body's size
-and time, the deadline, the model's limits). A completion runs in a worker thread under the request's
-deadline and is cancelled when its client leaves (`kerazoo.serving.deadlines`); a stream stops when its
-next chunk cannot be sent. Usage is counted in the model's own tokens: characters for the char models.
+Both routes make each choice from a source (a `Stream`, a `ChatReply` or a `ChatStream`) and cut,
+stream and count its text the same way (`Choice`, `answer`). `stream: true` answers Server-Sent
+Events, one `data: {chunk}` each, and `data: [DONE]`. The requests are checked by
+`kerazoo.serving.openai_requests`; refusals use the server's one `ServingError`, rendered in
+OpenAI's error shape, and the bounds of the other routes (the body's size and time, the deadline,
+the model's limits). A reply that is not streamed runs in a worker thread under the request's
+deadline and is cancelled when its client leaves (`kerazoo.serving.deadlines`); a stream checks the
+deadline before each piece and stops when its next chunk cannot be sent. Usage is counted in the
+model's own tokens: characters for the char models, what its signatures report for a chat model.
 """
 
 import json
@@ -25,6 +28,10 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from kerazoo.serving.budgets import limit_of
+from kerazoo.serving.chats import CHAT_SIGNATURE
+from kerazoo.serving.chats import ChatReply
+from kerazoo.serving.chats import ChatStream
+from kerazoo.serving.chats import check_chat_model
 from kerazoo.serving.deadlines import Deadline
 from kerazoo.serving.errors import ServingError
 from kerazoo.serving.errors import deadline_exceeded
@@ -35,10 +42,8 @@ from kerazoo.serving.handlers import error_response
 from kerazoo.serving.handlers import read_json
 from kerazoo.serving.metrics import UNKNOWN
 from kerazoo.serving.openai_requests import CHAT_FIELDS
-from kerazoo.serving.openai_requests import CHAT_SIGNATURE
 from kerazoo.serving.openai_requests import COMPLETION_FIELDS
 from kerazoo.serving.openai_requests import StopScanner
-from kerazoo.serving.openai_requests import chat_protocol
 from kerazoo.serving.openai_requests import check_body
 from kerazoo.serving.openai_requests import parse_chat
 from kerazoo.serving.openai_requests import parse_completion
@@ -60,25 +65,28 @@ def _sse(data):
 
 
 class Choice:
-    """One choice of a completion: a `Stream`, its text cut at the first stop string."""
+    """One choice: the text of its source (a `Stream`, `ChatReply` or `ChatStream`), cut at the first stop string."""
 
-    def __init__(self, index, session, stops):
-        self.index, self.session = index, session
+    def __init__(self, index, source, stops):
+        self.index, self.source = index, source
         self.scanner = StopScanner(stops)
         self.text = ""
-        self.finish = None  # "stop" (a stop string) or "length" (`max_tokens` made)
+        self.made = 0  # characters the source made, a stop string's and what followed it included
+        self.finish = None  # "stop" (a stop string, or the model's end token) or "length" (`max_tokens` made)
 
     @property
     def done(self):
         return self.finish is not None
 
     def advance(self):
-        """Makes one token; returns the text now safe to show (at the end, what was held back too)."""
-        shown = self.scanner.feed(self.session.advance())
+        """Takes the source's next piece; returns the text now safe to show (at the end, what was held back too)."""
+        piece = self.source.advance()
+        self.made += len(piece)
+        shown = self.scanner.feed(piece)
         if self.scanner.stopped:
             self.finish = "stop"
-        elif self.session.done:
-            self.finish = "length"
+        elif self.source.done:
+            self.finish = self.source.finish_reason
             shown += self.scanner.rest()
         self.text += shown
         return shown
@@ -90,20 +98,6 @@ def run_choices(choices):
         while not choice.done:
             choice.advance()
     return choices
-
-
-def chat_replies(servable, inputs, options):
-    """`(reply, reply_tokens, context_tokens)` of each choice, one `chat` call each (choice i: seed + i)."""
-    replies = []
-    for i in range(options["n"]):
-        values = {"turns": [options["turns"]], "roles": [options["roles"]], "max_length": options["max_tokens"],
-                  "temperature": options["temperature"], "top_p": options["top_p"],
-                  "seed": (options["seed"] + i) % SEEDS, "top_k": 0}
-        outputs = servable.call(CHAT_SIGNATURE, {key: value for key, value in values.items() if key in inputs})
-        reply = outputs["reply"][0]
-        replies.append((reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply),
-                        int(outputs["reply_tokens"][0]), int(outputs["context_tokens"][0])))
-    return replies
 
 
 class Shape:
@@ -210,32 +204,13 @@ def openai_routes(manager, metrics, settings, bounded_call, max_body_bytes, body
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    async def completions(request, servable, body, deadline, arrived):
-        if not servable.can_stream:
-            chat = " It is a chat model: use POST /v1/chat/completions." if CHAT_SIGNATURE in servable.signatures \
-                else ""
-            raise refuse(f"Model {servable.name} cannot complete text: /v1/completions runs a `step` signature with "
-                         f"a character vocabulary (the GPT and char RNN SavedModels), and it has "
-                         f"{sorted(servable.signatures)}.{chat}", "model")
-        options = parse_completion(body, servable)
-        prompts, n, stops = options["prompts"], options["n"], options["stop"]
-        rows, longest = len(prompts) * n, max(len(prompt) for prompt in prompts)
-        budget = limit_of(servable, "max_batch_steps")
-        if rows > 1 and rows * (longest + options["max_tokens"]) > budget:
-            raise ServingError(
-                f"Several choices are bounded like one `generate` call of as many rows: at most {budget} decoding "
-                f"steps, rows x (longest prompt + max_tokens) (the model's limit `max_batch_steps`). Received "
-                f"{rows} x ({longest} + {options['max_tokens']}); ask for fewer choices or fewer `max_tokens`.",
-                "RESOURCE_EXHAUSTED", status=400, param="max_tokens")
+    async def answer(request, shape, servable, options, sources, deadline, arrived):
+        """The choices of `sources()` (each choice's source; called in a worker thread), whole or streamed."""
 
         def start():
-            choices = []
-            for p, prompt in enumerate(prompts):
-                for i in range(n):
-                    session = Stream(servable, prompt, options["max_tokens"], options["temperature"], 0,
-                                     options["top_p"], (options["seed"] + i) % SEEDS)
-                    session.start()
-                    choices.append(Choice(p * n + i, session, stops))
+            choices = [Choice(index, source, options["stop"]) for index, source in enumerate(sources())]
+            for choice in choices:
+                choice.source.start()
             return choices
 
         choices = await bounded_call(request, deadline, start)
@@ -248,36 +223,55 @@ def openai_routes(manager, metrics, settings, bounded_call, max_body_bytes, body
                             metrics.stopped.labels("deadline").inc()
                             raise deadline_exceeded(deadline.seconds)
                         # A client that leaves is noticed when its next chunk cannot be sent: the stream ends there.
+                        made = choice.made
                         shown = await anyio.to_thread.run_sync(choice.advance)
-                        metrics.stream_characters.labels(name).inc()
+                        metrics.stream_characters.labels(name).inc(choice.made - made)
                         if shown or choice.done:
                             yield choice.index, shown, choice.finish
 
-            return event_stream(COMPLETION, name, pieces(), arrived)
+            return event_stream(shape, name, pieces(), arrived)
         await bounded_call(request, deadline, run_choices, choices)
-        prompt_tokens = sum(choice.session.prompt_length for choice in choices[::n])
-        return _json(COMPLETION.body(name, [COMPLETION.choice(c.index, c.text, c.finish) for c in choices],
-                                     prompt_tokens, sum(choice.session.generated for choice in choices)))
+        # A prompt's tokens count once, whatever `n`: choices are ordered prompt by prompt.
+        prompt_tokens = sum(choice.source.prompt_length for choice in choices[::options["n"]])
+        return _json(shape.body(name, [shape.choice(c.index, c.text, c.finish) for c in choices], prompt_tokens,
+                                sum(choice.source.generated for choice in choices)))
+
+    async def completions(request, servable, body, deadline, arrived):
+        if not servable.can_stream:
+            chat = " It is a chat model: use POST /v1/chat/completions." if CHAT_SIGNATURE in servable.signatures \
+                else ""
+            raise refuse(f"Model {servable.name} cannot complete text: /v1/completions runs a `step` signature with "
+                         f"a character vocabulary (the GPT and char RNN SavedModels), and it has "
+                         f"{sorted(servable.signatures)}.{chat}", "model")
+        options = parse_completion(body, servable)
+        prompts, n = options["prompts"], options["n"]
+        rows, longest = len(prompts) * n, max(len(prompt) for prompt in prompts)
+        budget = limit_of(servable, "max_batch_steps")
+        if rows > 1 and rows * (longest + options["max_tokens"]) > budget:
+            raise ServingError(
+                f"Several choices are bounded like one `generate` call of as many rows: at most {budget} decoding "
+                f"steps, rows x (longest prompt + max_tokens) (the model's limit `max_batch_steps`). Received "
+                f"{rows} x ({longest} + {options['max_tokens']}); ask for fewer choices or fewer `max_tokens`.",
+                "RESOURCE_EXHAUSTED", status=400, param="max_tokens")
+
+        def sources():
+            return [Stream(servable, prompt, options["max_tokens"], options["temperature"], 0, options["top_p"],
+                           (options["seed"] + i) % SEEDS) for prompt in prompts for i in range(n)]
+
+        return await answer(request, COMPLETION, servable, options, sources, deadline, arrived)
 
     async def chat_completions(request, servable, body, deadline, arrived):
-        inputs = chat_protocol(servable)
-        options = parse_chat(body, servable, inputs)
-        replies = await bounded_call(request, deadline, chat_replies, servable, inputs, options)
-        choices = []
-        for index, (reply, made, _) in enumerate(replies):
-            scanner = StopScanner(options["stop"])
-            text = scanner.feed(reply)
-            text += "" if scanner.stopped else scanner.rest()
-            # Fewer tokens than `max_tokens`: the reply ended by itself, at the model's end-of-reply token.
-            choices.append((index, text, "stop" if scanner.stopped or made < options["max_tokens"] else "length"))
-        if options["stream"]:
-            async def pieces():
-                for choice in choices:
-                    yield choice
+        stream = body.get("stream") is True
+        check_chat_model(servable, stream)
+        options = parse_chat(body, servable)
+        # Whole replies from `chat`; a stream from `chat_step`, a piece per call. Choice i is drawn with seed + i.
+        source = ChatStream if stream else ChatReply
 
-            return event_stream(CHAT, servable.name, pieces(), arrived)
-        return _json(CHAT.body(servable.name, [CHAT.choice(*choice) for choice in choices], replies[0][2],
-                               sum(made for _, made, _ in replies)))
+        def sources():
+            return [source(servable, options["turns"], options["max_tokens"], options["temperature"],
+                           options["top_p"], (options["seed"] + i) % SEEDS) for i in range(options["n"])]
+
+        return await answer(request, CHAT, servable, options, sources, deadline, arrived)
 
     async def list_models(request):
         served = [manager.models[name].serving for name in manager.names()]

@@ -5,26 +5,15 @@ Every refusal is a `ServingError` whose `param` names the field at fault, so tha
 `{"error": {"message", "type", "param", "code"}}`. The wording of range checks is
 kerazoo's own (`kerazoo.utils.arguments`): "`top_p` must be in (0, 1] ... Received: top_p=0".
 
-The routes take only the fields below. Any other field is refused, never ignored, and
-so is a sampling setting a model cannot honour. `user` is taken and not used: it
+The routes take only the fields below. Any other field is refused, never ignored
+(`top_k` is not OpenAI's: the models get 0, off). `user` is taken and not used: it
 identifies the client's end user for OpenAI's abuse monitoring and never changes the
 output.
 
-A chat model is a SavedModel with a `chat` signature, of this shape (`chat_protocol`):
-
-| input | dtype, shape | |
-| --- | --- | --- |
-| `turns` | string [batch, turns] | the messages' contents, oldest first |
-| `roles` | string [batch, turns] | optional: `system`, `user` or `assistant` for each turn |
-| `max_length` | int32 [] | the most tokens the reply may have (`max_tokens`) |
-| `temperature`, `top_p` | float32 [] | optional: those it can honour |
-| `seed`, `top_k` | int32 [] | optional: those it can honour (`top_k` gets 0, off) |
-
-| output | dtype, shape | |
-| --- | --- | --- |
-| `reply` | string [batch] | the reply |
-| `reply_tokens` | int32 [batch] | the tokens it made, not its end token (< `max_length`: it ended by itself) |
-| `context_tokens` | int32 [batch] | the tokens of the turns it read |
+A chat model is one whose SavedModel has the `chat` and `chat_step` signatures of
+`kerazoo.serving.chats`. Its turns carry no roles: `parse_chat` sends the messages'
+contents, oldest first, and the reply answers the last one, whoever wrote it. A
+`system` message is refused, since the model would read it as a line of the dialogue.
 """
 
 import random
@@ -43,12 +32,6 @@ COMPLETION_MAX_TOKENS = 16  # OpenAI's default for /v1/completions
 MAX_STOPS = 4
 MAX_STOP_CHARACTERS = 100
 MAX_SEED = 2**31 - 1  # the sampler's seed is an int32
-
-CHAT_SIGNATURE = "chat"
-# A `chat` input -> the request field that sets it (None: set by the server, `top_k` to 0, off).
-CHAT_OPTIONS = {"max_length": "max_tokens", "temperature": "temperature", "top_p": "top_p", "seed": "seed",
-                "top_k": None}
-CHAT_OUTPUTS = ("reply", "reply_tokens", "context_tokens")
 
 
 def refuse(message, param=None, code="INVALID_ARGUMENT"):
@@ -96,16 +79,16 @@ def _stops(value):
     return stops
 
 
-def sampling_options(body, servable, default_max_tokens, rows=1):
+def sampling_options(body, servable, max_tokens, rows=1):
     """The settings every route shares, checked against the model's limits.
 
-    `rows` is the number of prompts: `n` of each must fit the model's `max_batch`.
+    `max_tokens` is `(default, limit, what the limit is)`; `rows` is the number of prompts: `n` of each must fit
+    the model's `max_batch`.
     """
-    limit = limit_of(servable, "max_length")
+    default, limit, note = max_tokens
     max_tokens = _given(body, "max_tokens")
-    max_tokens = default_max_tokens if max_tokens is None else _checked(
-        check_integer, "max_tokens", max_tokens, minimum=1, maximum=limit,
-        note=f"{limit} is the model's limit `max_length`, set at export")
+    max_tokens = default if max_tokens is None else _checked(check_integer, "max_tokens", max_tokens, minimum=1,
+                                                             maximum=limit, note=f"{limit} is {note}")
     n = _given(body, "n")
     n = 1 if n is None else _checked(check_integer, "n", n, minimum=1)
     most = limit_of(servable, "max_batch")
@@ -121,8 +104,6 @@ def sampling_options(body, servable, default_max_tokens, rows=1):
     return {
         "max_tokens": max_tokens,
         "n": n,
-        # `given` lists the sampling settings the request set, which a chat model must be able to honour.
-        "given": [key for key in ("temperature", "top_p", "seed") if _given(body, key) is not None],
         "temperature": 1.0 if temperature is None else float(_checked(check_number, "temperature", temperature,
                                                                       minimum=0, maximum=2, note="0 means greedy")),
         "top_p": 1.0 if top_p is None else float(_checked(check_number, "top_p", top_p, minimum=0, maximum=1,
@@ -134,10 +115,6 @@ def sampling_options(body, servable, default_max_tokens, rows=1):
     }
 
 
-def _text_limit(servable):
-    return limit_of(servable, "max_prompt_length")
-
-
 def parse_completion(body, servable):
     """A `/v1/completions` request: `prompts` (a list of str) and the sampling settings."""
     prompt = body.get("prompt")
@@ -145,40 +122,37 @@ def parse_completion(body, servable):
     if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) and p for p in prompts):
         raise refuse(f"`prompt` must be a non-empty string or a non-empty list of them (text: token id prompts are "
                      f"not taken). Received: prompt={prompt!r}"[:300], "prompt")
-    longest = _text_limit(servable)
+    longest = limit_of(servable, "max_prompt_length")
     for i, text in enumerate(prompts):
         if len(text) > longest:
             where = "" if isinstance(prompt, str) else f" (prompt {i})"
             raise refuse(f"`prompt` must hold at most {longest} characters, the model's limit `max_prompt_length`. "
                          f"Received {len(text)}{where}.", "prompt")
-    return {"prompts": prompts, **sampling_options(body, servable, COMPLETION_MAX_TOKENS, rows=len(prompts))}
+    limit = limit_of(servable, "max_length")
+    options = sampling_options(body, servable, (COMPLETION_MAX_TOKENS, limit, "the model's limit `max_length`, set at "
+                                                                               "export"), rows=len(prompts))
+    return {"prompts": prompts, **options}
 
 
-def chat_protocol(servable):
-    """The inputs of `servable`'s `chat` signature; refuses a model that has none, or one of another shape."""
-    specs = servable.specs.get(CHAT_SIGNATURE)
-    if specs is None:
-        other = (" It completes text: use POST /v1/completions for it." if servable.can_stream else "")
-        raise refuse(f"Model {servable.name} is not a chat model: its SavedModel has no `chat` signature (it has "
-                     f"{sorted(servable.signatures)}).{other}", "model")
-    inputs, outputs = specs["inputs"], specs["outputs"]
-    known = {"turns", "roles", *CHAT_OPTIONS}
-    if inputs.get("turns", (None,))[0] != "string" or "max_length" not in inputs or set(inputs) - known or \
-            set(CHAT_OUTPUTS) - set(outputs):
-        raise refuse(f"Model {servable.name}'s `chat` signature (inputs {sorted(inputs)}, outputs "
-                     f"{sorted(outputs)}) is not of the shape /v1/chat/completions calls: inputs `turns`, "
-                     f"`max_length` and any of {sorted(known - {'turns', 'max_length'})}; outputs "
-                     f"{list(CHAT_OUTPUTS)} (docs/serving.md).", "model", "FAILED_PRECONDITION")
-    return inputs
+def _reply_limit(servable):
+    """The longest reply the chat model makes (`max_reply_length` in its kerazoo.json), else the limit `max_length`."""
+    longest = servable.info.get("max_reply_length")
+    if isinstance(longest, int) and not isinstance(longest, bool) and longest > 0:
+        return longest, "the longest reply this model makes, its `max_reply_length`"
+    return limit_of(servable, "max_length"), "the model's limit `max_length`, set at export"
 
 
-def parse_chat(body, servable, inputs):
-    """A `/v1/chat/completions` request: `roles` and `turns` (lists of str) and the sampling settings."""
+def parse_chat(body, servable):
+    """A `/v1/chat/completions` request: `turns` (the messages' contents, oldest first) and the sampling settings."""
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise refuse(f"`messages` must be a non-empty list of {{\"role\", \"content\"}} objects. Received: "
                      f"messages={messages!r}"[:300], "messages")
-    longest, roles, turns = _text_limit(servable), [], []
+    most, longest = limit_of(servable, "max_turns"), limit_of(servable, "max_turn_length")
+    if most is not None and len(messages) > most:
+        raise refuse(f"`messages` must hold at most {most} messages, the model's limit `max_turns` (it reads only "
+                     f"its last few). Received {len(messages)}.", "messages")
+    turns = []
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         if not isinstance(message, dict):
@@ -188,25 +162,25 @@ def parse_chat(body, servable, inputs):
                 raise refuse(f"Unrecognized field `{where}.{key[:100]}`: a message has `role` and `content`.",
                              f"{where}.{key[:100]}")
         role = _checked(check_choice, f"{where}.role", message.get("role"), choices=ROLES)
+        if role == "system":
+            raise refuse(f"`{where}` is a system message, which model {servable.name} cannot take: its `chat` "
+                         f"signature reads the conversation's turns without roles, so the instruction would be read "
+                         f"as a line of the dialogue. Send user and assistant messages only.", f"{where}.role")
         content = message.get("content")
         if not isinstance(content, str):
             raise refuse(f"`{where}.content` must be a string. Received: {where}.content={content!r}"[:300],
                          f"{where}.content")
-        if len(content) > longest:
+        try:
+            content.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise refuse(f"`{where}.content` must be UTF-8 text. Received a lone surrogate, "
+                         f"{content[error.start]!r}, at character {error.start}.", f"{where}.content") from None
+        if longest is not None and len(content) > longest:
             raise refuse(f"`{where}.content` must hold at most {longest} characters, the model's limit "
-                         f"`max_prompt_length`. Received {len(content)}.", f"{where}.content")
-        if role == "system" and "roles" not in inputs:
-            raise refuse(f"Model {servable.name}'s `chat` signature takes its turns without roles, so the system "
-                         f"message {where} would be read as a turn of the dialogue; send user and assistant "
-                         f"messages only.", f"{where}.role")
-        roles.append(role)
+                         f"`max_turn_length`. Received {len(content)}.", f"{where}.content")
         turns.append(content)
-    options = sampling_options(body, servable, limit_of(servable, "max_length"))
-    for key in options["given"]:
-        if key not in inputs:
-            raise refuse(f"Model {servable.name} cannot honour `{key}`: its `chat` signature has no `{key}` input "
-                         f"(it takes {sorted(inputs)}). Received: {key}={body[key]!r}; leave it out.", key)
-    return {"roles": roles, "turns": turns, **options}
+    limit, note = _reply_limit(servable)
+    return {"turns": turns, **sampling_options(body, servable, (limit, limit, note))}
 
 
 class StopScanner:

@@ -146,3 +146,8 @@ class Stream:
     @property
     def done(self):
         return self.generated >= self.max_length
+
+    @property
+    def finish_reason(self):
+        """"length" once `max_length` characters are made (a char model has no end token), else None."""
+        return "length" if self.done else None

@@ -75,28 +75,29 @@ def export_tiny_captioner(base, name="shapes", seed=11, beam_width=2):
     return model
 
 
+CHAT_SEED = 30  # random weights whose greedy replies differ with the conversation, and whose sampled ones end both ways
+
+
 def export_chat_models(base):
-    """`echo`: a chat model that answers the last turn in capitals (at most `max_length` characters), counting
-    characters, with no `top_p` and no `roles` input. `odd`: a `chat` signature of another shape."""
+    """`chat`: a tiny chat Transformer of the chat family (random weights, seed `CHAT_SEED`, replies of at most 10
+    ids) exported by the family's own exporter. `odd`: a `chat` signature of another shape. Returns the chat model
+    and its vocabulary."""
     import tensorflow as tf
 
-    class Echo(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.string, name="turns"),
-                                      tf.TensorSpec([], tf.int32, name="max_length"),
-                                      tf.TensorSpec([], tf.float32, name="temperature"),
-                                      tf.TensorSpec([], tf.int32, name="seed")])
-        def chat(self, turns, max_length, temperature, seed):
-            reply = tf.strings.substr(tf.strings.upper(turns[:, -1]), 0, max_length, unit="UTF8_CHAR")
-            return {"reply": reply, "reply_tokens": tf.strings.length(reply, unit="UTF8_CHAR"),
-                    "context_tokens": tf.reduce_sum(tf.strings.length(turns, unit="UTF8_CHAR"), axis=1)}
+    from kerazoo.export import export_saved_model
+    from tests.models.chat.test_chat_model import tiny
+
+    model, vocabulary = tiny("chat_transformer", seed=CHAT_SEED)
+    export_saved_model(model, vocabulary, "chat", base_dir=base)
 
     class Odd(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="history")])
         def chat(self, history):
             return {"reply": history}
 
-    for name, module in (("echo", Echo()), ("odd", Odd())):
-        tf.saved_model.save(module, os.path.join(base, name, "1"), signatures={"chat": module.chat})
+    odd = Odd()
+    tf.saved_model.save(odd, os.path.join(base, "odd", "1"), signatures={"chat": odd.chat})
+    return model, vocabulary
 
 
 def free_port():

@@ -1,7 +1,7 @@
 """`kerazoo serve`'s OpenAI-compatible routes against a real server, with the official `openai` client and httpx:
 completions equal to what TF Serving's `:predict` route generates, exact usage counts, stop strings, streams,
-a chat model (a tiny SavedModel with a `chat` signature, built here), and every refusal in OpenAI's error shape
-with the server still serving after it."""
+replies of a tiny chat-family model equal to the Python API's (`kerazoo.models.chat.chat_generation`), and every
+refusal in OpenAI's error shape with the server still serving after it."""
 
 import json
 import os
@@ -13,6 +13,8 @@ import httpx
 import openai
 import pytest
 
+from kerazoo.models.chat.chat_generation import reply
+from kerazoo.models.chat.chat_generation import stream_reply
 from tests.serving.server import BODY_LIMIT
 from tests.serving.server import ServerThread
 from tests.serving.server import export_chat_models
@@ -22,10 +24,16 @@ PROMPT = "ROMEO:"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def exported(tmp_path_factory):
+    """The base path, and the tiny chat model with its vocabulary (served as `chat`)."""
     base = str(tmp_path_factory.mktemp("saved_models"))
     export_tiny_models(base, names=("lstm", "gpt", "words"))
-    export_chat_models(base)
+    return base, export_chat_models(base)
+
+
+@pytest.fixture(scope="module")
+def served(exported):
+    base, _ = exported
     with ServerThread(base) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         yield server, client, base
 
@@ -79,7 +87,7 @@ def events(response_text):
 def test_the_model_list_is_openais_and_keeps_kerazoos(served, openai_client):
     _, client, base = served
     data = client.get("/v1/models").json()
-    names = ["echo", "gpt", "lstm", "odd", "words"]
+    names = ["chat", "gpt", "lstm", "odd", "words"]
     assert data["object"] == "list"
     assert data["data"] == [{"id": name, "object": "model", "owned_by": "kerazoo",
                              "created": int(os.stat(os.path.join(base, name, "1")).st_mtime)} for name in names]
@@ -172,31 +180,84 @@ def test_a_streamed_completion_sends_openais_chunks_and_done(served, openai_clie
 
 # --- Chat ---
 
+MORROW = [{"role": "user", "content": "Good morrow."}]
+NEWS = [{"role": "user", "content": "How now, my lord?"}, {"role": "assistant", "content": "What news?"},
+        {"role": "user", "content": "I pray you, sir, no news from the court!"}]
 
-def test_a_chat_model_answers_through_its_chat_signature(served, openai_client):
+
+def python_reply(exported, messages, **options):
+    """The Python API's reply to the messages' contents (the model reads no roles), as `chat` is exported."""
+    model, vocabulary = exported[1]
+    return reply(model, vocabulary, [message["content"] for message in messages], **options)
+
+
+@pytest.mark.parametrize("messages", [MORROW, NEWS], ids=["one turn", "three turns"])
+def test_a_greedy_chat_reply_is_the_python_apis(served, exported, openai_client, messages):
+    expected = python_reply(exported, messages, temperature=0.0)
+    completion = openai_client.chat.completions.create(model="chat", messages=messages, temperature=0)
+    assert completion.object == "chat.completion" and completion.model == "chat"
+    assert completion.id.startswith("chatcmpl-")
+    (choice,) = completion.choices
+    assert (choice.index, choice.message.role, choice.message.content, choice.finish_reason) == \
+        (0, "assistant", expected.text, expected.finish_reason)
+    # The signature's own counts: the context ids it read, the reply ids it made.
+    usage = completion.usage
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == \
+        (expected.prompt_tokens, expected.completion_tokens, expected.prompt_tokens + expected.completion_tokens)
+
+
+def test_greedy_replies_differ_with_the_conversation(exported):
+    # Otherwise the tests above could not tell a conversation from another.
+    assert python_reply(exported, MORROW, temperature=0.0).text != python_reply(exported, NEWS, temperature=0.0).text
+
+
+def test_chat_choice_i_is_the_python_reply_with_seed_plus_i(served, exported):
     _, client, _ = served
-    reply = openai_client.chat.completions.create(model="echo", messages=[{"role": "user", "content": "good morrow"}])
-    assert reply.object == "chat.completion" and reply.id.startswith("chatcmpl-")
-    (choice,) = reply.choices
-    assert (choice.message.role, choice.message.content, choice.finish_reason) == ("assistant", "GOOD MORROW", "stop")
-    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == (11, 11, 22)
-    turns = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "HI"},
-             {"role": "user", "content": "good morrow"}]
-    cut = client.post("/v1/chat/completions", json={"model": "echo", "messages": turns, "max_tokens": 4,
-                                                    "n": 2, "seed": 3, "temperature": 0.5}).json()
-    assert [(c["index"], c["message"]["content"], c["finish_reason"]) for c in cut["choices"]] == \
-        [(0, "GOOD", "length"), (1, "GOOD", "length")]
-    assert cut["usage"] == {"prompt_tokens": 2 + 2 + 11, "completion_tokens": 8, "total_tokens": 23}
-    stopped = client.post("/v1/chat/completions", json={"model": "echo", "messages": turns, "stop": "MOR"}).json()
-    assert (stopped["choices"][0]["message"]["content"], stopped["choices"][0]["finish_reason"]) == ("GOOD ", "stop")
+    response = client.post("/v1/chat/completions", json={"model": "chat", "messages": MORROW, "n": 3,
+                                                          "temperature": 1.0, "top_p": 0.95, "seed": 0})
+    assert response.status_code == 200, response.text
+    data = response.json()
+    expected = [python_reply(exported, MORROW, temperature=1.0, top_p=0.95, seed=i) for i in range(3)]
+    assert [(c["index"], c["message"]["content"], c["finish_reason"]) for c in data["choices"]] == \
+        [(i, e.text, e.finish_reason) for i, e in enumerate(expected)]
+    assert {e.finish_reason for e in expected} == {"stop", "length"}  # the model's end token and `max_tokens`
+    made = sum(e.completion_tokens for e in expected)
+    assert data["usage"] == {"prompt_tokens": expected[0].prompt_tokens, "completion_tokens": made,
+                             "total_tokens": expected[0].prompt_tokens + made}
 
 
-def test_a_streamed_chat_reply_sends_role_content_and_finish(served, openai_client):
-    chunks = list(openai_client.chat.completions.create(
-        model="echo", messages=[{"role": "user", "content": "good morrow"}], stream=True))
-    assert {chunk.object for chunk in chunks} == {"chat.completion.chunk"}
+@pytest.mark.parametrize("options", [{"temperature": 0}, {"temperature": 1.0, "seed": 1, "max_tokens": 8}],
+                         ids=["greedy", "sampled"])
+def test_a_streamed_chat_reply_is_the_reply_piece_by_piece(served, exported, openai_client, options):
+    _, client, _ = served
+    whole = client.post("/v1/chat/completions", json={"model": "chat", "messages": NEWS, **options}).json()
+    (choice,) = whole["choices"]
+    chunks = list(openai_client.chat.completions.create(model="chat", messages=NEWS, stream=True, **options))
+    assert {chunk.object for chunk in chunks} == {"chat.completion.chunk"} and len({c.id for c in chunks}) == 1
+    model, vocabulary = exported[1]
+    python = {"temperature": float(options["temperature"]), "seed": options.get("seed", 0),
+              "max_length": options.get("max_tokens")}
+    pieces = list(stream_reply(model, vocabulary, [m["content"] for m in NEWS], **python))
+    # One chunk per `chat_step` piece, between the role and the finish.
     assert [(c.choices[0].delta.role, c.choices[0].delta.content, c.choices[0].finish_reason) for c in chunks] == \
-        [("assistant", "", None), (None, "GOOD MORROW", None), (None, None, "stop")]
+        [("assistant", "", None)] + [(None, piece, None) for piece in pieces] + [(None, None, choice["finish_reason"])]
+    assert "".join(pieces) == choice["message"]["content"] and len(pieces) >= 2
+
+
+def test_stop_cuts_a_chat_reply_streamed_or_not(served, exported):
+    _, client, _ = served
+    text = python_reply(exported, NEWS, temperature=0.0).text
+    stop = text[len(text) // 2: len(text) // 2 + 3]
+    cut = text.find(stop)
+    assert cut > 0
+    body = {"model": "chat", "messages": NEWS, "temperature": 0, "stop": ["\x00never", stop]}
+    data = client.post("/v1/chat/completions", json=body).json()
+    assert (data["choices"][0]["message"]["content"], data["choices"][0]["finish_reason"]) == (text[:cut], "stop")
+    streamed = events(client.post("/v1/chat/completions", json={**body, "stream": True}).text)
+    assert streamed[-1] == "[DONE]"
+    deltas = [chunk["choices"][0] for chunk in streamed[:-1]]
+    assert "".join(d["delta"].get("content", "") for d in deltas) == text[:cut]
+    assert [d["finish_reason"] for d in deltas] == [None] * (len(deltas) - 1) + ["stop"]
 
 
 # --- Errors ---
@@ -215,6 +276,12 @@ def test_the_openai_client_raises_the_refusal(openai_client):
     with pytest.raises(openai.NotFoundError) as raised:
         openai_client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "hi"}])
     assert raised.value.body["param"] == "model"
+    for stream in (False, True):
+        with pytest.raises(openai.BadRequestError) as raised:
+            openai_client.chat.completions.create(model="words", messages=[{"role": "user", "content": "hi"}],
+                                                  stream=stream)
+        assert raised.value.body["param"] == "model" and raised.value.body["type"] == "invalid_request_error"
+        assert "Model words is not a chat model: its SavedModel has no `chat` signature" in raised.value.message
 
 
 def _completion(**changes):
@@ -222,7 +289,7 @@ def _completion(**changes):
 
 
 def _chat(**changes):
-    return json.dumps({"model": "echo", "messages": [{"role": "user", "content": "hi"}], **changes})
+    return json.dumps({"model": "chat", "messages": [{"role": "user", "content": "hi"}], **changes})
 
 
 C, H = "/v1/completions", "/v1/chat/completions"
@@ -257,7 +324,7 @@ REFUSALS = [
     ("stream a string", C, _completion(stream="yes"), 400, "stream", "`stream` must be true or false"),
     ("user a number", C, _completion(user=5), 400, "user", "`user` must be a string"),
     ("a model that cannot complete", C, _completion(model="words"), 400, "model", "cannot complete text"),
-    ("a chat model on completions", C, _completion(model="echo"), 400, "model", "use POST /v1/chat/completions"),
+    ("a chat model on completions", C, _completion(model="chat"), 400, "model", "use POST /v1/chat/completions"),
     ("empty messages", H, _chat(messages=[]), 400, "messages", "non-empty list"),
     ("messages a string", H, _chat(messages="hi"), 400, "messages", "non-empty list"),
     ("unknown role", H, _chat(messages=[{"role": "wizard", "content": "hi"}]), 400, "messages[0].role",
@@ -267,13 +334,20 @@ REFUSALS = [
     ("unknown message field", H, _chat(messages=[{"role": "user", "content": "hi", "name": "x"}]), 400,
      "messages[0].name", "a message has `role` and `content`"),
     ("100,000-character message", H, _chat(messages=[{"role": "user", "content": "O" * 100_000}]), 400,
-     "messages[0].content", "at most 4096 characters"),
-    ("a system message, no roles", H, _chat(messages=[{"role": "system", "content": "Be brief."},
-                                                      {"role": "user", "content": "hi"}]), 400,
-     "messages[0].role", "takes its turns without roles"),
-    ("top_p it cannot honour", H, _chat(top_p=0.5), 400, "top_p", "cannot honour `top_p`"),
-    ("max_tokens 10^9 to chat", H, _chat(max_tokens=10**9), 400, "max_tokens", "[1, 10000]"),
+     "messages[0].content", "at most 2000 characters, the model's limit `max_turn_length`. Received 100000"),
+    ("a lone surrogate", H, _chat(messages=[{"role": "user", "content": "ab\ud800"}]), 400, "messages[0].content",
+     "`messages[0].content` must be UTF-8 text. Received a lone surrogate, '\\ud800', at character 2"),
+    ("65 messages", H, _chat(messages=[{"role": "user", "content": "hi"}] * 65), 400, "messages",
+     "`messages` must hold at most 64 messages, the model's limit `max_turns`"),
+    ("a system message", H, _chat(messages=[{"role": "system", "content": "Be brief."},
+                                            {"role": "user", "content": "hi"}]), 400,
+     "messages[0].role", "`messages[0]` is a system message, which model chat cannot take"),
+    ("max_tokens past the longest reply", H, _chat(max_tokens=11), 400, "max_tokens",
+     "`max_tokens` must be an integer in [1, 10] (10 is the longest reply this model makes"),
+    ("top_p 0 to chat", H, _chat(top_p=0), 400, "top_p", "`top_p` must be in (0, 1]"),
+    ("n past max_batch to chat", H, _chat(n=65), 400, "n", "must be <= 64, the model's limit `max_batch`"),
     ("a completion model on chat", H, _chat(model="gpt"), 400, "model", "use POST /v1/completions for it"),
+    ("a model with no chat signature", H, _chat(model="words"), 400, "model", "Model words is not a chat model"),
     ("a chat signature of another shape", H, _chat(model="odd"), 400, "model", "is not of the shape"),
     ("body over the limit", C, _completion(prompt="O" * BODY_LIMIT), 413, None, f"at most {BODY_LIMIT} bytes"),
 ]
