@@ -1,5 +1,5 @@
 """The playground's caption and chat panels in headless Chromium, against a real `kerazoo serve` of a tiny captioner
-and the tiny chat models: what the page shows is what the REST routes answer for the same bytes and messages."""
+and a tiny chat-family model: what the page shows is what the REST routes answer for the same bytes and messages."""
 
 import base64
 import io
@@ -208,7 +208,7 @@ def test_the_caption_panel_captions_a_drawing_and_lays_each_words_attention_over
     assert text(browser, "caption-words") == ""
 
 
-CHUNK = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "echo"}
+CHUNK = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "chat"}
 
 
 def chunk(delta, finish=None):
@@ -223,7 +223,7 @@ def test_the_chat_panel_streams_replies_keeps_the_conversation_and_shows_refusal
     from selenium.webdriver.support.ui import WebDriverWait
 
     server, client = served
-    open_model(browser, server, "echo")
+    open_model(browser, server, "chat")
     assert browser.find_element(By.ID, "chat-panel").is_displayed()
     assert not browser.find_element(By.ID, "caption-panel").is_displayed()
     chat_input = browser.find_element(By.ID, "chat-input")
@@ -235,30 +235,33 @@ def test_the_chat_panel_streams_replies_keeps_the_conversation_and_shows_refusal
     def idle(d):
         return d.find_element(By.ID, "chat-send").is_enabled()
 
-    def replied(messages, temperature=0.8):
-        response = client.post("/v1/chat/completions", json={"model": "echo", "messages": messages,
-                                                             "temperature": temperature})
+    def replied(messages):
+        """The route's greedy reply, whole: what the page, streaming it at temperature 0, must show."""
+        response = client.post("/v1/chat/completions", json={"model": "chat", "messages": messages,
+                                                             "temperature": 0})
         assert response.status_code == 200, response.text
-        return response.json()["choices"][0]["message"]["content"]
+        (choice,) = response.json()["choices"]
+        return choice["message"]["content"], choice["finish_reason"]
 
     # Enter sends; the reply comes through the stream; the next turn carries the conversation.
+    browser.execute_script("document.getElementById('chat-temperature').value = '0'")
     chat_input.send_keys("good morrow", Keys.ENTER)
     WebDriverWait(browser, 60).until(lambda d: idle(d) and len(log()) == 2)
     turns = [{"role": "user", "content": "good morrow"}]
-    first = replied(turns)
-    assert log() == [("you", "good morrow"), ("echo", first)] and first == "GOOD MORROW"
+    first, finish = replied(turns)
+    assert log() == [("you", "good morrow"), ("chat", first)] and first
     assert text(browser, "chat-stats").startswith(f"{len(first)} characters in ")
-    assert text(browser, "chat-stats").endswith("finish_reason stop") and text(browser, "chat-error") == ""
+    assert text(browser, "chat-stats").endswith(f"finish_reason {finish}") and text(browser, "chat-error") == ""
     chat_input.send_keys("what news", Keys.SHIFT, Keys.ENTER, Keys.NULL, "on the Rialto", Keys.ENTER)
     WebDriverWait(browser, 60).until(lambda d: idle(d) and len(log()) == 4)
     turns += [{"role": "assistant", "content": first}, {"role": "user", "content": "what news\non the Rialto"}]
-    assert log()[2:] == [("you", "what news\non the Rialto"), ("echo", replied(turns))]
+    assert log()[2:] == [("you", "what news\non the Rialto"), ("chat", replied(turns)[0])]
 
     # A refusal is shown as the server words it; the turn is dropped and its text given back.
     browser.execute_script("document.getElementById('chat-temperature').value = '5'")
     chat_input.send_keys("hi", Keys.ENTER)
     WebDriverWait(browser, 60).until(lambda d: idle(d) and text(d, "chat-error"))
-    refusal = client.post("/v1/chat/completions", json={"model": "echo", "stream": True, "temperature": 5,
+    refusal = client.post("/v1/chat/completions", json={"model": "chat", "stream": True, "temperature": 5,
                                                         "messages": turns + [{"role": "user", "content": "hi"}]})
     assert refusal.status_code == 400 and text(browser, "chat-error") == refusal.json()["error"]["message"]
     assert "temperature" in text(browser, "chat-error")
@@ -284,15 +287,15 @@ def test_the_chat_panel_streams_replies_keeps_the_conversation_and_shows_refusal
     chat_input.send_keys("speak", Keys.ENTER)
     WebDriverWait(browser, 10).until(lambda d: d.execute_script("return !!window.feed"))
     assert browser.execute_script("return window.sent") == {
-        "model": "echo", "messages": [{"role": "user", "content": "speak"}], "stream": True, "temperature": 0.5}
+        "model": "chat", "messages": [{"role": "user", "content": "speak"}], "stream": True, "temperature": 0.5}
     feed = "window.feed(arguments[0])"
     browser.execute_script(feed, chunk({"role": "assistant", "content": ""}) + chunk({"content": "SPE"})[:30])
-    WebDriverWait(browser, 10).until(lambda d: log() == [("you", "speak"), ("echo", "")])
+    WebDriverWait(browser, 10).until(lambda d: log() == [("you", "speak"), ("chat", "")])
     browser.execute_script(feed, chunk({"content": "SPE"})[30:] + chunk({"content": "A"})[:-1])
-    WebDriverWait(browser, 10).until(lambda d: log()[1] == ("echo", "SPE"))
+    WebDriverWait(browser, 10).until(lambda d: log()[1] == ("chat", "SPE"))
     assert not idle(browser)  # still streaming
     browser.execute_script(feed, "\n" + chunk({"content": "K"}))
-    WebDriverWait(browser, 10).until(lambda d: log()[1] == ("echo", "SPEAK"))
+    WebDriverWait(browser, 10).until(lambda d: log()[1] == ("chat", "SPEAK"))
     browser.execute_script(feed, chunk({}, "length") + "data: [DONE]\n\n")
     WebDriverWait(browser, 10).until(idle)
     assert text(browser, "chat-stats").endswith("finish_reason length")
