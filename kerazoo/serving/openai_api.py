@@ -213,28 +213,35 @@ def openai_routes(manager, metrics, settings, bounded_call, max_body_bytes, body
                 choice.source.start()
             return choices
 
-        choices = await bounded_call(request, deadline, start)
-        name = servable.name
-        if options["stream"]:
-            async def pieces():
-                for choice in choices:
-                    while not choice.done:
-                        if deadline.passed:
-                            metrics.stopped.labels("deadline").inc()
-                            raise deadline_exceeded(deadline.seconds)
-                        # A client that leaves is noticed when its next chunk cannot be sent: the stream ends there.
-                        made = choice.made
-                        shown = await anyio.to_thread.run_sync(choice.advance)
-                        metrics.stream_characters.labels(name).inc(choice.made - made)
-                        if shown or choice.done:
-                            yield choice.index, shown, choice.finish
+        def whole():
+            return run_choices(start())
 
-            return event_stream(shape, name, pieces(), arrived)
-        await bounded_call(request, deadline, run_choices, choices)
-        # A prompt's tokens count once, whatever `n`: choices are ordered prompt by prompt.
-        prompt_tokens = sum(choice.source.prompt_length for choice in choices[::options["n"]])
-        return _json(shape.body(name, [shape.choice(c.index, c.text, c.finish) for c in choices], prompt_tokens,
-                                sum(choice.source.generated for choice in choices)))
+        name = servable.name
+        if not options["stream"]:
+            # One worker-thread call from the prompt's read to the last token, so that a client leaving at any
+            # point cancels what is left of it.
+            choices = await bounded_call(request, deadline, whole)
+            # A prompt's tokens count once, whatever `n`: choices are ordered prompt by prompt.
+            prompt_tokens = sum(choice.source.prompt_length for choice in choices[::options["n"]])
+            return _json(shape.body(name, [shape.choice(c.index, c.text, c.finish) for c in choices], prompt_tokens,
+                                    sum(choice.source.generated for choice in choices)))
+        # A stream reads its prompt before its first byte, so that a refusal is still an HTTP status.
+        choices = await bounded_call(request, deadline, start)
+
+        async def pieces():
+            for choice in choices:
+                while not choice.done:
+                    if deadline.passed:
+                        metrics.stopped.labels("deadline").inc()
+                        raise deadline_exceeded(deadline.seconds)
+                    # A client that leaves is noticed when its next chunk cannot be sent: the stream ends there.
+                    made = choice.made
+                    shown = await anyio.to_thread.run_sync(choice.advance)
+                    metrics.stream_characters.labels(name).inc(choice.made - made)
+                    if shown or choice.done:
+                        yield choice.index, shown, choice.finish
+
+        return event_stream(shape, name, pieces(), arrived)
 
     async def completions(request, servable, body, deadline, arrived):
         if not servable.can_stream:

@@ -80,15 +80,18 @@ CHAT_SEED = 30  # random weights whose greedy replies differ with the conversati
 
 def export_chat_models(base):
     """`chat`: a tiny chat Transformer of the chat family (random weights, seed `CHAT_SEED`, replies of at most 10
-    ids) exported by the family's own exporter. `odd`: a `chat` signature of another shape. Returns the chat model
-    and its vocabulary."""
+    ids) exported by the family's own exporter. `unstreamed`: its `chat` signature alone. `odd`: a `chat` signature
+    of another shape. Returns the chat model and its vocabulary."""
     import tensorflow as tf
 
     from kerazoo.export import export_saved_model
     from tests.models.chat.test_chat_model import tiny
 
     model, vocabulary = tiny("chat_transformer", seed=CHAT_SEED)
-    export_saved_model(model, vocabulary, "chat", base_dir=base)
+    path = export_saved_model(model, vocabulary, "chat", base_dir=base)
+    # `unstreamed`: the same `chat`, without `chat_step`.
+    loaded = tf.saved_model.load(path)
+    tf.saved_model.save(loaded, os.path.join(base, "unstreamed", "1"), signatures={"chat": loaded.signatures["chat"]})
 
     class Odd(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="history")])

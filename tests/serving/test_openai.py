@@ -87,7 +87,7 @@ def events(response_text):
 def test_the_model_list_is_openais_and_keeps_kerazoos(served, openai_client):
     _, client, base = served
     data = client.get("/v1/models").json()
-    names = ["chat", "gpt", "lstm", "odd", "words"]
+    names = ["chat", "gpt", "lstm", "odd", "unstreamed", "words"]
     assert data["object"] == "list"
     assert data["data"] == [{"id": name, "object": "model", "owned_by": "kerazoo",
                              "created": int(os.stat(os.path.join(base, name, "1")).st_mtime)} for name in names]
@@ -204,6 +204,9 @@ def test_a_greedy_chat_reply_is_the_python_apis(served, exported, openai_client,
     usage = completion.usage
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == \
         (expected.prompt_tokens, expected.completion_tokens, expected.prompt_tokens + expected.completion_tokens)
+    # A model with `chat` alone answers whole replies too (it refuses only a stream, below).
+    whole = openai_client.chat.completions.create(model="unstreamed", messages=messages, temperature=0)
+    assert (whole.choices[0].message.content, whole.choices[0].finish_reason) == (expected.text, expected.finish_reason)
 
 
 def test_greedy_replies_differ_with_the_conversation(exported):
@@ -349,6 +352,8 @@ REFUSALS = [
     ("a completion model on chat", H, _chat(model="gpt"), 400, "model", "use POST /v1/completions for it"),
     ("a model with no chat signature", H, _chat(model="words"), 400, "model", "Model words is not a chat model"),
     ("a chat signature of another shape", H, _chat(model="odd"), 400, "model", "is not of the shape"),
+    ("a stream without chat_step", H, _chat(model="unstreamed", stream=True), 400, "stream",
+     "Model unstreamed cannot stream a reply: its SavedModel has no `chat_step` signature"),
     ("body over the limit", C, _completion(prompt="O" * BODY_LIMIT), 413, None, f"at most {BODY_LIMIT} bytes"),
 ]
 
