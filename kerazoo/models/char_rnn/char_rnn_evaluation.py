@@ -36,10 +36,12 @@ def streaming_loss(model, ids, streams=8, chunk=1000):
     inputs = ids[: streams * length].reshape(streams, length)
     targets = ids[1 : streams * length + 1].reshape(streams, length)
     streaming = model.streaming_model()
-    state = [keras.ops.zeros((streams, size)) for size in streaming.state_sizes]
+    state = [np.zeros((streams, size), "float32") for size in streaming.state_sizes]
     total = 0.0
     for start in range(0, length, chunk):
-        outputs = streaming([keras.ops.convert_to_tensor(inputs[:, start : start + chunk]), *state], training=False)
+        # `predict_on_batch` runs the backend's compiled function: an eager call steps the recurrence op by op,
+        # about nine times slower on the presets' 20,000 characters, for the same figure.
+        outputs = streaming.predict_on_batch([inputs[:, start : start + chunk], *state])
         logits, state = outputs[0], list(outputs[1:])
         losses = keras.losses.sparse_categorical_crossentropy(
             targets[:, start : start + chunk], logits, from_logits=True
