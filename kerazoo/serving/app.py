@@ -203,8 +203,8 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         if batcher is None:
             outputs = await bounded_call(request, deadline, servable.call, signature, arrays)
         else:
-            # A merged call is shared with other requests, so it is not cancelled: past the deadline, or when the
-            # client leaves, this request stops waiting; its rows are dropped if they have not started.
+            # Past the deadline, or when the client leaves, this request stops waiting: its rows are dropped if they
+            # have not started, and the batcher cancels a call once all of its callers have left.
             outputs = await run_bounded(batcher(arrays), deadline, request.receive)
         return signature, Response(json_bytes(encode_response(outputs, row_format)), media_type="application/json")
 

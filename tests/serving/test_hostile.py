@@ -316,6 +316,69 @@ def test_the_batcher_never_merges_past_the_budget():
     assert sum(seen) == 12 * 40 and max(seen) <= 100
 
 
+def test_a_batched_call_whose_callers_have_all_left_is_cancelled():
+    import asyncio
+    import threading
+
+    import numpy as np
+    import tensorflow as tf
+
+    from kerazoo.serving.batching import Batcher
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64)])
+    def count(x):
+        # One loop step per unit of the largest value, a few microseconds each: 10**7 is a minute of CPU.
+        n = tf.reduce_max(x)
+        return x + tf.while_loop(lambda i: i < n, lambda i: i + 1, [tf.constant(0, tf.int64)])[0] - n
+
+    lock, running, ended = threading.Lock(), [], []
+
+    def call(arrays):
+        with lock:
+            running.append(len(arrays["x"]))
+        try:
+            return {"y": count(tf.constant(arrays["x"])).numpy()}
+        except tf.errors.CancelledError:
+            ended.append(("cancelled", len(arrays["x"])))
+            raise
+        finally:
+            with lock:
+                running.remove(len(arrays["x"]))
+
+    long, short = np.array([10**7]), np.array([3])
+
+    async def until(predicate):
+        for _ in range(2400):  # 60 s at most
+            if predicate():
+                return True
+            await asyncio.sleep(0.025)
+        return False
+
+    async def main():
+        batcher = Batcher(call, max_rows=64)
+        # A call run alone (the signature was idle) stops when its one caller leaves.
+        alone = asyncio.ensure_future(batcher({"x": long}))
+        assert await until(lambda: running == [1])
+        # Two callers queue behind it: they will run as one merged call of two rows.
+        first, second = asyncio.ensure_future(batcher({"x": long})), asyncio.ensure_future(batcher({"x": long}))
+        await asyncio.sleep(0.05)
+        alone.cancel()
+        assert await until(lambda: running == [2])
+        assert ended == [("cancelled", 1)]
+        first.cancel()  # one of its callers is still waiting: the merged call runs on
+        await asyncio.sleep(0.2)
+        assert running == [2] and not second.done()
+        second.cancel()  # the last one left: the merged call stops, and the signature is free again
+        assert await until(lambda: not running and not batcher._busy)
+        assert ended == [("cancelled", 1), ("cancelled", 2)]
+        return await batcher({"x": short})
+
+    assert asyncio.run(main())["y"].tolist() == [3]
+    cpu = time.process_time()  # nothing runs on: over a second, a fraction of a core (CPU time, not wall time)
+    time.sleep(1.0)
+    assert time.process_time() - cpu < 0.5
+
+
 def test_past_the_deadline_the_call_stops_and_the_client_gets_504(hostile):
     server, client, _, _ = hostile
     settings = server.app.app.state.settings
