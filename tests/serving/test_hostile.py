@@ -293,6 +293,26 @@ def test_generation_steps_past_the_budget_are_refused(hostile):
     assert_tf_serving_error(response, 400, "`max_batch_steps`")
 
 
+def test_a_call_too_big_for_the_budgets_is_invalid_argument_not_resource_exhausted():
+    # TF Serving answers RESOURCE_EXHAUSTED with 429 (retry later); a request too big for the model is refused
+    # whatever the load, so it is INVALID_ARGUMENT, 400, in both error shapes.
+    import types
+
+    import numpy as np
+
+    from kerazoo.serving.budgets import check_budget
+    from kerazoo.serving.errors import ServingError
+    from kerazoo.serving.errors import error_body
+
+    servable = types.SimpleNamespace(info={"limits": {"max_batch_tokens": 10, "max_tokens": 100}})
+    with pytest.raises(ServingError) as caught:
+        check_budget(servable, "serving_default", {"ids": np.ones([3, 4], np.int32)})
+    assert (caught.value.code, caught.value.status) == ("INVALID_ARGUMENT", 400)
+    assert "Received 12 in 3 rows" in caught.value.message
+    assert json.loads(error_body(caught.value, "openai"))["error"]["code"] == "invalid_argument"
+    check_budget(servable, "serving_default", {"ids": np.ones([2, 5], np.int32)})  # 10 ids: within
+
+
 def test_the_batcher_never_merges_past_the_budget():
     import asyncio
 
