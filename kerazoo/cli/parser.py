@@ -126,7 +126,8 @@ def build_parser():
     serve.add_argument("base_dir", nargs="?", default=DEFAULT_SAVED_MODELS, metavar="BASE_DIR")
     serve.add_argument("--port", type=positive_int, default=8501)
     serve.add_argument("--host", default="127.0.0.1", help="the address to bind (default 127.0.0.1: this machine only)")
-    serve.add_argument("--poll-seconds", type=positive_seconds, default=1.0, help="how often BASE_DIR is scanned for new versions")
+    serve.add_argument("--poll-seconds", type=positive_seconds, default=1.0,
+                       help="how often BASE_DIR is scanned for new versions")
     serve.add_argument("--max-body-bytes", type=positive_int, default=4 * 2**20,
                        help="larger request bodies are refused with 413")
     serve.add_argument("--body-timeout", type=positive_seconds, default=10.0,

@@ -21,7 +21,6 @@ These hooks are uvicorn internals, checked against uvicorn 0.30 to 0.55 (setup.c
 pins the range; tests/serving/test_hostile.py fails if they move).
 """
 
-import asyncio
 import http
 import logging
 
