@@ -141,5 +141,5 @@ def cmd_serve(args):
         raise RuntimeError(f"`kerazoo serve` needs the serve extra: pip install 'kerazoo[serve]' ({error})") from None
     serve(args.base_dir, host=args.host, port=args.port, poll_seconds=args.poll_seconds,
           max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout, batching=args.batching,
-          request_timeout=args.request_timeout)
+          request_timeout=args.request_timeout, header_timeout=args.header_timeout)
     return 0

@@ -7,6 +7,7 @@ another family is refused, naming it and the model.
 """
 
 import argparse
+import math
 import sys
 
 from kerazoo.models.flags import positive_int as _positive_int
@@ -28,6 +29,17 @@ def argparse_type(convert):
 def positive_int(text):
     """An argparse type: an integer >= 1 (the families' converter, with argparse's one-line error)."""
     return argparse_type(_positive_int)(text)
+
+
+def positive_seconds(text):
+    """An argparse type: a finite number of seconds > 0 (a timeout)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
 
 
 def add_flag(parser, flag):

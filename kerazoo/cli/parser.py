@@ -17,6 +17,7 @@ from kerazoo.cli.options import add_command_options
 from kerazoo.cli.options import add_family_flags
 from kerazoo.cli.options import add_flag
 from kerazoo.cli.options import positive_int
+from kerazoo.cli.options import positive_seconds
 from kerazoo.cli.quickstart import cmd_quickstart
 from kerazoo.cli.using import cmd_embed
 from kerazoo.cli.using import cmd_family_command
@@ -125,12 +126,16 @@ def build_parser():
     serve.add_argument("base_dir", nargs="?", default=DEFAULT_SAVED_MODELS, metavar="BASE_DIR")
     serve.add_argument("--port", type=positive_int, default=8501)
     serve.add_argument("--host", default="127.0.0.1", help="the address to bind (default 127.0.0.1: this machine only)")
-    serve.add_argument("--poll-seconds", type=float, default=1.0, help="how often BASE_DIR is scanned for new versions")
+    serve.add_argument("--poll-seconds", type=positive_seconds, default=1.0,
+                       help="how often BASE_DIR is scanned for new versions")
     serve.add_argument("--max-body-bytes", type=positive_int, default=4 * 2**20,
                        help="larger request bodies are refused with 413")
-    serve.add_argument("--body-timeout", type=float, default=10.0,
+    serve.add_argument("--body-timeout", type=positive_seconds, default=10.0,
                        help="seconds a request body may take to arrive (slower: 408)")
-    serve.add_argument("--request-timeout", type=float, default=30.0,
+    serve.add_argument("--header-timeout", type=positive_seconds, default=10.0,
+                       help="seconds a request's line and headers may take to arrive, from the connection's start "
+                            "or the request's first byte (slower: 408 and the connection closes)")
+    serve.add_argument("--request-timeout", type=positive_seconds, default=30.0,
                        help="seconds from a request's arrival to its answer: past it the work stops and the client "
                             "gets 504 DEADLINE_EXCEEDED (default 30, TF Serving's REST timeout)")
     serve.add_argument("--no-batching", dest="batching", action="store_false",

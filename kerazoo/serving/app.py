@@ -27,7 +27,9 @@ own 404 and 405 included (`kerazoo.serving.handlers`). Request bodies are bounde
 (`kerazoo.serving.deadlines`); the work a call may ask for is bounded by the
 model's limits, batch x length budgets included (`kerazoo.serving.budgets`).
 Metric labels name only the models and signatures served, so no request can
-add a label value (`kerazoo.serving.metrics`).
+add a label value (`kerazoo.serving.metrics`). The HTTP layer's own refusals (a
+request that does not parse, 400; past the connection limit, 503; headers slower
+than `header_timeout`, 408) are in the same shape (`kerazoo.serving.connections`).
 """
 
 import asyncio
@@ -56,6 +58,8 @@ from kerazoo.serving.batching import batchable
 from kerazoo.serving.budgets import budget_of
 from kerazoo.serving.budgets import call_cost
 from kerazoo.serving.budgets import check_budget
+from kerazoo.serving.connections import DEFAULT_HEADER_TIMEOUT
+from kerazoo.serving.connections import uvicorn_settings
 from kerazoo.serving.deadlines import Deadline
 from kerazoo.serving.deadlines import in_thread
 from kerazoo.serving.deadlines import run_bounded
@@ -87,12 +91,6 @@ DEFAULT_MAX_BODY_BYTES = 4 * 2**20
 DEFAULT_BODY_TIMEOUT = 10.0
 DEFAULT_POLL_SECONDS = 1.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
-# uvicorn's connection settings. An idle keep-alive connection is closed 5 s after its last answer; past
-# 1,000 open connections and running requests together uvicorn answers 503 (in its own plain-text form), so
-# a flood of connections cannot use up the process's file descriptors; the listen backlog is bounded too.
-# uvicorn has no timeout for a request's headers: a connection that trickles them holds one of the 1,000
-# (docs/serving.md, "Limits and refusals").
-CONNECTION_SETTINGS = {"timeout_keep_alive": 5, "limit_concurrency": 1000, "backlog": 2048}
 
 _PATH = re.compile(
     r"(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+))?(?:/labels/(?P<label>[^/:]+))?"
@@ -205,8 +203,8 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         if batcher is None:
             outputs = await bounded_call(request, deadline, servable.call, signature, arrays)
         else:
-            # A merged call is shared with other requests, so it is not cancelled: past the deadline, or when the
-            # client leaves, this request stops waiting; its rows are dropped if they have not started.
+            # Past the deadline, or when the client leaves, this request stops waiting: its rows are dropped if they
+            # have not started, and the batcher cancels a call once all of its callers have left.
             outputs = await run_bounded(batcher(arrays), deadline, request.receive)
         return signature, Response(json_bytes(encode_response(outputs, row_format)), media_type="application/json")
 
@@ -343,8 +341,12 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
 
 def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEFAULT_POLL_SECONDS,
           max_body_bytes=DEFAULT_MAX_BODY_BYTES, body_timeout=DEFAULT_BODY_TIMEOUT, log_level="info", batching=True,
-          request_timeout=DEFAULT_REQUEST_TIMEOUT):
-    """Serves `base_dir` with uvicorn until interrupted; binds 127.0.0.1 unless `host` says otherwise."""
+          request_timeout=DEFAULT_REQUEST_TIMEOUT, header_timeout=DEFAULT_HEADER_TIMEOUT):
+    """Serves `base_dir` with uvicorn until interrupted; binds 127.0.0.1 unless `host` says otherwise.
+
+    `header_timeout`: seconds a request's line and headers may take to arrive, from the connection's start or
+    the request's first byte (`kerazoo.serving.connections`).
+    """
     import os
 
     import uvicorn
@@ -355,4 +357,4 @@ def serve(base_dir="saved_models", host="127.0.0.1", port=8501, poll_seconds=DEF
     logging.basicConfig(level=getattr(logging, log_level.upper()), format="%(asctime)s %(name)s %(message)s")
     app = create_app(base_dir, poll_seconds, max_body_bytes, body_timeout, batching=batching,
                      request_timeout=request_timeout)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, **CONNECTION_SETTINGS)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_settings(header_timeout))

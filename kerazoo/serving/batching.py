@@ -12,12 +12,18 @@ input and output has a batch dimension first, and an output's other unknown dime
 come from the inputs' shapes (a call's inputs are merged only with inputs of the same shape).
 ELMo's `embed` of sentences, whose output is as long as the batch's longest sentence, is not;
 `generate`, with its scalar settings, is not.
+
+A call whose callers have all left is cancelled (a `kerazoo.serving.deadlines.Cancel`
+around the model call): a call run alone, when its one caller leaves; a merged call,
+when the last of its callers does. While one of them still waits, the call runs on.
 """
 
 import asyncio
 
 import anyio
 import numpy as np
+
+from kerazoo.serving.deadlines import Cancel
 
 DEFAULT_MAX_ROWS = 64
 
@@ -66,25 +72,36 @@ class Batcher:
         if len(sizes) != 1 or 0 in sizes:
             # Inputs of different batch sizes, or none: merged, their rows would pair with another call's
             # (and an empty call would be answered instead of refused). Alone, the signature judges them.
-            return await self._alone(arrays, 0)
+            cancel = Cancel()
+            return await self._for_one_caller(asyncio.ensure_future(self._alone(arrays, 0, cancel)), cancel)
         rows = sizes.pop()
         if not self._busy:
             # The signature is idle: run at once, with no queue and no drain task in between. The signature
-            # stays busy until the model call ends, even if the caller is cancelled first: the worker thread
-            # runs on, and the calls queued meanwhile must not run beside it.
-            call = asyncio.ensure_future(self._alone(arrays, rows))
+            # stays busy until the model call ends, even if the caller leaves first: the worker thread runs on until
+            # the cancellation stops its graph, and the calls queued meanwhile must not run beside it.
+            cancel = Cancel()
+            call = asyncio.ensure_future(self._alone(arrays, rows, cancel))
             self._busy = True
             call.add_done_callback(self._release)
-            return await asyncio.shield(call)
+            return await self._for_one_caller(call, cancel)
         key = tuple((name, value.dtype.str, value.shape[1:]) for name, value in sorted(arrays.items()))
         future = asyncio.get_running_loop().create_future()
         self._queue.append((key, rows, arrays, future))
         self._start_draining()
         return await future
 
+    @staticmethod
+    async def _for_one_caller(call, cancel):
+        """Awaits `call`, a task that runs under `cancel` for one caller; if that caller leaves, cancels it."""
+        # The error of a call whose caller has left is read by no one: mark it retrieved.
+        call.add_done_callback(lambda done: done.cancelled() or done.exception())
+        try:
+            return await asyncio.shield(call)
+        except asyncio.CancelledError:
+            cancel.cancel()  # the model call stops at its next step
+            raise
+
     def _release(self, call):
-        if not call.cancelled():
-            call.exception()  # a caller that left does not need its error; marks it retrieved
         self._busy = False
         self._start_draining()
 
@@ -125,11 +142,19 @@ class Batcher:
         self._queue = rest
         return group
 
-    async def _alone(self, arrays, rows):
-        outputs = await anyio.to_thread.run_sync(self._call, arrays)
+    async def _alone(self, arrays, rows, cancel):
+        outputs = await self._in_thread(arrays, cancel)
         if self._observe and rows:
             self._observe(rows, 1)
         return outputs
+
+    async def _in_thread(self, arrays, cancel):
+        """`call(arrays)` in a worker thread, under `cancel`."""
+        def run():
+            with cancel.scope():
+                return self._call(arrays)
+
+        return await anyio.to_thread.run_sync(run)
 
     async def _run(self, group):
         group = [item for item in group if not item[3].done()]  # a client that left needs no answer
@@ -137,9 +162,13 @@ class Batcher:
             merged = {name: np.concatenate([item[2][name] for item in group]) for name in group[0][2]}
             total = sum(item[1] for item in group)
             try:
-                outputs = await anyio.to_thread.run_sync(self._call, merged)
+                outputs = await self._in_thread(merged, cancel_when_left([item[3] for item in group]))
             except Exception:  # noqa: BLE001 - one call's bad rows must not fail the others: each runs alone below
                 outputs = None
+                # Those who left are not run again (their leaving may be what stopped the call).
+                group = [item for item in group if not item[3].done()]
+                if not group:
+                    return
             if outputs is not None and all(np.ndim(value) and len(value) == total for value in outputs.values()):
                 start = 0
                 for _, rows, _, future in group:
@@ -152,7 +181,7 @@ class Batcher:
 
         async def answer(rows, arrays, future):
             try:
-                outputs = await self._alone(arrays, rows)
+                outputs = await self._alone(arrays, rows, cancel_when_left([future]))
             except Exception as error:  # noqa: BLE001 - the caller's own error goes back to the caller
                 if not future.done():
                     future.set_exception(error)
@@ -164,3 +193,16 @@ class Batcher:
             return await answer(*group[0][1:])
         # Alone, but side by side, as they would have run without batching.
         await asyncio.gather(*(answer(rows, arrays, future) for _, rows, arrays, future in group))
+
+
+def cancel_when_left(futures):
+    """A `Cancel` that is cancelled once every one of `futures` is: when all the callers of a call have left."""
+    cancel = Cancel()
+
+    def left(_):
+        if all(future.cancelled() for future in futures):
+            cancel.cancel()
+
+    for future in futures:
+        future.add_done_callback(left)
+    return cancel

@@ -14,13 +14,14 @@ registered defaults:
 - `max_batch_steps`: the decoding steps of one `generate` call, rows x (longest
   prompt + `max_length`).
 
-A value past a per-axis limit is left to the graph, which names that limit.
+A value past a per-axis limit is left to the graph, which names that limit. A
+call past a budget is 400 INVALID_ARGUMENT (`check_budget` says why).
 The measurements behind the defaults are in docs/serving.md.
 """
 
 import numpy as np
 
-from kerazoo.serving.errors import ServingError
+from kerazoo.serving.errors import invalid
 from kerazoo.signatures.context import registered_limits
 
 
@@ -57,12 +58,13 @@ def call_cost(arrays):
     return cost
 
 
-def _refuse(message):
-    return ServingError(message, "RESOURCE_EXHAUSTED", status=400)
-
-
 def check_budget(servable, signature, arrays):
-    """Refuses (400 RESOURCE_EXHAUSTED) a predict call whose batch x length is past the model's budgets."""
+    """Refuses (400 INVALID_ARGUMENT) a predict call whose batch x length is past the model's budgets.
+
+    INVALID_ARGUMENT, not RESOURCE_EXHAUSTED (which TF Serving answers 429, "too many requests"): the request is
+    too big for the model whatever the load, and retrying it never helps. TF Serving's batcher refuses a call
+    larger than its batch limit the same way ("Task size N is larger than maximum input batch size M").
+    """
     max_length = arrays.get("max_length")
     if max_length is not None and np.ndim(max_length) == 0 and "prompt" in arrays:
         length = int(max_length)
@@ -71,7 +73,7 @@ def check_budget(servable, signature, arrays):
         if 1 <= length <= limit_of(servable, "max_length") and longest <= limit_of(servable, "max_prompt_length"):
             steps, budget = prompts.size * (longest + length), limit_of(servable, "max_batch_steps")
             if steps > budget:
-                raise _refuse(f"`{signature}` may run at most {budget} decoding steps per call (rows x (longest "
+                raise invalid(f"`{signature}` may run at most {budget} decoding steps per call (rows x (longest "
                               f"prompt + max_length), the limit `max_batch_steps`). Received {prompts.size} x "
                               f"({longest} + {length}) = {steps}; send fewer prompts or a smaller `max_length`.")
         return
@@ -79,7 +81,7 @@ def check_budget(servable, signature, arrays):
     longest = max((np.shape(v)[1] for v in arrays.values() if np.ndim(v) >= 2), default=0)
     if cost > budget and longest <= limit_of(servable, "max_tokens"):
         rows = max((len(v) for v in arrays.values() if np.ndim(v) >= 1), default=0)
-        raise _refuse(f"`{signature}` may take at most {budget} ids per call, summed over rows and inputs (the "
+        raise invalid(f"`{signature}` may take at most {budget} ids per call, summed over rows and inputs (the "
                       f"limit `max_batch_tokens`). Received {cost} in {rows} rows; send fewer or shorter rows.")
 
 

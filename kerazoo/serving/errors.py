@@ -7,7 +7,12 @@ statuses.
 
 One `ServingError` is rendered in either of two shapes by `error_body`: TF
 Serving's `{"error": "..."}`, or OpenAI's `{"error": {"message", "type",
-"param", "code"}}` for OpenAI-compatible routes. Every message passes
+"param", "code"}}` for OpenAI-compatible routes. A request too big for a limit (a body
+past `--max-body-bytes`, a call past a batch x length budget) is
+`INVALID_ARGUMENT`, not `RESOURCE_EXHAUSTED`: TF Serving answers that 429,
+"too many requests", which tells a client to retry, and a retry of the same
+request never helps (TF Serving's own batcher refuses a call larger than its
+batch limit with INVALID_ARGUMENT, and a full queue with UNAVAILABLE). Every message passes
 through `safe_text` first, so text a client sent (a lone surrogate, a
 control character, a megabyte of path) can never break the error path.
 """
@@ -127,7 +132,8 @@ def error_body(error, shape="tf_serving"):
 
 
 def http_error(status, message):
-    """A `ServingError` for a refusal the router makes (404, 405) or the HTTP layer (400, 413, 415)."""
+    """A `ServingError` for a refusal the router makes (404, 405) or the HTTP layer (400, 408, 413, 415), with that
+    HTTP status and the error code nearest it."""
     codes = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "UNIMPLEMENTED", 408: "DEADLINE_EXCEEDED",
-             413: "RESOURCE_EXHAUSTED", 415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 504: "DEADLINE_EXCEEDED"}
+             413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 504: "DEADLINE_EXCEEDED"}
     return ServingError(message, codes.get(status, "UNKNOWN" if status >= 500 else "INVALID_ARGUMENT"), status=status)

@@ -53,20 +53,18 @@ async def read_json(request, max_bytes, timeout):
     """The request body parsed as JSON, bounded in size (413) and in the time it takes to arrive (408)."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > max_bytes):
-        raise ServingError(f"The request body must be at most {max_bytes} bytes. Received Content-Length: "
-                           f"{length[:30]}.", "RESOURCE_EXHAUSTED", status=413)
+        raise http_error(413, f"The request body must be at most {max_bytes} bytes. Received Content-Length: "
+                              f"{length[:30]}.")
     chunks, size = [], 0
     try:
         with anyio.fail_after(timeout):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ServingError(f"The request body must be at most {max_bytes} bytes.", "RESOURCE_EXHAUSTED",
-                                       status=413)
+                    raise http_error(413, f"The request body must be at most {max_bytes} bytes.")
                 chunks.append(chunk)
     except TimeoutError:
-        raise ServingError(f"The request body did not arrive within {timeout:g} s.", "DEADLINE_EXCEEDED",
-                           status=408) from None
+        raise http_error(408, f"The request body did not arrive within {timeout:g} s.") from None
     try:
         return json.loads(b"".join(chunks))
     except RecursionError:

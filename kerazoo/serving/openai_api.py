@@ -259,7 +259,7 @@ def openai_routes(manager, metrics, settings, bounded_call, max_body_bytes, body
                 f"Several choices are bounded like one `generate` call of as many rows: at most {budget} decoding "
                 f"steps, rows x (longest prompt + max_tokens) (the model's limit `max_batch_steps`). Received "
                 f"{rows} x ({longest} + {options['max_tokens']}); ask for fewer choices or fewer `max_tokens`.",
-                "RESOURCE_EXHAUSTED", status=400, param="max_tokens")
+                "INVALID_ARGUMENT", param="max_tokens")  # too big whatever the load, as budgets.check_budget
 
         def sources():
             return [Stream(servable, prompt, options["max_tokens"], options["temperature"], 0, options["top_p"],

@@ -113,17 +113,18 @@ class ServerThread:
     """`kerazoo serve` in a thread of this process, with a small body limit and body timeout."""
 
     def __init__(self, base, poll_seconds=0.2, **connection_settings):
-        """`connection_settings` override `kerazoo serve`'s uvicorn settings (`CONNECTION_SETTINGS`)."""
+        """`connection_settings` override `kerazoo serve`'s uvicorn settings (`header_timeout`, and
+        `CONNECTION_SETTINGS`), as `kerazoo.serving.connections.uvicorn_settings` takes them."""
         import uvicorn
 
         from kerazoo.serving import create_app
-        from kerazoo.serving.app import CONNECTION_SETTINGS
+        from kerazoo.serving.connections import uvicorn_settings
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(base, poll_seconds=poll_seconds, max_body_bytes=BODY_LIMIT, body_timeout=BODY_TIMEOUT)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-                                **{**CONNECTION_SETTINGS, **connection_settings})
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                **uvicorn_settings(**connection_settings))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
