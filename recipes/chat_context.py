@@ -7,8 +7,9 @@ Each run is `kerazoo train chat_transformer --config chat-short` (or `chat-short
 `<none>`, so the decoder is a language model of replies) with `--seed S`, into runs/chat-context/CONFIG-seedS.
 A finished run is not trained again. The table gives each run's test perplexity (the four held-out plays, the
 replier's name not shown), distinct-1/2 of its sampled replies (temperature 1, top-p 0.9, the first 500 test
-contexts, measured here on the best checkpoint), its steps and wall time; then the margin between the
-means and the seed-to-seed spread (the larger range of the two configurations). docs/chat.md holds the figures.
+contexts; the run's own evaluation measures both on its best checkpoint), its steps and wall time; then the
+margin between the means and the seed-to-seed spread (the larger range of the two configurations). Each run's
+row is also written to benchmarks/results/chat_context.jsonl; docs/chat.md holds the figures.
 """
 
 import argparse
@@ -24,7 +25,8 @@ SEEDS = (0, 1, 2)
 
 
 def run(config, seed, runs):
-    """The run's metrics, with distinct-1/2 measured here on its best checkpoint (kept in diversity.json)."""
+    """The run's metrics; distinct-1/2 measured here on its best checkpoint (kept in diversity.json) when the run's
+    own evaluation did not measure them."""
     from kerazoo.training import resolve_config
     from kerazoo.training import train
     from kerazoo.training.runner import is_finished
@@ -35,6 +37,8 @@ def run(config, seed, runs):
         train(resolve_config(config=config, seed=seed, verbose=2), output)
     with open(os.path.join(output, "metrics.json"), encoding="utf-8") as f:
         metrics = json.load(f)
+    if "test_distinct_1" in metrics:
+        return metrics
     path = os.path.join(output, "diversity.json")
     if not os.path.isfile(path):
         from kerazoo.models.chat.chat_data import dialogue_splits
@@ -47,6 +51,24 @@ def run(config, seed, runs):
     with open(path, encoding="utf-8") as f:
         metrics.update({f"test_{key}": value for key, value in json.load(f).items()})
     return metrics
+
+
+def write_rows(results, path):
+    """One JSON line per run: its configuration, seed, test figures, steps and clock, and where it ran."""
+    import datetime
+    import platform
+
+    import keras
+
+    keys = ("test_perplexity", "test_perplexity_with_speaker", "validation_perplexity", "test_distinct_1",
+            "test_distinct_2", "test_mean_reply_units", "best_val_loss", "best_epoch", "steps", "epochs_completed",
+            "parameters", "wall_s", "train_exchanges_per_s", "backend")
+    with open(path, "w", encoding="utf-8") as f:
+        for (config, seed), metrics in sorted(results.items()):
+            row = {"configuration": config, "seed": seed, **{key: metrics.get(key) for key in keys},
+                   "date": datetime.date.today().isoformat(), "hardware": f"{os.cpu_count()} CPU cores (shared), "
+                   f"{platform.machine()}", "keras": keras.__version__, "command": "python recipes/chat_context.py"}
+            f.write(json.dumps(row) + "\n")
 
 
 def table(results):
@@ -72,8 +94,12 @@ def main(argv=None):
     parser.add_argument("--only", choices=CONFIGS, action="append", help="train these configurations only")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs", "chat-context"))
+    parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "chat_context.jsonl"),
+                        help="the JSON lines file that gets one row per run ('' writes none)")
     args = parser.parse_args(argv)
     results = {(config, seed): run(config, seed, args.runs) for seed in args.seeds for config in args.only or CONFIGS}
+    if args.results:
+        write_rows(results, args.results)
     print(table(results))
     return 0
 

@@ -2,6 +2,7 @@
 
     python recipes/chat_samples.py                  # the preset
     python recipes/chat_samples.py --source RUN_DIR # any chat run folder
+    python recipes/chat_samples.py --source RUN_DIR --measures-only   # the measures table alone
 
 Prints markdown: the preset's measures on the test plays; for every 250th exchange of the test plays
 (Twelfth Night, Richard II, Julius Caesar, Macbeth; never trained on), the context's last turn, the
@@ -13,7 +14,10 @@ same page.
 """
 
 import argparse
+import dataclasses
 import sys
+
+import numpy as np
 
 SESSION = ["Good morrow, sir.", "What is your name?", "Where is the king?", "I love thee.", "Wilt thou help me?",
            "My computer will not start.", "Farewell."]
@@ -39,16 +43,22 @@ def exchanges_page(model, vocabulary, every=250):
 
 
 def measures_page(model, vocabulary):
-    """The preset's test perplexity without and with the replier's name, and distinct-n of its replies."""
+    """The preset's test perplexity without and with the replier's name and with a stranger's context, and
+    distinct-n of its replies."""
     from kerazoo.models.chat.chat_data import dialogue_splits
     from kerazoo.models.chat.chat_evaluation import diversity
     from kerazoo.models.chat.chat_evaluation import perplexity
 
     test = dialogue_splits()["test"]
     plain, named = perplexity(model, vocabulary, test), perplexity(model, vocabulary, test, show_speaker=True)
+    # Each reply read after another exchange's context: what the context is worth to this model.
+    order = np.random.default_rng(0).permutation(len(test))
+    swapped = perplexity(model, vocabulary, [dataclasses.replace(e, context=test[j].context)
+                                             for e, j in zip(test, order)])
     lines = ["| measure (test plays) | value |", "| --- | --- |",
              f"| perplexity, the replier's name not shown (the card's figure) | {plain['value']:.2f} |",
-             f"| perplexity, the replier's name shown | {named['value']:.2f} |"]
+             f"| perplexity, the replier's name shown | {named['value']:.2f} |",
+             f"| perplexity, each context swapped for another test exchange's | {swapped['value']:.2f} |"]
     for label, temperature in (("sampled (temperature 1, top-p 0.9)", 1.0), ("greedy", 0.0)):
         measured = diversity(model, vocabulary, test[:500], temperature=temperature, seed=0)
         lines.append(f"| distinct-1 / distinct-2 / mean units of 500 {label} replies | {measured['distinct_1']:.3f} / "
@@ -74,12 +84,15 @@ def session_page(model, vocabulary, speaker=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", default="plays-chat", help="a preset name, or a preset or run folder")
+    parser.add_argument("--measures-only", action="store_true", help="print the measures table, not the samples")
     args = parser.parse_args(argv)
     from kerazoo.models.presets import load_preset
 
     model, vocabulary, _ = load_preset(args.source)
-    pages = (measures_page(model, vocabulary) + exchanges_page(model, vocabulary) + session_page(model, vocabulary)
-             + session_page(model, vocabulary, "HAMLET"))
+    pages = measures_page(model, vocabulary)
+    if not args.measures_only:
+        pages += (exchanges_page(model, vocabulary) + session_page(model, vocabulary)
+                  + session_page(model, vocabulary, "HAMLET"))
     print("\n".join(pages))
     return 0
 
