@@ -19,3 +19,17 @@ def tiny_text_file(tmp_path):
     path = tmp_path / "tiny.txt"
     path.write_text(TINY_TEXT * 8, encoding="utf-8")
     return str(path)
+
+
+# The modules that take longest go first. Each module runs on one worker (`--dist loadscope`), and a long one
+# collected late (tests/test_backends.py sorts after tests/serving/) would leave the other worker idle at the end.
+LONGEST_FIRST = ("tests/test_backends.py", "tests/models/test_zoo.py", "tests/models/word2vec/test_word2vec_training.py",
+                 "tests/training/test_trainer.py", "tests/models/t5/test_t5.py", "tests/test_cli_families.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a module, and of the other modules, is kept
