@@ -165,6 +165,43 @@ def test_init_from_parts_encoder_copies_the_encoder_and_leaves_the_decoder_fresh
         resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="decoder")
 
 
+def test_init_from_the_float16_preset_gives_trainable_float32_weights_with_its_logits(tmp_path):
+    """plays-t5 ships float16 weights; fine-tuning from it must train float32 copies, all of them, from its logits.
+
+    This is what the stalled fine-tuning of docs/transfer.md was first suspected of: a vocabulary
+    moved by index, float16 or frozen variables, other start and end ids. None of it happens.
+    """
+    from kerazoo.models.presets import load_preset
+
+    source, source_vocabulary, card = load_preset("plays-t5")
+    assert card["weights_dtype"] == "float16"
+    path = tmp_path / "pairs.tsv"
+    # "#" is not in the plays: it sorts after '"', so the ids of most characters move by one.
+    path.write_text("".join(f"the hart #{i} is here\tThe hart #{i} is here.\n" for i in range(40)), encoding="utf-8")
+    family = get_family("transformer")
+    config = resolve_config(model="transformer", task=str(path), init_from="plays-t5", batch_size=8, verbose=0)
+    data = family.prepare(config)
+    vocabulary = data.vocabulary
+    model = family.compile(family.build(config, data), config, data)
+    assert set(vocabulary.target.characters) - set(source_vocabulary.target.characters) == {"#"}
+    assert (vocabulary.start_id, vocabulary.end_id) == (source_vocabulary.start_id, source_vocabulary.end_id)
+    assert len(model.trainable_weights) == len(model.weights) == len(source.weights)
+    assert {variable.dtype for variable in model.weights} == {"float32"} and model.compute_dtype == "float32"
+
+    pairs = [("the hart is here", "The hart is here.")]
+    new_inputs, _ = vocabulary.encode_pairs(pairs)
+    old_inputs, _ = source_vocabulary.encode_pairs(pairs)
+    new_ids = [vocabulary.target.tokens.index(token) for token in source_vocabulary.target.tokens]
+    np.testing.assert_allclose(np.asarray(model(new_inputs))[..., new_ids], np.asarray(source(old_inputs)),
+                               rtol=1e-5, atol=1e-5)
+
+    before = [np.array(variable) for variable in model.trainable_weights]
+    inputs, targets = data.train
+    model.train_on_batch({key: value[:8] for key, value in inputs.items()}, targets[:8])
+    moved = [not np.array_equal(old, np.asarray(variable)) for old, variable in zip(before, model.trainable_weights)]
+    assert all(moved), [v.path for v, m in zip(model.trainable_weights, moved) if not m]
+
+
 def test_init_from_refuses_an_incompatible_source(pretrained, tmp_path):
     output, _, _ = pretrained
     path = tmp_path / "pairs.tsv"
