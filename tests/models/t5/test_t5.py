@@ -165,6 +165,34 @@ def test_init_from_parts_encoder_copies_the_encoder_and_leaves_the_decoder_fresh
         resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="decoder")
 
 
+def test_init_from_parts_embeddings_copies_the_character_rows_only_and_leaves_every_block_fresh(pretrained, tmp_path):
+    output, source_vocabulary, _ = pretrained
+    source = keras.saving.load_model(f"{output}/best.keras")
+    path = tmp_path / "pairs.tsv"
+    path.write_text("".join(f"the party {i}\tThe party, {i}!\n" for i in range(20)), encoding="utf-8")
+    family = get_family("transformer")
+    config = resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="embeddings")
+    data = family.prepare(config)
+    model = family.build(config, data)
+    theirs = {v.path: np.asarray(v) for v in source.weights}
+    ours = {v.path: np.asarray(v) for v in model.weights}
+    for side, path, axis in (("source", "source_embedding/embeddings", 0), ("target", "target_embedding/embeddings", 0),
+                             ("target", "target_embedding/reverse_embeddings", 1)):
+        old_tokens, new_tokens = getattr(source_vocabulary, side).tokens, getattr(data.vocabulary, side).tokens
+        for new_id, token in enumerate(new_tokens):
+            if token in old_tokens:  # the trained row of the character, wherever its id moved
+                np.testing.assert_array_equal(np.take(ours[path], new_id, axis),
+                                              np.take(theirs[path], old_tokens.index(token), axis), err_msg=path)
+    blocks = [v for v in model.weights if "embedding" not in v.path]
+    assert blocks and all(v.path.startswith(("encoder_block_", "decoder_block_")) for v in blocks)
+    for variable in blocks:  # as initialised: a norm's gamma is ones, other vectors zeros, kernels random
+        value = np.asarray(variable)
+        if variable.path.endswith("kernel"):
+            assert not np.array_equal(value, theirs[variable.path]), variable.path
+        else:
+            np.testing.assert_array_equal(value, float(variable.path.endswith("gamma")), err_msg=variable.path)
+
+
 def test_init_from_the_float16_preset_gives_trainable_float32_weights_with_its_logits(tmp_path):
     """plays-t5 ships float16 weights; fine-tuning from it must train float32 copies, all of them, from its logits.
 
@@ -224,10 +252,10 @@ def test_the_cli_takes_init_from_and_the_punctuation_task():
     from kerazoo.cli.options import flag_values
 
     args = build_parser().parse_args(["train", "transformer", "--task", "punctuation", "--init-from", "plays-t5",
-                                      "--init-from-parts", "encoder", "--train-size", "1000"])
+                                      "--init-from-parts", "embeddings", "--train-size", "1000"])
     settings, _ = flag_values(get_family("transformer"), "transformer", args)
     assert (settings["task"], settings["init_from"], settings["init_from_parts"], settings["train_size"]) == (
-        "punctuation", "plays-t5", "encoder", 1000)
+        "punctuation", "plays-t5", "embeddings", 1000)
     assert build_parser().parse_args(["train", "t5", "--config", "plays-t5"]).config == "plays-t5"
 
 
