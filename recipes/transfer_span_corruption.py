@@ -16,7 +16,9 @@ batch size and the number of steps) except the initial weights:
 - pretrained: `init_from="plays-t5"`;
 - scratch: freshly initialised (its vocabulary is the pairs' characters);
 - and with `--conditions pretrained-encoder`, the encoder of plays-t5 and a fresh
-  decoder (`init_from_parts="encoder"`).
+  decoder (`init_from_parts="encoder"`);
+- and with `--conditions pretrained-embeddings`, only the weights of plays-t5 indexed by
+  characters, its embeddings and output layer, with fresh blocks (`init_from_parts="embeddings"`).
 
 Each run keeps its final model. The figures are exact match, the macro and
 micro F1 of the six restored marks, capital F1 and the teacher-forced loss on
@@ -45,11 +47,13 @@ EPOCHS = {1000: 10, 10000: 1, "all": 1}
 SETTINGS = {"task": "punctuation", "test_size": 500, "batch_size": 32, "optimizer": "adam", "learning_rate": 1e-3,
             "clipnorm": 1.0, "verbose": 0}
 MEASURES = ("test_exact_match", "test_mark_macro_f1", "test_mark_micro_f1", "test_capital_f1", "test_loss")
-# How a run starts: all of plays-t5's weights, its encoder's only (`--conditions`), or none.
-CONDITIONS = ("pretrained", "pretrained-encoder", "scratch")
+# How a run starts: all of plays-t5's weights, its encoder's or its embeddings' only (`--conditions`), or none.
+CONDITIONS = ("pretrained", "pretrained-encoder", "pretrained-embeddings", "scratch")
 LABELS = {"pretrained": "pretrained (all of plays-t5)", "pretrained-encoder": "pretrained encoder, fresh decoder",
-          "scratch": "scratch (random init)"}
-COLORS = {"pretrained": "tab:blue", "pretrained-encoder": "tab:orange", "scratch": "tab:gray"}
+          "pretrained-embeddings": "pretrained embeddings, fresh blocks", "scratch": "scratch (random init)"}
+COLORS = {"pretrained": "tab:blue", "pretrained-encoder": "tab:orange", "pretrained-embeddings": "tab:green",
+          "scratch": "tab:gray"}
+PARTS = {"pretrained": "all", "pretrained-encoder": "encoder", "pretrained-embeddings": "embeddings"}
 
 
 def architecture(preset):
@@ -61,14 +65,14 @@ def architecture(preset):
     return source_architecture(get_family("transformer").builders["transformer"], kerazoo.from_preset(preset))
 
 
-def run_one(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTINGS):
+def run_one(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTINGS, epochs=None):
     from kerazoo.models.registry import resolve_config
     from kerazoo.training import train
 
     config = resolve_config(
-        model="transformer", model_kwargs=dict(model_kwargs), seed=seed, epochs=EPOCHS[size],
+        model="transformer", model_kwargs=dict(model_kwargs), seed=seed, epochs=epochs or EPOCHS[size],
         train_size=10**9 if size == "all" else size, init_from=None if condition == "scratch" else preset,
-        init_from_parts="encoder" if condition == "pretrained-encoder" else "all", **settings,
+        init_from_parts=PARTS.get(condition, "all"), **settings,
     )
     start = time.monotonic()
     _, _, metrics = train(config, None)
@@ -179,7 +183,7 @@ def write_results(path, runs, args):
         "date": datetime.date.today().isoformat(),
         "hardware": hardware(),
         "preset": args.preset,
-        "settings": {**args.settings, "epochs": {str(k): v for k, v in EPOCHS.items()}},
+        "settings": {**args.settings, "epochs": args.epochs or {str(k): v for k, v in EPOCHS.items()}},
         "runs": runs,
         "summary": summary,
         "targets": target_verdicts(summary),
@@ -200,6 +204,7 @@ def main(argv=None):
     parser.add_argument("--figure", default=FIGURE)
     parser.add_argument("--conditions", nargs="+", default=["pretrained", "scratch"], choices=CONDITIONS)
     parser.add_argument("--learning-rate", type=float, default=SETTINGS["learning_rate"], help="of every run")
+    parser.add_argument("--epochs", type=int, help="of every run, instead of the sizes' (a longer diagnostic)")
     parser.add_argument("--figure-only", action="store_true")
     args = parser.parse_args(argv)
     args.argv = argv
@@ -220,7 +225,7 @@ def main(argv=None):
             for condition in args.conditions:
                 if any(r["size"] == size and r["seed"] == seed and r["condition"] == condition for r in runs):
                     continue
-                run = run_one(size, seed, condition, model_kwargs, args.preset, args.settings)
+                run = run_one(size, seed, condition, model_kwargs, args.preset, args.settings, args.epochs)
                 runs.append(run)
                 write_results(args.output, runs, args)
                 print(json.dumps({key: run[key] for key in ("size", "seed", "condition", "steps", "wall_s",

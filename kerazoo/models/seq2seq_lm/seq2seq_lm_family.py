@@ -34,7 +34,7 @@ SEQ2SEQ_DEFAULTS = {
     "train_size": 50_000,  # training pairs, 5% of which validate (punctuation: at most; it has 19,967)
     "test_size": 2_000,  # held-out pairs (dates: days never seen in training; punctuation: of 4 held-out plays)
     "init_from": None,  # a preset or run folder whose weights the model starts from (fine-tuning)
-    "init_from_parts": "all",  # with init_from: "all" its weights, or "encoder" only (the decoder starts fresh)
+    "init_from_parts": "all",  # with init_from: "all" its weights, "encoder" only, or "embeddings" only (see below)
     "epochs": 6,
     "batch_size": 64,
     "optimizer": "adam",  # a kerazoo.optimizers recipe
@@ -46,12 +46,17 @@ SEQ2SEQ_DEFAULTS = {
     "verbose": 1,
 }
 
+# What `init_from` copies: every weight; the encoder's (the decoder starts fresh); or only the weights indexed by
+# characters, the embeddings and the output layer (every block starts fresh).
+INIT_FROM_PARTS = ("all", "encoder", "embeddings")
+
 SEQ2SEQ_FLAGS = common_flags(
     "epochs", "batch_size", "optimizer", "learning_rate", "clipnorm", "seed", "max_minutes", "verbose"
 ) + (
     Flag("task", help=f"one of {sorted(SEQ2SEQ_TASKS)} (default dates), or a TSV file of source<TAB>target lines"),
     Flag("init_from", help="fine-tune: start from the weights of this preset or run folder (same architecture)"),
-    Flag("init_from_parts", choices=("all", "encoder"), help="with --init-from: copy all its weights or the encoder's"),
+    Flag("init_from_parts", choices=INIT_FROM_PARTS,
+         help="with --init-from: copy all its weights, the encoder's, or the embeddings and output layer only"),
     Flag("train_size", positive_int),
     Flag("test_size", positive_int),
     Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
@@ -68,7 +73,8 @@ class Seq2SeqFamily(Family):
     identity = ("family", "model", "model_kwargs", "task", "train_size", "test_size", "init_from", "init_from_parts")
     units = "pairs"
     vocabulary_class = PairVocabulary
-    # Weight path -> ("source" or "target", the axis that runs over that vocabulary's ids), for `init_from`.
+    # Weight path -> ("source" or "target", the axis that runs over that vocabulary's ids), for `init_from`;
+    # they are also what `init_from_parts="embeddings"` copies.
     vocabulary_weights = {}
     # The prefixes of the encoder's weight paths, for `init_from_parts="encoder"`.
     encoder_weights = ()
@@ -79,7 +85,7 @@ class Seq2SeqFamily(Family):
         family.check_optimizer(config["optimizer"])
         family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
         family.check_time_budget(config)
-        family.check_choice(config, "init_from_parts", ("all", "encoder"))
+        family.check_choice(config, "init_from_parts", INIT_FROM_PARTS)
         if config.get("init_from"):
             source, _ = transfer.load_source(config["init_from"], self)
             inherited = transfer.source_architecture(self.builders[config["model"]], source)
@@ -117,7 +123,8 @@ class Seq2SeqFamily(Family):
         model = self.builders[config["model"]](*self.vocabulary_sizes(data.vocabulary), **kwargs)
         if data.extra.get("init_source") is not None:
             source, source_vocabulary = data.extra["init_source"]
-            only = self.encoder_weights if config["init_from_parts"] == "encoder" else None
+            only = {"all": None, "encoder": self.encoder_weights,
+                    "embeddings": tuple(self.vocabulary_weights)}[config["init_from_parts"]]
             transfer.copy_weights(model, source, source_vocabulary, data.vocabulary, self.vocabulary_weights,
                                   config["init_from"], only)
         return model

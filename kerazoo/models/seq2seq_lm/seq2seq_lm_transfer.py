@@ -13,7 +13,9 @@ folder, holding a model of a class the run's family builds. The run then:
   (the family's `vocabulary_weights` names them), and a new character keeps its
   freshly initialised row. With `init_from_parts="encoder"` only the encoder's
   weights are copied (the family's `encoder_weights` prefixes name them), and
-  the decoder starts fresh.
+  the decoder starts fresh; with `init_from_parts="embeddings"` only the weights
+  of `vocabulary_weights` (the embeddings and the output layer), and every
+  block starts fresh.
 
 A source of another class, or one whose weights differ in number or shape (a
 setting that changes the architecture), is refused with an error that names
