@@ -28,6 +28,7 @@ from kerazoo.models.elmo.elmo_tagger import mixing_weights
 from kerazoo.models.elmo.elmo_tagger import tag_sample_weights
 from kerazoo.models.elmo.elmo_tagger_data import elmo_layer_features
 from kerazoo.models.elmo.elmo_tagger_data import gather_features
+from kerazoo.models.elmo.elmo_tagger_data import layer_statistics
 from kerazoo.models.elmo.elmo_tagger_data import length_batches
 from kerazoo.models.elmo.elmo_tagger_data import pad_tags
 from kerazoo.models.elmo.elmo_tagger_data import tagging_sequences
@@ -124,6 +125,12 @@ def run_one(kind, size, seed, data, args):
     else:
         index = data["w2v_index"]
         kwargs = {"word_vectors": data["w2v_vectors"]} if "word2vec" in kind else {}
+    if kind.startswith("elmo") and args.standardize:
+        # Statistics of the words this run fits on, as a task would have them.
+        features, spans = data["elmo_train"]
+        rows = np.concatenate([np.arange(*spans[i]) for i in fit])
+        rows = np.sort(np.random.default_rng(seed).choice(rows, min(len(rows), 50_000), replace=False))
+        kwargs["elmo_mean"], kwargs["elmo_variance"] = layer_statistics(features, rows)
     model = build_elmo_tagger(kind, seed=seed, lstm_units=args.lstm_units, **kwargs)
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                   loss={"punctuation": "sparse_categorical_crossentropy", "capital": "sparse_categorical_crossentropy"})
@@ -229,6 +236,8 @@ def main(argv=None):
     parser.add_argument("--lstm-units", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--validation-share", type=float, default=0.1)
+    parser.add_argument("--no-standardize", dest="standardize", action="store_false",
+                        help="feed the biLM layers to the mix unscaled")
     parser.add_argument("--output", default=os.path.join(ROOT, "benchmarks", "results", "elmo_tagging.json"))
     args = parser.parse_args(argv)
     import kerazoo

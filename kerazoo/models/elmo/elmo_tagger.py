@@ -5,7 +5,10 @@ One architecture for every input, so that only the input differs:
 - `"scratch"`: word embeddings learned with the task;
 - `"word2vec"`: frozen word vectors (e.g. the `plays-word2vec` preset);
 - `"elmo"`: the L + 1 cached layers of a frozen biLM, mixed by a trained
-  `ScalarMix` (γ Σ_j s_j h_j);
+  `ScalarMix` (γ Σ_j s_j h_j). With `elmo_mean` and `elmo_variance` each
+  layer's units are first standardised with training statistics, fixed
+  (the plays biLM's character layer has units of mean up to 13 and standard
+  deviation 7 beside LSTM layers within ±6, and unscaled it swamps the mix);
 - `"elmo+word2vec"`: that mix concatenated with the frozen word vectors, as
   ELMo's paper adds its vectors to a task model's word input.
 
@@ -32,6 +35,8 @@ def build_elmo_tagger(
     embedding_dim=100,
     elmo_layers=3,
     elmo_dim=256,
+    elmo_mean=None,
+    elmo_variance=None,
     lstm_units=64,
     dropout=0.25,
     seed=0,
@@ -45,6 +50,8 @@ def build_elmo_tagger(
             vector of word id i; for `"word2vec"` and `"elmo+word2vec"`.
         embedding_dim: int. Width of scratch embeddings.
         elmo_layers, elmo_dim: the cached biLM layers' count (L + 1) and width.
+        elmo_mean, elmo_variance: optional float arrays `(elmo_layers, elmo_dim)`,
+            statistics of the training words' layers to standardise them with.
         lstm_units: int. Units of each LSTM direction.
         dropout: float. Dropout on the word input and on the LSTM output.
         seed: int. Initialisation and dropout seed.
@@ -81,8 +88,16 @@ def build_elmo_tagger(
     if input_kind.startswith("elmo"):
         elmo = keras.Input((None, elmo_layers, elmo_dim), dtype="float32", name="elmo")
         inputs["elmo"] = elmo
+        layers = elmo
+        if elmo_mean is not None or elmo_variance is not None:
+            if elmo_mean is None or elmo_variance is None:
+                raise ValueError("`elmo_mean` and `elmo_variance` must be given together. Received only one of them")
+            layers = keras.layers.Normalization(
+                axis=(-2, -1), mean=np.asarray(elmo_mean, "float32"), variance=np.asarray(elmo_variance, "float32"),
+                name="elmo_standardization",
+            )(elmo)
         mix = ScalarMix(name="scalar_mix")
-        parts.insert(0, mix([elmo[:, :, j, :] for j in range(elmo_layers)]))
+        parts.insert(0, mix([layers[:, :, j, :] for j in range(elmo_layers)]))
     x = parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
     x = keras.layers.Dropout(dropout, seed=seed)(x)
     lstm = keras.layers.LSTM(

@@ -163,3 +163,12 @@ def length_batches(lengths, batch_size, rng=None, width_step=16):
     if rng is not None:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return [(batch, int(-(-lengths[batch].max() // width_step) * width_step)) for batch in batches]
+
+
+def layer_statistics(features, rows=None, minimum_variance=1e-2):
+    """`(mean, variance)` `(L + 1, dim)` float32 of cached layer `features` (over `rows`, default all).
+
+    The variance is at least `minimum_variance`, so a unit that never moves is not blown up.
+    """
+    values = np.asarray(features if rows is None else features[rows], dtype=np.float64)
+    return values.mean(axis=0).astype("float32"), np.maximum(values.var(axis=0), minimum_variance).astype("float32")

@@ -16,6 +16,7 @@ from kerazoo.models.elmo.elmo_tagger import mixing_weights
 from kerazoo.models.elmo.elmo_tagger import tag_sample_weights
 from kerazoo.models.elmo.elmo_tagger_data import elmo_layer_features
 from kerazoo.models.elmo.elmo_tagger_data import gather_features
+from kerazoo.models.elmo.elmo_tagger_data import layer_statistics
 from kerazoo.models.elmo.elmo_tagger_data import length_batches
 from kerazoo.models.elmo.elmo_tagger_data import pad_tags
 from kerazoo.models.elmo.elmo_tagger_data import tagging_sequences
@@ -166,3 +167,20 @@ def test_scratch_embeddings_learn_and_bad_arguments_are_named():
         build_elmo_tagger("word2vec")
     with pytest.raises(ValueError, match="vocabulary_size=None"):
         build_elmo_tagger("scratch")
+
+
+def test_standardised_layers_are_the_layers_minus_the_training_mean_over_the_floored_deviation():
+    rng = np.random.default_rng(0)
+    features = (rng.normal(size=(40, 3, 4)) * [[[7.0]], [[1.0]], [[2.0]]] + 5.0).astype(np.float16)
+    features[:, 1, 2] = 3.0  # a unit that never moves
+    mean, variance = layer_statistics(features, rows=np.arange(0, 40, 2))
+    values = features[::2].astype(np.float64)
+    np.testing.assert_allclose(mean, values.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(variance[1, 2], 1e-2)
+    np.testing.assert_allclose(np.delete(variance.ravel(), 6), np.delete(values.var(axis=0).ravel(), 6), rtol=1e-5)
+    tagger = build_elmo_tagger("elmo", elmo_dim=4, elmo_mean=mean, elmo_variance=variance, lstm_units=2)
+    batch = features[None, :5].astype("float32")
+    standardised = ops.convert_to_numpy(tagger.get_layer("elmo_standardization")(batch))
+    np.testing.assert_allclose(standardised, (batch - mean) / np.sqrt(variance), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="`elmo_mean` and `elmo_variance` must be given together"):
+        build_elmo_tagger("elmo", elmo_dim=4, elmo_mean=mean)
