@@ -171,7 +171,7 @@ def test_scratch_embeddings_learn_and_bad_arguments_are_named():
 
 def test_standardised_layers_are_the_layers_minus_the_training_mean_over_the_floored_deviation():
     rng = np.random.default_rng(0)
-    features = (rng.normal(size=(40, 3, 4)) * [[[7.0]], [[1.0]], [[2.0]]] + 5.0).astype(np.float16)
+    features = (rng.normal(size=(40, 3, 4)) * np.array([7.0, 1.0, 2.0])[None, :, None] + 5.0).astype(np.float16)
     features[:, 1, 2] = 3.0  # a unit that never moves
     mean, variance = layer_statistics(features, rows=np.arange(0, 40, 2))
     values = features[::2].astype(np.float64)
