@@ -2,6 +2,7 @@
 
     python recipes/elmo_tagging.py                          # sizes 1,000 and 10,000, seeds 0 1 2
     python recipes/elmo_tagging.py --sizes 1000 10000 all   # and every training speech
+    python recipes/elmo_tagging.py --sizes 10000 --epochs 8 --max-steps 2400 --output benchmarks/results/elmo_tagging_longer.json
 
 See docs/transfer.md. The frozen biLM's layers are computed once per speech
 set and cached under runs/elmo_tagging/ (not committed); the taggers train
@@ -229,8 +230,8 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--inputs", nargs="+", default=list(INPUT_KINDS), choices=INPUT_KINDS)
     parser.add_argument("--max-words", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=25, help="most passes over the training speeches")
-    parser.add_argument("--max-steps", type=int, default=3000, help="fewer passes where this many batches come first")
+    parser.add_argument("--epochs", type=int, default=20, help="most passes over the training speeches")
+    parser.add_argument("--max-steps", type=int, default=1200, help="fewer passes where this many batches come first")
     parser.add_argument("--patience", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lstm-units", type=int, default=64)
