@@ -45,7 +45,8 @@ most. `PunctuationSpeeches.sample(count, seed)` draws nested subsets (the
 
 `mark_scores(predictions, targets)` scores restored texts, as an
 encoder-decoder writes them, word by word against the targets: precision,
-recall and F1 of each of the six marks, and of capitals.
+recall and F1 of each of the six marks, and of capitals. `tag_scores` gives
+the same scores from per-word tags, as a tagger predicts them.
 Pure Python and NumPy.
 """
 
@@ -142,9 +143,12 @@ class PunctuationSpeeches:
 
     def sample(self, count, seed=0):
         """`count` speeches drawn without replacement, in play order; for one seed a smaller count is a subset."""
+        return self.subset(self.sample_indices(count, seed).tolist())
+
+    def sample_indices(self, count, seed=0):
+        """The sorted indices of the speeches that `sample(count, seed)` draws."""
         check_integer("count", count, minimum=1, maximum=len(self))
-        chosen = np.random.default_rng(seed).permutation(len(self))[:count]
-        return self.subset(np.sort(chosen).tolist())
+        return np.sort(np.random.default_rng(seed).permutation(len(self))[:count])
 
     @property
     def pairs(self):
@@ -234,6 +238,42 @@ def mark_scores(predictions, targets):
             predicted_capitals[start : start + size] = capitals[predicted_start : predicted_start + size]
         np.add.at(counts, (true_marks.astype(np.int64), predicted_marks), 1)
         np.add.at(capital_counts, (true_capitals.astype(np.int64), predicted_capitals.astype(np.int64)), 1)
+    return _scores(counts, capital_counts)
+
+
+def tag_scores(true_marks, predicted_marks, true_capitals, predicted_capitals):
+    """The scores of `mark_scores` from per-word tags, as a tagger predicts them.
+
+    Args:
+        true_marks, predicted_marks: int arrays of one shape, `PUNCTUATION` classes.
+        true_capitals, predicted_capitals: bool arrays of that shape.
+
+    Returns:
+        the dict of `mark_scores`: per-mark `f1`, `precision`, `recall`;
+        `macro_f1`, the mean F1 of the six marks ("none" not among them);
+        `micro_f1`, `capital_f1` and `words`.
+
+    Example:
+
+    >>> tag_scores([1, 0, 2], [1, 1, 2], [True, False, False], [True, False, True])["f1"]["comma"]
+    0.6666666666666666
+    """
+    arrays = [np.asarray(values).ravel() for values in (true_marks, predicted_marks, true_capitals, predicted_capitals)]
+    if len({array.size for array in arrays}) != 1:
+        raise ValueError(
+            "`true_marks`, `predicted_marks`, `true_capitals` and `predicted_capitals` must have one tag per word. "
+            f"Received sizes {[array.size for array in arrays]}"
+        )
+    classes = len(PUNCTUATION)
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    capital_counts = np.zeros((2, 2), dtype=np.int64)
+    np.add.at(counts, (arrays[0].astype(np.int64), arrays[1].astype(np.int64)), 1)
+    np.add.at(capital_counts, (arrays[2].astype(np.int64), arrays[3].astype(np.int64)), 1)
+    return _scores(counts, capital_counts)
+
+
+def _scores(counts, capital_counts):
+    """Scores from `counts[true, predicted]` of the marks and of the capitals."""
     right = np.diag(counts)
     precision = _ratio(right, counts.sum(axis=0))
     recall = _ratio(right, counts.sum(axis=1))
