@@ -153,9 +153,14 @@ def _request(family, model, vocabulary):
     return "embed", {"sentences": sentences}, {"default": embedder.embed(sentences)["default"].tolist()}
 
 
+# Every preset but two of the three char RNNs, whose SavedModels differ from shakespeare-lstm's only in the cell
+# (the same family, the same signatures; each of the three is measured against its card above).
+SERVED = [name for name in ZOO if name not in ("shakespeare-gru", "shakespeare-rnn-lecture")]
+
+
 def test_every_preset_serves_from_its_saved_model_without_kerazoo(tmp_path):
     requests, expected = {}, {}
-    for name in ZOO:
+    for name in SERVED:
         model, vocabulary, card = load_preset(name)
         family = get_family(card["family"])
         path = export_saved_model(model, vocabulary, name, base_dir=str(tmp_path), family=family)

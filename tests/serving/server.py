@@ -2,7 +2,9 @@
 served by uvicorn on a free port of 127.0.0.1 in a background thread."""
 
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 
@@ -13,6 +15,7 @@ from tests.test_case import tiny_vocabulary
 
 BODY_LIMIT = 1 << 20
 BODY_TIMEOUT = 1.0
+_EXPORTED = {}  # a tiny model's name -> the folder this process exported it to
 
 
 def export_tiny_models(base, names=("lstm", "gpt", "dates", "words", "elmo")):
@@ -41,21 +44,25 @@ def export_tiny_models(base, names=("lstm", "gpt", "dates", "words", "elmo")):
     elmo = randomize_weights(build_elmo(words.size, character_filters=[(1, 4), (2, 4)], character_embedding_dim=4,
                                         projection_dim=4, lstm_units=8, dropout=0.0), seed=5, scale=0.6)
     exports = {
-        "lstm": lambda: export_saved_model(lstm, vocabulary, "lstm", base),
+        "lstm": lambda where: export_saved_model(lstm, vocabulary, "lstm", where),
         # Long enough generations for the deadline tests.
-        "gpt": lambda: export_saved_model(gpt, vocabulary, "gpt", base, limits={
+        "gpt": lambda where: export_saved_model(gpt, vocabulary, "gpt", where, limits={
             "max_batch": 8, "max_prompt_length": 100, "max_batch_steps": 100_000}),
-        "dates": lambda: export_saved_model(transformer, pairs, "dates", base),
-        "words": lambda: export_word_vectors(vectors, "words", base),
-        "elmo": lambda: export_saved_model(elmo, words, "elmo", base),
-        "shapes": lambda: export_tiny_captioner(base),
+        "dates": lambda where: export_saved_model(transformer, pairs, "dates", where),
+        "words": lambda where: export_word_vectors(vectors, "words", where),
+        "elmo": lambda where: export_saved_model(elmo, words, "elmo", where),
     }
     built = {"lstm": lstm, "gpt": gpt, "vocabulary": vocabulary, "transformer": transformer, "vectors": vectors,
              "elmo": elmo}
     for name in names:
-        exported = exports[name]()
         if name == "shapes":
-            built["captioner"] = exported
+            built["captioner"] = export_tiny_captioner(base)
+            continue
+        # The weights are seeded, so one export per test process serves every module that asks; later calls copy it.
+        if name not in _EXPORTED:
+            _EXPORTED[name] = tempfile.mkdtemp(prefix=f"kerazoo-tiny-{name}-")
+            exports[name](_EXPORTED[name])
+        shutil.copytree(os.path.join(_EXPORTED[name], name), os.path.join(base, name))
     return built
 
 
