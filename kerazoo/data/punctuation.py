@@ -221,10 +221,7 @@ def mark_scores(predictions, targets):
             "`predictions` and `targets` must be lists of str, one prediction per target. "
             f"Received: {_count(predictions)} predictions and {_count(targets)} targets"
         )
-    classes = len(PUNCTUATION)
-    # counts[true, predicted] over target words; capitals as (true, predicted) counts too.
-    counts = np.zeros((classes, classes), dtype=np.int64)
-    capital_counts = np.zeros((2, 2), dtype=np.int64)
+    tags = [], [], [], []  # true marks, predicted marks, true capitals, predicted capitals, per target word
     for prediction, target in zip(predictions, targets):
         true_words, true_marks, true_capitals = tag_text(target)
         words, marks, capitals = tag_text(prediction)
@@ -236,9 +233,9 @@ def mark_scores(predictions, targets):
         for start, predicted_start, size in matcher.get_matching_blocks():
             predicted_marks[start : start + size] = marks[predicted_start : predicted_start + size]
             predicted_capitals[start : start + size] = capitals[predicted_start : predicted_start + size]
-        np.add.at(counts, (true_marks.astype(np.int64), predicted_marks), 1)
-        np.add.at(capital_counts, (true_capitals.astype(np.int64), predicted_capitals.astype(np.int64)), 1)
-    return _scores(counts, capital_counts)
+        for found, values in zip(tags, (true_marks, predicted_marks, true_capitals, predicted_capitals)):
+            found.append(np.asarray(values).ravel())
+    return tag_scores(*(np.concatenate(found) if found else np.zeros(0, np.int64) for found in tags))
 
 
 def tag_scores(true_marks, predicted_marks, true_capitals, predicted_capitals):
