@@ -147,14 +147,21 @@ def test_init_from_loads_the_weights_exactly_and_extends_the_vocabulary(pretrain
             np.testing.assert_array_equal(weights[variable.path], np.asarray(variable), err_msg=variable.path)
 
 
-def test_init_from_parts_encoder_copies_the_encoder_and_leaves_the_decoder_fresh(pretrained, tmp_path):
+def _fine_tuning_model(pretrained, tmp_path, parts):
+    """The pretrained source model, and a Transformer built to fine-tune from it with `init_from_parts=parts` on a
+    tiny pairs file; returns (source, model, data)."""
     output, _, _ = pretrained
     source = keras.saving.load_model(f"{output}/best.keras")
     path = tmp_path / "pairs.tsv"
     path.write_text("".join(f"the party {i}\tThe party, {i}!\n" for i in range(20)), encoding="utf-8")
     family = get_family("transformer")
-    config = resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="encoder")
-    model = family.build(config, family.prepare(config))
+    config = resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts=parts)
+    data = family.prepare(config)
+    return source, family.build(config, data), data
+
+
+def test_init_from_parts_encoder_copies_the_encoder_and_leaves_the_decoder_fresh(pretrained, tmp_path):
+    source, model, _ = _fine_tuning_model(pretrained, tmp_path, "encoder")
     theirs = {v.path: np.asarray(v) for v in source.weights}
     for variable in model.weights:
         if variable.path.startswith("encoder_block_"):
@@ -162,18 +169,13 @@ def test_init_from_parts_encoder_copies_the_encoder_and_leaves_the_decoder_fresh
         elif variable.path.startswith("decoder_block_") and variable.path.endswith("kernel"):
             assert not np.array_equal(np.asarray(variable), theirs[variable.path]), variable.path
     with pytest.raises(ValueError, match="init_from_parts"):
-        resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="decoder")
+        resolve_config(model="transformer", task=str(tmp_path / "pairs.tsv"), init_from=pretrained[0],
+                       init_from_parts="decoder")
 
 
 def test_init_from_parts_embeddings_copies_the_character_rows_only_and_leaves_every_block_fresh(pretrained, tmp_path):
-    output, source_vocabulary, _ = pretrained
-    source = keras.saving.load_model(f"{output}/best.keras")
-    path = tmp_path / "pairs.tsv"
-    path.write_text("".join(f"the party {i}\tThe party, {i}!\n" for i in range(20)), encoding="utf-8")
-    family = get_family("transformer")
-    config = resolve_config(model="transformer", task=str(path), init_from=output, init_from_parts="embeddings")
-    data = family.prepare(config)
-    model = family.build(config, data)
+    source_vocabulary = pretrained[1]
+    source, model, data = _fine_tuning_model(pretrained, tmp_path, "embeddings")
     theirs = {v.path: np.asarray(v) for v in source.weights}
     ours = {v.path: np.asarray(v) for v in model.weights}
     for side, path, axis in (("source", "source_embedding/embeddings", 0), ("target", "target_embedding/embeddings", 0),
