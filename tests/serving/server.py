@@ -2,6 +2,7 @@
 served by uvicorn on a free port of 127.0.0.1 in a background thread."""
 
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -147,3 +148,26 @@ class ServerThread:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def metric(client, name, **labels):
+    """The value of one Prometheus sample, 0 when absent."""
+    for line in client.get("/monitoring/prometheus/metrics").text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0])) if "{" in line else {}
+            if all(found.get(k) == v for k, v in labels.items()):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def wait_until(predicate, timeout=60.0):
+    """Polls `predicate` every 25 ms until it holds or `timeout` seconds pass; whether it came true.
+
+    Only for what does happen: the bound is generous so that a loaded 2-core machine passes too.
+    """
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.025)
+    return True

@@ -19,6 +19,8 @@ from tests.serving.server import BODY_LIMIT
 from tests.serving.server import BODY_TIMEOUT
 from tests.serving.server import ServerThread
 from tests.serving.server import export_tiny_models
+from tests.serving.server import metric
+from tests.serving.server import wait_until
 
 GREEDY = {"signature_name": "generate", "inputs": {"prompt": ["ROMEO: "], "max_length": 20, "temperature": 0.0,
                                                    "top_k": 0, "top_p": 1.0, "seed": 1}}
@@ -56,29 +58,6 @@ def still_serving(hostile):
     assert wait_until(lambda: metric(client, "kerazoo_serving_active_streams") == 0)
     assert server.app.app.state.settings.request_timeout == 30.0
     assert rss_bytes() <= 2 * warm_rss, (rss_bytes(), warm_rss)
-
-
-def metric(client, name, **labels):
-    """The value of one Prometheus sample, 0 when absent."""
-    for line in client.get("/monitoring/prometheus/metrics").text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0])) if "{" in line else {}
-            if all(found.get(k) == v for k, v in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
-def wait_until(predicate, timeout=60.0):
-    """Polls `predicate` every 25 ms until it holds or `timeout` seconds pass; whether it came true.
-
-    Only for what does happen: the bound is generous so that a loaded 2-core machine passes too.
-    """
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.025)
-    return True
 
 
 def raw(server, data, read=True, timeout=60):

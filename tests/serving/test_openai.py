@@ -5,7 +5,6 @@ refusal in OpenAI's error shape with the server still serving after it."""
 
 import json
 import os
-import re
 import socket
 import time
 
@@ -19,6 +18,8 @@ from tests.serving.server import BODY_LIMIT
 from tests.serving.server import ServerThread
 from tests.serving.server import export_chat_models
 from tests.serving.server import export_tiny_models
+from tests.serving.server import metric
+from tests.serving.server import wait_until
 
 PROMPT = "ROMEO:"
 
@@ -53,25 +54,6 @@ def generated(client, name, prompt, max_length, temperature=0.0, top_p=1.0, seed
     (text,) = response.json()["outputs"]
     assert text.startswith(prompt)
     return text[len(prompt):]
-
-
-def metric(client, name, **labels):
-    """The value of one Prometheus sample, 0 when absent."""
-    for line in client.get("/monitoring/prometheus/metrics").text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0])) if "{" in line else {}
-            if all(found.get(k) == v for k, v in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
-def wait_until(predicate, timeout=60.0):
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.025)
-    return True
 
 
 def events(response_text):
