@@ -51,6 +51,17 @@ def run_python(code, env=None, timeout=300):
     )
 
 
+def served_without_kerazoo(code, timeout=300):
+    """Runs `code` in a fresh interpreter that cannot import kerazoo (no PYTHONPATH, no user site) and returns the
+    JSON it printed after "RESULT"."""
+    import json
+
+    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"}, timeout=timeout)
+    assert process.returncode == 0, process.stderr[-3000:]
+    line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT"))
+    return json.loads(line[len("RESULT"):])
+
+
 def free_ports(count):
     """`count` distinct free localhost ports (all held open while they are picked)."""
     sockets = [socket.socket() for _ in range(count)]

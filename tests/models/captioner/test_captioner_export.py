@@ -12,7 +12,7 @@ from kerazoo.export import export_saved_model
 from kerazoo.models.captioner.captioner_evaluation import caption
 from kerazoo.models.captioner.captioner_vocabulary import CaptionVocabulary
 from tests.test_case import randomize_weights
-from tests.test_case import run_python
+from tests.test_case import served_without_kerazoo
 
 VOCABULARY = CaptionVocabulary.from_grammar()
 
@@ -85,10 +85,7 @@ def exported(tmp_path_factory):
     inputs = tmp_path_factory.mktemp("inputs") / "inputs.json"
     inputs.write_text(json.dumps({"path": path, "images": [b64(g) for g in good], "bad": bad}))
     code = SERVE.replace("INPUTS", repr(str(inputs)))
-    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
-    assert process.returncode == 0, process.stderr[-3000:]
-    line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT"))
-    return model, path, good, json.loads(line[len("RESULT"):])
+    return model, path, good, served_without_kerazoo(code)
 
 
 def test_the_served_caption_equals_the_python_api_without_kerazoo(exported):

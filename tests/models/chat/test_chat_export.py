@@ -1,7 +1,6 @@
 """The chat SavedModel: `chat` and `chat_step` served by a process that never imports kerazoo, equal to the Python API,
 bounded before they allocate; and the graph splits text into units as Python does."""
 
-import json
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from kerazoo.models.chat.chat_vocabulary import ChatVocabulary
 from kerazoo.models.chat.chat_vocabulary import units
 from tests.models.chat.test_chat_model import TURNS
 from tests.models.chat.test_chat_model import tiny
-from tests.test_case import run_python
+from tests.test_case import served_without_kerazoo
 
 OPTIONS = [{"temperature": 0.0, "top_k": 0, "top_p": 1.0, "seed": 0},
            {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "seed": 5},
@@ -84,10 +83,7 @@ def served(tmp_path_factory):
     path = export_saved_model(model, vocabulary, "chat", base_dir=str(tmp_path_factory.mktemp("sm")))
     code = (SERVE.replace("PATH", repr(path)).replace("CONVERSATIONS", repr(CONVERSATIONS))
             .replace("OPTIONS", repr(OPTIONS)))
-    process = run_python(code, env={"PYTHONPATH": "", "PYTHONNOUSERSITE": "1"})
-    assert process.returncode == 0, process.stderr[-3000:]
-    line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT"))
-    return model, vocabulary, path, json.loads(line[len("RESULT"):])
+    return model, vocabulary, path, served_without_kerazoo(code)
 
 
 def test_chat_is_served_without_kerazoo_and_equals_the_python_api(served):
