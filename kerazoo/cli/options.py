@@ -7,9 +7,9 @@ another family is refused, naming it and the model.
 """
 
 import argparse
-import math
 import sys
 
+from kerazoo.models.flags import positive_float as _positive_float
 from kerazoo.models.flags import positive_int as _positive_int
 
 
@@ -33,13 +33,7 @@ def positive_int(text):
 
 def positive_seconds(text):
     """An argparse type: a finite number of seconds > 0 (a timeout)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
-    return value
+    return argparse_type(_positive_float)(text)
 
 
 def add_flag(parser, flag):

@@ -32,6 +32,14 @@ def non_negative_float(text):
     return value
 
 
+def positive_float(text):
+    """An argparse type: a finite number > 0 (a timeout in seconds, for instance)."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise ValueError(f"must be a finite number > 0, got {text}")
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
 class Flag:
     """A flag of `kerazoo train MODEL`, declared by the families it applies to.
