@@ -8,6 +8,12 @@ if "KERAZOO_CACHE_DIR" not in os.environ:
 
     os.environ["KERAZOO_CACHE_DIR"] = tempfile.mkdtemp(prefix="kerazoo-test-cache-")
 
+# XLA compiles the JAX subset's models (tests/test_backends.py runs it in a subprocess, which inherits this) and the
+# models that set `jit_compile=True` on TensorFlow. Its LLVM optimisation at level 0 compiles those tiny models in
+# less than half the time (the JAX subset's four longest cases: 36 s against 83 s, 72 s against 185 s, alternated on
+# 2026-12-07); XLA's CPU backend does not enable fast math, so the level changes no result.
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
+
 import pytest
 
 

@@ -88,7 +88,8 @@ def test_mirrored_strategy_on_two_cpus_follows_the_single_device_curve(text_file
 @pytest.mark.slow
 def test_jax_data_parallel_on_two_host_devices_follows_the_single_device_curve(text_file, tmp_path):
     pytest.importorskip("jax")
-    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = {"KERAS_BACKEND": "jax",
+           "XLA_FLAGS": " ".join(filter(None, [os.environ.get("XLA_FLAGS"), "--xla_force_host_platform_device_count=2"]))}
     process = run_python(_code("", text_file, str(tmp_path)), env=env)
     _assert_same_curve(_result(process))
 
