@@ -7,6 +7,7 @@ holds the named ones; any other `task` is the path of a TSV file.
 | task | pairs | held out | measures |
 | --- | --- | --- | --- |
 | `dates` | a date in one of 20 formats -> ISO 8601 | calendar days never seen | exact match |
+| `dates-new-formats` | the same training pairs | days never seen, in 4 formats never seen | exact match (per format), loss |
 | `punctuation` | a speech's lowercase words -> the speech as written | 4 whole plays | exact match, per-mark F1, loss |
 | a TSV file | `source<TAB>target` lines | a seeded tenth | exact match |
 
@@ -85,6 +86,32 @@ def dates_pairs(config):
     return date_splits(config["train_size"], config["test_size"], seed=config["seed"])
 
 
+def dates_new_formats_pairs(config):
+    """`dates`' training pairs; its test days written in `NEW_FORMATS`, which no training pair uses."""
+    from kerazoo.data.dates import NEW_FORMATS
+
+    return date_splits(config["train_size"], config["test_size"], seed=config["seed"], test_formats=NEW_FORMATS)
+
+
+def new_format_measures(model, vocabulary, test_pairs, config):
+    """Exact match on the test dates, overall and per format of `NEW_FORMATS`, and the teacher-forced loss."""
+    import datetime
+
+    from kerazoo.data.dates import NEW_FORMATS
+
+    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
+    per_format = {name: [] for name in NEW_FORMATS}
+    for output, (source, target) in zip(outputs, test_pairs):
+        date = datetime.date.fromisoformat(target)
+        name = next(name for name, write in NEW_FORMATS.items() if write(date) == source)
+        per_format[name].append(output == target)
+    return {
+        "test_exact_match": sum(o == t for o, (_, t) in zip(outputs, test_pairs)) / len(test_pairs),
+        "test_exact_match_per_format": {name: sum(hits) / len(hits) for name, hits in per_format.items() if hits},
+        "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
+    }
+
+
 def punctuation_pairs(config):
     from kerazoo.data.punctuation import punctuation_split
 
@@ -108,6 +135,10 @@ class Seq2SeqTask:
 
 SEQ2SEQ_TASKS = {
     "dates": Seq2SeqTask("human-written dates in 20 formats -> ISO 8601", dates_pairs),
+    "dates-new-formats": Seq2SeqTask(
+        "dates as in `dates`, tested on days never seen in 4 formats never seen", dates_new_formats_pairs,
+        new_format_measures,
+    ),
     "punctuation": Seq2SeqTask(
         "punctuation and case restoration of speeches on 4 held-out plays", punctuation_pairs, punctuation_measures
     ),
