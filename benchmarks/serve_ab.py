@@ -98,7 +98,7 @@ def batching_rounds(servers, rounds, clients, seconds):
             line = {"round": index + 1, "tree": label, "server": mode,
                     "requests_per_s": report["requests_per_s_in_window"],
                     "requests_per_s_with_tail": report["requests_per_s"], "5xx": report["5xx"],
-                    "client_errors": report["client_errors"],
+                    "client_errors": report["client_errors"], "client_error_types": report["client_error_types"],
                     "p50_ms": report["per_kind"]["predict"]["p50_ms"],
                     "p99_ms": report["per_kind"]["predict"]["p99_ms"]}
             out.append(line)

@@ -310,8 +310,8 @@ async def load(url, clients, seconds, kinds=("predict", "generate", "stream"), g
 
     # `in_window`: the requests answered before the deadline, a rate that the tail of the last requests does not
     # dilute (the tail's length varies with the machine's load more than the rate does).
-    stats = {"latency": {kind: [] for kind in kinds}, "first_chunk": [], "status": {}, "errors": 0, "in_window": 0,
-             "seconds": seconds}
+    stats = {"latency": {kind: [] for kind in kinds}, "first_chunk": [], "status": {}, "errors": 0, "error_types": {},
+             "in_window": 0, "seconds": seconds}
     ids = IDS
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -322,8 +322,9 @@ async def load(url, clients, seconds, kinds=("predict", "generate", "stream"), g
                 try:
                     await one_request(client, kinds[turn % len(kinds)], stats, ids)
                     stats["in_window"] += time.perf_counter() <= deadline
-                except httpx.HTTPError:
+                except httpx.HTTPError as error:
                     stats["errors"] += 1
+                    stats["error_types"][type(error).__name__] = stats["error_types"].get(type(error).__name__, 0) + 1
                 turn += 1
 
         started = time.perf_counter()
@@ -370,6 +371,7 @@ def load_report(stats):
         "status": stats["status"],
         "5xx": sum(n for code, n in stats["status"].items() if code.startswith("5")),
         "client_errors": stats["errors"],
+        "client_error_types": stats["error_types"],
         "cut_at_deadline": stats["cut_at_deadline"],
         "per_kind": {kind: {**summary(v), "per_s": round(len(v) / stats["elapsed_s"], 1)}
                      for kind, v in stats["latency"].items()},
