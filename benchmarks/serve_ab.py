@@ -125,6 +125,8 @@ def summarize(labels, concurrency, batching):
         summary["rest_p50_ratio_to_first"][label] = {
             kind: figures([round(r[kind][label]["rest_p50_ms"] / r[kind][first]["rest_p50_ms"], 3)
                            for r in concurrency]) for kind in kinds}
+        if not rounds:
+            continue
         summary["batching_gain"][label] = figures(
             [round(rate[label, "batching", r] / rate[label, "no_batching", r], 2) for r in rounds])
         summary["requests_per_s_ratio_to_first"][label] = {
@@ -142,7 +144,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=40, help="calls of each kind per concurrency-1 round")
     parser.add_argument("--predict-lengths", type=int, nargs="+", default=[1024, 256, 64])
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--batch-seconds", type=float, default=6.0, help="length of each predict-only round")
+    parser.add_argument("--batch-seconds", type=float, default=6.0, help="length of each predict-only round; 0: no batching rounds (and no --no-batching servers)")
     parser.add_argument("--warmup-seconds", type=float, default=4.0,
                         help="a predict-only load on each server before anything is timed")
     parser.add_argument("--output")
@@ -163,8 +165,9 @@ def main():
     processes = []
     try:
         servers = {}
+        modes = (("batching", ()), ("no_batching", ("--no-batching",)))[:2 if args.batch_seconds > 0 else 1]
         for label, tree, env in zip(labels, trees, envs):
-            for mode, flags in (("batching", ()), ("no_batching", ("--no-batching",))):
+            for mode, flags in modes:
                 process, url = serve_load.start_server(base, env, *flags, cwd=tree)
                 processes.append(process)
                 servers[label, mode] = url
@@ -172,7 +175,8 @@ def main():
         report["concurrency_1"] = concurrency_rounds(
             base, {label: servers[label, "batching"] for label in labels}, args.rounds, args.repeats,
             args.predict_lengths)
-        report["batching_on_the_server"] = batching_rounds(servers, args.rounds, args.clients, args.batch_seconds)
+        report["batching_on_the_server"] = (batching_rounds(servers, args.rounds, args.clients, args.batch_seconds)
+                                            if args.batch_seconds > 0 else [])
         report["summary"] = summarize(labels, report["concurrency_1"], report["batching_on_the_server"])
     finally:
         for process in processes:
