@@ -24,6 +24,9 @@ Then, `--rounds` times:
    follows the machine's load, does not dilute it. A checkout's gain is its batching
    requests/s over its no-batching requests/s, in each round, and the median over the rounds.
 
+Before the servers start, `--cancellation-repeats` alternations time this checkout's predict
+signature in process with and without a `kerazoo.serving.deadlines.Cancel` scope around it.
+
 Prints a JSON report (and writes it to `--output`).
 """
 
@@ -65,6 +68,40 @@ def turned(items, by):
     """`items` turned left `by` places: the order of one round."""
     by %= len(items)
     return items[by:] + items[:by]
+
+
+def cancellation_cost(base, repeats, lengths):
+    """The predict signature in process, with and without a `Cancel` scope around it (what the hardened server adds
+    to every call: a CancellationManager, and TensorFlow's cancellable call path), alternately; medians in ms."""
+    import numpy as np
+    import tensorflow as tf
+
+    from kerazoo.serving.deadlines import Cancel
+
+    lstm = tf.saved_model.load(os.path.join(base, "lstm", "1")).signatures["serving_default"]
+    out = {}
+    for length in lengths:
+        ids = np.asarray(serve_load.ids_of_length(length), dtype="int32")
+
+        def plain():
+            lstm(token_ids=tf.constant(ids))["logits"].numpy()
+
+        def cancellable():
+            with Cancel().scope():
+                lstm(token_ids=tf.constant(ids))["logits"].numpy()
+
+        times = {"plain": [], "cancellable": []}
+        plain(), cancellable()
+        for _ in range(repeats):
+            for way, call in (("plain", plain), ("cancellable", cancellable)):
+                started = time.perf_counter()
+                call()
+                times[way].append(time.perf_counter() - started)
+        medians = {way: statistics.median(values) for way, values in times.items()}
+        out[f"predict_{length}"] = {**{f"{way}_p50_ms": round(1000 * v, 3) for way, v in medians.items()},
+                                    "ratio": round(medians["cancellable"] / medians["plain"], 3)}
+    print(json.dumps({"cancellation_cost": out}), flush=True)
+    return out
 
 
 def concurrency_rounds(base, servers, rounds, repeats, lengths):
@@ -144,9 +181,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=40, help="calls of each kind per concurrency-1 round")
     parser.add_argument("--predict-lengths", type=int, nargs="+", default=[1024, 256, 64])
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--batch-seconds", type=float, default=6.0, help="length of each predict-only round; 0: no batching rounds (and no --no-batching servers)")
+    parser.add_argument("--batch-seconds", type=float, default=6.0,
+                        help="length of each predict-only round; 0: no batching rounds (and no --no-batching servers)")
     parser.add_argument("--warmup-seconds", type=float, default=4.0,
                         help="a predict-only load on each server before anything is timed")
+    parser.add_argument("--cancellation-repeats", type=int, default=100,
+                        help="alternations of the in-process predict call with and without a Cancel scope; 0: none")
     parser.add_argument("--output")
     args = parser.parse_args()
 
@@ -162,6 +202,8 @@ def main():
               "clients": args.clients, "batch_seconds": args.batch_seconds, "repeats": args.repeats,
               "predict_lengths": args.predict_lengths, "warmup_seconds": args.warmup_seconds,
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if args.cancellation_repeats:
+        report["cancellation_cost"] = cancellation_cost(base, args.cancellation_repeats, args.predict_lengths)
     processes = []
     try:
         servers = {}
