@@ -25,7 +25,11 @@ weights: the load is the server's, not the text's) to a temporary folder. Then:
 5. The server's RSS at the end, against the RSS after warm-up.
 6. What batching gains: 64 single-row predict calls against one call of 64
    rows, in process; and on the server, predict-only rounds of `--clients`
-   clients against this server and one started with `--no-batching`, alternately.
+   clients against this server and one started with `--no-batching` (after 4 s
+   of warm-up load), alternately. `gain` divides the requests/s of each round
+   counted to its last answer; `gain_in_window` counts only the answers within
+   the round's seconds, so the tail of slow last requests does not dilute it.
+   Two versions of the server are compared by `benchmarks/serve_ab.py`.
 
 Prints a JSON report (and writes it to `--output`).
 """
@@ -253,8 +257,9 @@ def start_bare_server(body_bytes):
                          "the bare uvicorn app", seconds=60, pause=0.2)
 
 
-def start_process(command, ready, what, seconds, pause, env=None):
-    """Starts `command(port)` on a free port and waits until `ready(url)` is true; returns (process, url).
+def start_process(command, ready, what, seconds, pause, env=None, cwd=None):
+    """Starts `command(port)` on a free port (in folder `cwd`) and waits until `ready(url)` is true; returns
+    (process, url).
 
     `ready` may raise `httpx.HTTPError` while the process is still starting.
     """
@@ -262,7 +267,8 @@ def start_process(command, ready, what, seconds, pause, env=None):
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command(port), env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     deadline = time.time() + seconds
     while True:
         if process.poll() is not None or time.time() > deadline:
@@ -302,7 +308,10 @@ async def one_request(client, kind, stats, ids):
 async def load(url, clients, seconds, kinds=("predict", "generate", "stream"), grace=30.0):
     import httpx
 
-    stats = {"latency": {kind: [] for kind in kinds}, "first_chunk": [], "status": {}, "errors": 0}
+    # `in_window`: the requests answered before the deadline, a rate that the tail of the last requests does not
+    # dilute (the tail's length varies with the machine's load more than the rate does).
+    stats = {"latency": {kind: [] for kind in kinds}, "first_chunk": [], "status": {}, "errors": 0, "error_types": {},
+             "in_window": 0, "seconds": seconds}
     ids = IDS
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -312,8 +321,10 @@ async def load(url, clients, seconds, kinds=("predict", "generate", "stream"), g
             while time.perf_counter() < deadline:
                 try:
                     await one_request(client, kinds[turn % len(kinds)], stats, ids)
-                except httpx.HTTPError:
+                    stats["in_window"] += time.perf_counter() <= deadline
+                except httpx.HTTPError as error:
                     stats["errors"] += 1
+                    stats["error_types"][type(error).__name__] = stats["error_types"].get(type(error).__name__, 0) + 1
                 turn += 1
 
         started = time.perf_counter()
@@ -336,14 +347,18 @@ def rss(pid):
     return psutil.Process(pid).memory_info().rss
 
 
-def start_server(base, env, *flags):
-    """`kerazoo serve` in a subprocess; returns (process, url) once every model is loaded."""
+def start_server(base, env, *flags, cwd=None):
+    """`kerazoo serve` in a subprocess; returns (process, url) once every model is loaded.
+
+    `python -m` puts its working folder first on `sys.path`: to serve another checkout's code, run it in that
+    checkout (`cwd`) as well as on `PYTHONPATH`.
+    """
     import httpx
 
     return start_process(
         lambda port: [sys.executable, "-m", "kerazoo.cli", "serve", base, "--port", str(port), *flags],
         lambda url: len(httpx.get(url + "/v1/models", timeout=5).json()["models"]) == 2,
-        "kerazoo serve", seconds=600, pause=0.5, env=env)
+        "kerazoo serve", seconds=600, pause=0.5, env=env, cwd=cwd)
 
 
 def load_report(stats):
@@ -352,9 +367,11 @@ def load_report(stats):
         "elapsed_s": round(stats["elapsed_s"], 1),
         "requests": total,
         "requests_per_s": round(total / stats["elapsed_s"], 1),
+        "requests_per_s_in_window": round(stats["in_window"] / stats["seconds"], 1),
         "status": stats["status"],
         "5xx": sum(n for code, n in stats["status"].items() if code.startswith("5")),
         "client_errors": stats["errors"],
+        "client_error_types": stats["error_types"],
         "cut_at_deadline": stats["cut_at_deadline"],
         "per_kind": {kind: {**summary(v), "per_s": round(len(v) / stats["elapsed_s"], 1)}
                      for kind, v in stats["latency"].items()},
@@ -416,16 +433,21 @@ def main():
         # 3. What the server's batching gains: predict-only rounds against this server and one started with
         # --no-batching, alternately.
         unbatched, unbatched_url = start_server(base, env, "--no-batching")
+        # Its first calls are slow while TensorFlow prepares the graph: not in its first round.
+        asyncio.run(load(unbatched_url, args.clients, 4.0, kinds=("predict",)))
         rounds = []
         for way, target in (("batching", url), ("no_batching", unbatched_url)) * 2:
             stats = asyncio.run(load(target, args.clients, args.batch_seconds, kinds=("predict",)))
             rounds.append({"server": way, **load_report(stats)})
-        rate = {way: statistics.mean(r["requests_per_s"] for r in rounds if r["server"] == way)
-                for way in ("batching", "no_batching")}
+        rate, in_window = ({way: statistics.mean(r[key] for r in rounds if r["server"] == way)
+                            for way in ("batching", "no_batching")}
+                           for key in ("requests_per_s", "requests_per_s_in_window"))
         report["batching_on_the_server"] = {
-            "rounds": [{k: r[k] for k in ("server", "requests_per_s", "5xx", "per_kind")} for r in rounds],
+            "rounds": [{k: r[k] for k in ("server", "requests_per_s", "requests_per_s_in_window", "5xx", "per_kind")}
+                       for r in rounds],
             "requests_per_s": {way: round(v, 1) for way, v in rate.items()},
             "gain": round(rate["batching"] / rate["no_batching"], 2),
+            "gain_in_window": round(in_window["batching"] / in_window["no_batching"], 2),
         }
     finally:
         for process in (server, unbatched, bare):

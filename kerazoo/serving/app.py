@@ -59,6 +59,7 @@ from kerazoo.serving.budgets import budget_of
 from kerazoo.serving.budgets import call_cost
 from kerazoo.serving.budgets import check_budget
 from kerazoo.serving.connections import DEFAULT_HEADER_TIMEOUT
+from kerazoo.serving.connections import REFUSED
 from kerazoo.serving.connections import uvicorn_settings
 from kerazoo.serving.deadlines import Deadline
 from kerazoo.serving.deadlines import in_thread
@@ -164,7 +165,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         log.info("serving %s from %s", manager.names(), manager.base_dir)
         task = asyncio.create_task(poll())
         try:
-            yield
+            yield {REFUSED: metrics.refused}  # the HTTP layer's refusals are counted too
         finally:
             task.cancel()
 
@@ -189,7 +190,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             return await in_thread(function, *args, deadline=deadline, receive=request.receive)
         except ServingError as error:
             if getattr(error, "stopped", False):
-                metrics.stopped.labels("deadline" if error.code == "DEADLINE_EXCEEDED" else "disconnect").inc()
+                metrics.stop(error)
             raise
         finally:
             metrics.active_calls.dec()
@@ -204,8 +205,15 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             outputs = await bounded_call(request, deadline, servable.call, signature, arrays)
         else:
             # Past the deadline, or when the client leaves, this request stops waiting: its rows are dropped if they
-            # have not started, and the batcher cancels a call once all of its callers have left.
-            outputs = await run_bounded(batcher(arrays), deadline, request.receive)
+            # have not started, and the batcher cancels a call once all of its callers have left. It says so when
+            # that call ends, after this request's answer (`left` holds it by then): the request is counted then.
+            left = []
+            try:
+                outputs = await run_bounded(batcher(arrays, lambda: left and metrics.stop(left[0])), deadline,
+                                            request.receive)
+            except ServingError as error:
+                left.append(error)
+                raise
         return signature, Response(json_bytes(encode_response(outputs, row_format)), media_type="application/json")
 
     async def stream(request, servable, body, arrived, deadline):

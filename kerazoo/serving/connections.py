@@ -17,6 +17,11 @@ request's first byte arrives, and stops when its headers are complete. When it f
 the client gets 408 and the connection is closed; if an earlier response on the
 connection is still being written, the connection closes after it instead.
 
+Each of these refusals (400, 408, 503) is counted in the app's metrics: the app's lifespan
+puts a function `refused(status)` in the ASGI lifespan state under `REFUSED`, and uvicorn
+hands that state to every connection (`app_state`). Served without that state, they are not
+counted.
+
 These hooks are uvicorn internals, checked against uvicorn 0.30 to 0.55 (setup.cfg
 pins the range; tests/serving/test_hostile.py fails if they move).
 """
@@ -42,6 +47,7 @@ CONNECTION_SETTINGS = {"timeout_keep_alive": 5, "limit_concurrency": 1000, "back
 MALFORMED = "Invalid HTTP request: its request line, a header or its body's framing does not parse."
 OVERLOADED = "The server has {limit} connections and requests open, its limit; try again later."
 SLOW_HEADERS = "The request line and headers did not arrive within {seconds:g} s (--header-timeout)."
+REFUSED = "kerazoo.serving.refused"  # the lifespan state key of the function that counts a refusal made here
 
 
 def raw_response(error, default_headers=()):
@@ -101,6 +107,7 @@ class Protocol(HttpToolsProtocol):
         if over:
             log.warning("refused a request: %d connections and %d requests open, the limit is %d",
                         len(self.connections), len(self.tasks), limit)
+            self._count(503)
         self.app = self.refusing_app if over else self.served_app  # read by uvicorn's on_headers_complete
         super().on_headers_complete()
 
@@ -111,6 +118,12 @@ class Protocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.write(raw_response(error, self.server_state.default_headers))
             self.transport.close()
+            self._count(error.status)
+
+    def _count(self, status):
+        refused = self.app_state.get(REFUSED)
+        if refused is not None:
+            refused(status)
 
     def _start_header_timer(self):
         self.header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)

@@ -144,10 +144,16 @@ async def run_bounded(work, deadline, receive=None, cancel=None):
         cancel.cancel()
         await asyncio.wait({task})  # the worker thread returns once the graph notices
         outcome = None if task.cancelled() else task.exception()  # retrieved: it is not the client's answer
-        error.stopped = getattr(outcome, "code", None) == "CANCELLED"  # TensorFlow's CancelledError, converted
+        error.stopped = ended_by_cancellation(outcome)
     else:
         task.cancel()
     raise error
+
+
+def ended_by_cancellation(error):
+    """Whether `error`, what a call under a cancelled `Cancel` raised, says that the cancellation stopped it (and not
+    that it failed, or had finished anyway): TensorFlow's CancelledError, converted to a `ServingError`."""
+    return getattr(error, "code", None) == "CANCELLED"
 
 
 async def in_thread(function, *args, deadline, receive=None):

@@ -14,7 +14,6 @@ from kerazoo.serving.errors import error_body
 from kerazoo.serving.errors import http_error
 from kerazoo.serving.errors import invalid
 from kerazoo.serving.errors import safe_text
-from kerazoo.serving.metrics import UNKNOWN
 
 log = logging.getLogger("kerazoo.serving")
 
@@ -40,7 +39,7 @@ async def http_exception(request, exc):
         message = exc.detail
     error = http_error(exc.status_code, message)
     error.headers = exc.headers
-    request.app.state.metrics.record(UNKNOWN, "", UNKNOWN, exc.status_code)
+    request.app.state.metrics.refused(exc.status_code)
     return error_response(error, "openai" if request.url.path in (COMPLETIONS_PATH, CHAT_PATH) else "tf_serving")
 
 

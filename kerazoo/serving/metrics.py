@@ -43,3 +43,13 @@ class Metrics:
         self.requests.labels(model, signature, kind, str(code)).inc()
         if seconds is not None:
             self.latency.labels(model, signature, kind).observe(seconds)
+
+    def refused(self, code):
+        """Counts a request refused before it named a model: by the router (404, 405) or by the HTTP layer (400
+        that does not parse, 408 headers too slow, 503 past the connection limit), all under `unknown`."""
+        self.record(UNKNOWN, "", UNKNOWN, code)
+
+    def stop(self, error):
+        """Counts a request whose work was stopped, under the reason `error` (its answer) gives: its deadline
+        (DEADLINE_EXCEEDED) or its client leaving (CANCELLED)."""
+        self.stopped.labels("deadline" if error.code == "DEADLINE_EXCEEDED" else "disconnect").inc()

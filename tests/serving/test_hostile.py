@@ -323,6 +323,7 @@ def test_a_batched_call_whose_callers_have_all_left_is_cancelled():
     import tensorflow as tf
 
     from kerazoo.serving.batching import Batcher
+    from kerazoo.serving.errors import tensorflow_error
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int64)])
     def count(x):
@@ -337,9 +338,9 @@ def test_a_batched_call_whose_callers_have_all_left_is_cancelled():
             running.append(len(arrays["x"]))
         try:
             return {"y": count(tf.constant(arrays["x"])).numpy()}
-        except tf.errors.CancelledError:
+        except tf.errors.CancelledError as error:
             ended.append(("cancelled", len(arrays["x"])))
-            raise
+            raise tensorflow_error(error) from None  # as `Servable.call` does
         finally:
             with lock:
                 running.remove(len(arrays["x"]))
@@ -353,29 +354,72 @@ def test_a_batched_call_whose_callers_have_all_left_is_cancelled():
             await asyncio.sleep(0.025)
         return False
 
+    batcher = Batcher(call, max_rows=64)
+    told = []  # the callers whose `stopped` was called: their work was stopped after they left
+
+    def caller(name):
+        return asyncio.ensure_future(batcher({"x": long}, lambda: told.append(name)))
+
     async def main():
-        batcher = Batcher(call, max_rows=64)
         # A call run alone (the signature was idle) stops when its one caller leaves.
-        alone = asyncio.ensure_future(batcher({"x": long}))
+        alone = caller("alone")
         assert await until(lambda: running == [1])
-        # Two callers queue behind it: they will run as one merged call of two rows.
-        first, second = asyncio.ensure_future(batcher({"x": long})), asyncio.ensure_future(batcher({"x": long}))
+        # Two callers queue behind it: they will run as one merged call of two rows. A third leaves before its
+        # rows run: none of its work is stopped, so it is not told.
+        first, second, third = caller("first"), caller("second"), caller("third")
         await asyncio.sleep(0.05)
+        third.cancel()
         alone.cancel()
         assert await until(lambda: running == [2])
-        assert ended == [("cancelled", 1)]
+        assert ended == [("cancelled", 1)] and told == ["alone"]
         first.cancel()  # one of its callers is still waiting: the merged call runs on
         await asyncio.sleep(0.2)
         assert running == [2] and not second.done()
         second.cancel()  # the last one left: the merged call stops, and the signature is free again
         assert await until(lambda: not running and not batcher._busy)
         assert ended == [("cancelled", 1), ("cancelled", 2)]
+        assert await until(lambda: len(told) == 3)
+        assert told == ["alone", "first", "second"]
         return await batcher({"x": short})
 
     assert asyncio.run(main())["y"].tolist() == [3]
     cpu = time.process_time()  # nothing runs on: over a second, a fraction of a core (CPU time, not wall time)
     time.sleep(1.0)
     assert time.process_time() - cpu < 0.5
+
+
+def test_a_batched_predict_stopped_after_its_client_left_is_counted(tmp_path):
+    # A batchable signature (rows in, rows out) whose call takes a minute of CPU for 10**7.
+    import tensorflow as tf
+
+    class Count(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int64, name="x")])
+        def count(self, x):
+            n = tf.reduce_max(x)
+            return {"y": x + tf.while_loop(lambda i: i < n, lambda i: i + 1, [tf.constant(0, tf.int64)])[0] - n}
+
+    module = Count()
+    tf.saved_model.save(module, str(tmp_path / "count" / "1"), signatures={"serving_default": module.count})
+    long = json.dumps({"instances": [10**7]}).encode()
+    with ServerThread(str(tmp_path)) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        assert client.post("/v1/models/count:predict", json={"instances": [3, 1]}).json() == {"predictions": [3, 1]}
+        batcher = server.app.app.state.manager.models["count"].serving.batchers["serving_default"]
+
+        def stopped(reason):
+            return metric(client, "kerazoo_serving_stopped_requests_total", reason=reason)
+
+        # A client that leaves while its call runs.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as s:
+            s.sendall(request_bytes("POST", "/v1/models/count:predict", long))
+            assert wait_until(lambda: batcher._busy)
+        assert wait_until(lambda: stopped("disconnect") == 1)
+        assert wait_until(lambda: not batcher._busy)
+        # A call past the deadline.
+        server.app.app.state.settings.request_timeout = 0.5
+        response = client.post("/v1/models/count:predict", content=long)
+        assert_tf_serving_error(response, 504, "Deadline exceeded")
+        assert wait_until(lambda: stopped("deadline") == 1)
+        assert stopped("disconnect") == 1
 
 
 def test_past_the_deadline_the_call_stops_and_the_client_gets_504(hostile):
@@ -573,6 +617,8 @@ def test_idle_keep_alive_connections_are_closed_and_connections_are_bounded(tmp_
                 s.close()
         assert wait_until(lambda: not connections)
         assert parse_response(raw(server, request_bytes("GET", "/v1/models", None)))[0] == 200
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            assert refusals(client, 503) == 1
 
 
 def test_pipelined_requests_are_answered_in_order(hostile):
@@ -590,12 +636,21 @@ def test_pipelined_requests_are_answered_in_order(hostile):
                                   b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 200_000 + b"\r\n\r\n"],
                          ids=["garbage", "HTTP/9.9", "TLS hello", "200 KB header"])
 def test_malformed_requests_are_refused_and_the_server_goes_on(hostile, data):
-    server, _, _, _ = hostile
+    server, client, _, _ = hostile
+    refused = refusals(client, 400)
     answer = raw(server, data)
     if data.startswith(b"GET /v1/models HTTP/1.1"):  # a long header, which the HTTP parser accepts: answered
         assert json.loads(parse_response(answer)[2])["models"]
-    else:  # refused by the HTTP parser, in TF Serving's shape, and the connection closed
+        assert refusals(client, 400) == refused
+    else:  # refused by the HTTP parser, in TF Serving's shape, and the connection closed; counted in the metrics
         assert_tf_serving_error(parse_response(answer), 400, "Invalid HTTP request")
+        assert refusals(client, 400) == refused + 1
+
+
+def refusals(client, code):
+    """The requests refused before they named a model (by the router or the HTTP layer) with status `code`."""
+    return metric(client, "kerazoo_serving_requests_total", model="unknown", signature="", kind="unknown",
+                  code=str(code))
 
 
 def test_slow_headers_and_idle_connections_are_closed_with_408(tmp_path):
@@ -615,6 +670,9 @@ def test_slow_headers_and_idle_connections_are_closed_with_408(tmp_path):
         # The server goes on: a whole request is answered.
         status, _, body = parse_response(raw(server, request_bytes("GET", "/v1/models", None)))
         assert status == 200 and json.loads(body)["models"] == []
+        # The four refusals are counted.
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            assert refusals(client, 408) == 4
 
 
 def test_a_header_timeout_that_is_not_a_number_of_seconds_is_refused():
