@@ -3,6 +3,7 @@
     python recipes/transfer_span_corruption.py                 # 1,000 and 10,000 speeches, seeds 0, 1, 2
     python recipes/transfer_span_corruption.py --sizes 1000 10000 all --seeds 0 1 2
     python recipes/transfer_span_corruption.py --figure-only   # redraw the figure from the JSON
+    python recipes/transfer_span_corruption.py --task dates-new-formats   # dates in formats never trained on
 
 The task is punctuation and case restoration (`kerazoo train transformer
 --task punctuation`): a speech of at most 128 characters, lowercased and
@@ -19,6 +20,12 @@ batch size and the number of steps) except the initial weights:
   decoder (`init_from_parts="encoder"`);
 - and with `--conditions pretrained-embeddings`, only the weights of plays-t5 indexed by
   characters, its embeddings and output layer, with fresh blocks (`init_from_parts="embeddings"`).
+
+With `--task dates-new-formats` the task is the `dates` pairs (20 formats ->
+ISO 8601), tested on 500 days never seen, written in 4 formats never seen
+(spelled-out ordinals, day-first dashes: `kerazoo.data.dates.NEW_FORMATS`);
+its figures are exact match, per format too, and the teacher-forced loss, in
+benchmarks/results/transfer_dates.json and docs/images/transfer_dates.png.
 
 Each run keeps its final model. The figures are exact match, the macro and
 micro F1 of the six restored marks, capital F1 and the teacher-forced loss on
@@ -39,14 +46,33 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-RESULTS = os.path.join(ROOT, "benchmarks", "results", "transfer_span_corruption.json")
-FIGURE = os.path.join(ROOT, "docs", "images", "transfer_span_corruption.png")
 PRESET = "plays-t5"
 # Optimizer steps per run, the same with and without pretraining: epochs over the size's 95% that trains.
 EPOCHS = {1000: 10, 10000: 1, "all": 1}
 SETTINGS = {"task": "punctuation", "test_size": 500, "batch_size": 32, "optimizer": "adam", "learning_rate": 1e-3,
             "clipnorm": 1.0, "verbose": 0}
-MEASURES = ("test_exact_match", "test_mark_macro_f1", "test_mark_micro_f1", "test_capital_f1", "test_loss")
+# Per task: the figures each run reports (and those kept per run only), where they go, and the figure's title.
+TASKS = {
+    "punctuation": {
+        "measures": ("test_exact_match", "test_mark_macro_f1", "test_mark_micro_f1", "test_capital_f1", "test_loss"),
+        "details": ("test_mark_f1",),
+        "results": os.path.join(ROOT, "benchmarks", "results", "transfer_span_corruption.json"),
+        "figure": os.path.join(ROOT, "docs", "images", "transfer_span_corruption.png"),
+        "title": "Punctuation and case restoration on 4 held-out plays",
+        "examples": "speeches",
+    },
+    "dates-new-formats": {
+        "measures": ("test_exact_match", "test_loss"),
+        "details": ("test_exact_match_per_format",),
+        "results": os.path.join(ROOT, "benchmarks", "results", "transfer_dates.json"),
+        "figure": os.path.join(ROOT, "docs", "images", "transfer_dates.png"),
+        "title": "Dates in 4 formats never trained on",
+        "examples": "dates",
+    },
+}
+HEADERS = {"test_exact_match": "exact match", "test_mark_macro_f1": "marks macro F1",
+           "test_mark_micro_f1": "marks micro F1", "test_capital_f1": "capital F1", "test_loss": "held-out loss"}
+MEASURES = TASKS["punctuation"]["measures"]
 # How a run starts: all of plays-t5's weights, its encoder's or its embeddings' only (`--conditions`), or none.
 CONDITIONS = ("pretrained", "pretrained-encoder", "pretrained-embeddings", "scratch")
 LABELS = {"pretrained": "pretrained (all of plays-t5)", "pretrained-encoder": "pretrained encoder, fresh decoder",
@@ -66,6 +92,7 @@ def architecture(preset):
 
 
 def run_one(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTINGS, epochs=None):
+    task = TASKS[settings["task"]]
     from kerazoo.models.registry import resolve_config
     from kerazoo.training import train
 
@@ -79,12 +106,12 @@ def run_one(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTING
     return {
         "size": size, "seed": seed, "condition": condition,
         "train_pairs": metrics["train_pairs"], "steps": metrics["steps"], "wall_s": round(time.monotonic() - start, 1),
-        **{key: metrics[key] for key in MEASURES}, "test_mark_f1": metrics["test_mark_f1"],
+        **{key: metrics[key] for key in task["measures"] + task["details"]},
         "val_loss": [row.get("val_loss") for row in metrics["history"]],
     }
 
 
-def summarise(runs):
+def summarise(runs, measures=MEASURES):
     """{size: {condition: {measure: {mean, std, min, max, seeds}}}} and the pretrained - scratch gaps."""
     summary = {}
     for size in dict.fromkeys(run["size"] for run in runs):
@@ -96,12 +123,12 @@ def summarise(runs):
             summary[str(size)][condition] = {
                 key: {"mean": float(np.mean(values)), "std": float(np.std(values, ddof=1)) if len(values) > 1 else None,
                       "min": float(np.min(values)), "max": float(np.max(values)), "seeds": len(values)}
-                for key in MEASURES for values in [[run[key] for run in chosen]]
+                for key in measures for values in [[run[key] for run in chosen]]
             }
     return summary
 
 
-def target_verdicts(summary):
+def target_verdicts(summary, measures=MEASURES):
     """The issue's target per size: pretrained beats scratch by more than twice the seed-to-seed spread (std).
 
     The gap is pretrained - scratch (scratch - pretrained for the loss), the spread the larger standard deviation.
@@ -110,7 +137,7 @@ def target_verdicts(summary):
     for size, conditions in summary.items():
         for condition in [c for c in conditions if c != "scratch" and "scratch" in conditions]:
             verdicts.setdefault(size, {})[condition] = {}
-            for key in MEASURES:
+            for key in measures:
                 better = -1 if key == "test_loss" else 1
                 gap = better * (conditions[condition][key]["mean"] - conditions["scratch"][key]["mean"])
                 spread = max(conditions[c][key]["std"] or 0.0 for c in (condition, "scratch"))
@@ -118,23 +145,24 @@ def target_verdicts(summary):
     return verdicts
 
 
-def markdown_table(summary):
+def markdown_table(summary, task=TASKS["punctuation"]):
     """The docs' table: each measure's mean ± standard deviation over the seeds, per size and condition."""
-    lines = ["| speeches | start | seeds | exact match | marks macro F1 | marks micro F1 | capital F1 | held-out loss |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    measures = task["measures"]
+    lines = [f"| {task['examples']} | start | seeds | " + " | ".join(HEADERS[key] for key in measures) + " |",
+             "| --- | --- | --- | " + " | ".join("---" for _ in measures) + " |"]
     for size, conditions in summary.items():
         for condition in CONDITIONS:
             if condition not in conditions:
                 continue
             figures = conditions[condition]
-            cells = [f"{figures[key]['mean']:.3f} ± {figures[key]['std'] or 0.0:.3f}" for key in MEASURES]
-            seeds = figures[MEASURES[0]]["seeds"]
+            cells = [f"{figures[key]['mean']:.3f} ± {figures[key]['std'] or 0.0:.3f}" for key in measures]
+            seeds = figures[measures[0]]["seeds"]
             speeches = size if size == "all" else f"{int(size):,}"
             lines.append(f"| {speeches} | {LABELS[condition]} | {seeds} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def plot(runs, path):
+def plot(runs, path, task=TASKS["punctuation"]):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -142,6 +170,7 @@ def plot(runs, path):
 
     titles = {"test_mark_macro_f1": "macro F1 of the 6 marks", "test_exact_match": "exact match",
               "test_loss": "held-out loss (nats/char)"}
+    titles = {key: title for key, title in titles.items() if key in task["measures"]}
     figure, axes = plt.subplots(1, len(titles), figsize=(4.2 * len(titles), 3.6))
     for axis, (key, title) in zip(axes, titles.items()):
         for condition in CONDITIONS:
@@ -155,11 +184,11 @@ def plot(runs, path):
                 axis.scatter([n] * len(vs), vs, color=color, s=12, alpha=0.6)
             axis.plot(sizes, [np.mean(vs) for vs in values], color=color, marker="o", label=LABELS[condition])
         axis.set_xscale("log")
-        axis.set_xlabel("speeches trained on (5% more validate)")
+        axis.set_xlabel(f"{task['examples']} trained on (5% more validate)")
         axis.set_title(title)
         axis.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    figure.suptitle("Punctuation and case restoration on 4 held-out plays: fine-tuned plays-t5 vs scratch "
+    figure.suptitle(f"{task['title']}: fine-tuned plays-t5 vs scratch "
                     "(dots: seeds; lines: means)", fontsize=9)
     figure.tight_layout()
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -177,7 +206,8 @@ def read_results(path):
 def write_results(path, runs, args):
     from kerazoo.training.publish import hardware
 
-    summary = summarise(runs)
+    measures = TASKS[args.settings["task"]]["measures"]
+    summary = summarise(runs, measures)
     result = {
         "command": "python recipes/transfer_span_corruption.py " + " ".join(args.argv),
         "date": datetime.date.today().isoformat(),
@@ -186,7 +216,7 @@ def write_results(path, runs, args):
         "settings": {**args.settings, "epochs": args.epochs or {str(k): v for k, v in EPOCHS.items()}},
         "runs": runs,
         "summary": summary,
-        "targets": target_verdicts(summary),
+        "targets": target_verdicts(summary, measures),
     }
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -200,24 +230,27 @@ def main(argv=None):
     parser.add_argument("--sizes", nargs="+", default=["1000", "10000"], help="1000, 10000 and/or all")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--preset", default=PRESET, help="the pretrained preset or run folder")
-    parser.add_argument("--output", default=RESULTS)
-    parser.add_argument("--figure", default=FIGURE)
+    parser.add_argument("--task", default="punctuation", choices=sorted(TASKS), help="the downstream task")
+    parser.add_argument("--output", help="the results JSON (by default the task's, in benchmarks/results/)")
+    parser.add_argument("--figure", help="the figure (by default the task's, in docs/images/)")
     parser.add_argument("--conditions", nargs="+", default=["pretrained", "scratch"], choices=CONDITIONS)
     parser.add_argument("--learning-rate", type=float, default=SETTINGS["learning_rate"], help="of every run")
     parser.add_argument("--epochs", type=int, help="of every run, instead of the sizes' (a longer diagnostic)")
     parser.add_argument("--figure-only", action="store_true")
     args = parser.parse_args(argv)
     args.argv = argv
-    args.settings = {**SETTINGS, "learning_rate": args.learning_rate}
+    task = TASKS[args.task]
+    args.output, args.figure = args.output or task["results"], args.figure or task["figure"]
+    args.settings = {**SETTINGS, "task": args.task, "learning_rate": args.learning_rate}
     sizes = [size if size == "all" else int(size) for size in args.sizes]
     unknown = [size for size in sizes if size not in EPOCHS]
     if unknown:
         parser.error(f"--sizes takes {sorted(map(str, EPOCHS))}; received {unknown}")
     runs = (read_results(args.output) or {}).get("runs", [])
     if args.figure_only:
-        plot(runs, args.figure)
-        print(markdown_table(summarise(runs)))
-        print(json.dumps(target_verdicts(summarise(runs)), indent=1))
+        plot(runs, args.figure, task)
+        print(markdown_table(summarise(runs, task["measures"]), task))
+        print(json.dumps(target_verdicts(summarise(runs, task["measures"]), task["measures"]), indent=1))
         return 0
     model_kwargs = architecture(args.preset)
     for size in sizes:
@@ -229,10 +262,10 @@ def main(argv=None):
                 runs.append(run)
                 write_results(args.output, runs, args)
                 print(json.dumps({key: run[key] for key in ("size", "seed", "condition", "steps", "wall_s",
-                                                            *MEASURES)}), flush=True)
+                                                            *task["measures"])}), flush=True)
     result = write_results(args.output, runs, args)
-    plot(runs, args.figure)
-    print(markdown_table(result["summary"]))
+    plot(runs, args.figure, task)
+    print(markdown_table(result["summary"], task))
     print(json.dumps(result["targets"], indent=1))
     return 0
 
