@@ -18,6 +18,7 @@ import io
 import json
 import os
 import platform
+import sys
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def draw_with_pil(rng, side=256):
     return buffer.getvalue(), objects
 
 
-def drawn_accuracy(model, vocabulary, count, seed):
+def drawn_accuracy(model, vocabulary, count, seed, beam_width=1):
     import tensorflow as tf
 
     from kerazoo.models.captioner import captioner_scenes as scenes
@@ -71,18 +72,18 @@ def drawn_accuracy(model, vocabulary, count, seed):
     rng = np.random.default_rng(seed)
     drawn = [draw_with_pil(rng) for _ in range(count)]
     images = decode_images(tf, tf.constant([png for png, _ in drawn]), model.image_size, 4096).numpy()
-    captions = caption(model, vocabulary, images)
+    captions = caption(model, vocabulary, images, beam_width=beam_width)
     correct = [scenes.content_correct(c, objects) for c, (_, objects) in zip(captions, drawn)]
     return float(np.mean(correct)), [(c, ok) for c, ok in zip(captions[:8], correct[:8])]
 
 
-def measure_model(model, vocabulary, scenes_count, drawings):
+def measure_model(model, vocabulary, scenes_count, drawings, beam_width=1):
     from kerazoo.models.captioner import captioner_scenes as scenes
     from kerazoo.models.captioner.captioner_evaluation import measure
 
     result = {}
     for split in ("test", "compositional"):
-        measured = measure(model, vocabulary, scenes.make_scenes(scenes_count, 0, split))
+        measured = measure(model, vocabulary, scenes.make_scenes(scenes_count, 0, split), beam_width)
         captions = measured.pop("captions")
         result[split] = {key: measured[key] for key in ("bleu4", "content_accuracy", "attention_pointing",
                                                         "attention_pointing_pixels", "scenes")}
@@ -93,7 +94,7 @@ def measure_model(model, vocabulary, scenes_count, drawings):
         failures = [(s, c) for s, c in zip(scenes.make_scenes(scenes_count, 0, split), captions)
                     if not scenes.content_correct(c, s["objects"])]
         result[split]["failures"] = [{"reference": s["captions"][0], "generated": c} for s, c in failures[:8]]
-    accuracy, samples = drawn_accuracy(model, vocabulary, drawings, seed=7)
+    accuracy, samples = drawn_accuracy(model, vocabulary, drawings, seed=7, beam_width=beam_width)
     result["drawn"] = {"content_accuracy": accuracy, "scenes": drawings,
                        "samples": [{"generated": c, "correct": ok} for c, ok in samples]}
     return result
@@ -154,6 +155,7 @@ def main(argv=None):
     parser.add_argument("--transformer", help="a run folder of the Transformer variant, measured beside it")
     parser.add_argument("--scenes", type=int, default=1000)
     parser.add_argument("--drawings", type=int, default=300)
+    parser.add_argument("--beam-width", type=int, default=1, help="1 is greedy decoding (the default)")
     parser.add_argument("--output", default=os.path.join(ROOT, "benchmarks", "results", "captioner.json"))
     parser.add_argument("--images", default=os.path.join(ROOT, "docs", "images"))
     args = parser.parse_args(argv)
@@ -161,18 +163,18 @@ def main(argv=None):
     from kerazoo.models.presets import load_preset
 
     model, vocabulary, _ = load_preset(args.preset)
-    report = {"command": "python recipes/captioner_report.py" + (f" --transformer {args.transformer}"
-                                                                 if args.transformer else ""),
+    command = " ".join(["python recipes/captioner_report.py"] + (argv if argv is not None else sys.argv[1:]))
+    report = {"command": command, "beam_width": args.beam_width,
               "date": datetime.date.today().isoformat(), "hardware": f"{os.cpu_count()} CPU cores, "
               f"{platform.processor() or platform.machine()}", "models": {}}
-    report["models"][args.preset] = measure_model(model, vocabulary, args.scenes, args.drawings)
+    report["models"][args.preset] = measure_model(model, vocabulary, args.scenes, args.drawings, args.beam_width)
     report["attention_figure_caption"] = figures(model, vocabulary, args.images)
     if args.transformer:
         from kerazoo.training import load_run
 
         transformer, transformer_vocabulary = load_run(args.transformer)
         report["models"]["transformer:" + os.path.basename(args.transformer.rstrip("/"))] = measure_model(
-            transformer, transformer_vocabulary, args.scenes, args.drawings)
+            transformer, transformer_vocabulary, args.scenes, args.drawings, args.beam_width)
     with open(args.output, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
     for name, result in report["models"].items():

@@ -159,6 +159,8 @@ CARDS["plays-t5"] = {
                "better": "lower"},
     "check": {"kind": "span_corruption_loss", "data": {**T5_HELDOUT, "chunks": 200}, "unit": "nats per target character",
               "tolerance": 0.01},
+}
+
 CHAT_TEST = {"split": "test", "speaker": False}
 CARDS["plays-chat"] = {
     "description": "A chatbot: a 2+2-block Transformer encoder-decoder (d=128, 4 heads) reading the last 2 turns "

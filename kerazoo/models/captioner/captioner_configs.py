@@ -8,6 +8,8 @@ CAPTIONER_CONFIGS = {
         "model": "captioner",
         "model_kwargs": {"embedding_dim": 64, "units": 256, "filters": [32, 64, 96, 128], "feature_dim": 128,
                          "initial_state": "learned", "max_sequence_length": 28},
+        # A constant rate: the decay tried on 2026-12-07 (`--decay-epochs 11 --final-learning-rate 1e-4 --epochs 20`)
+        # read worse on these busy cores (docs/captioner.md, Results).
         "training": {"epochs": 30, "batch_size": 64, "optimizer": "adam", "learning_rate": 2e-3, "max_minutes": 55},
     },
     "shapes-caption-transformer": {

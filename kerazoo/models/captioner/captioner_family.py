@@ -24,6 +24,7 @@ from kerazoo.models.family import RunData
 from kerazoo.models.family import common_flags
 from kerazoo.models.family import non_negative_float
 from kerazoo.models.family import positive_int
+from kerazoo.models.flags import positive_float
 
 CAPTION = "caption"
 
@@ -56,6 +57,8 @@ CAPTIONER_DEFAULTS = {
     "batch_size": 64,
     "optimizer": "adam",
     "learning_rate": None,
+    "decay_epochs": None,  # cosine decay of the rate over this many epochs, then held at final_learning_rate
+    "final_learning_rate": None,  # where the decay ends (None: a twentieth of the base rate)
     "clipnorm": 1.0,
     "seed": 0,
     "beam_width": 1,  # test decoding: 1 is greedy search
@@ -94,6 +97,8 @@ class CaptionerFamily(Family):
         Flag("data_seed", int, help="the scenes' seed"),
         Flag("data_dir", help="the tfds data folder"),
         Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
+        Flag("decay_epochs", positive_int, help="decay the rate (cosine) over this many epochs, then hold it"),
+        Flag("final_learning_rate", positive_float, help="the rate the decay ends at (default: base / 20)"),
         Flag("attention_penalty", non_negative_float, target="model",
              help="captioner: weight of the doubly stochastic attention penalty"),
     )
@@ -107,9 +112,10 @@ class CaptionerFamily(Family):
     def check_config(self, config, explicit=None, config_training=None):
         family.check_integers(config, ("epochs", "batch_size", "train_size", "validation_size", "test_size",
                                        "compositional_size", "beam_width"))
+        family.check_integers(config, ("decay_epochs",), allow_none=True)
         family.check_integers(config, ("data_seed",), minimum=0)
         family.check_optimizer(config["optimizer"])
-        family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
+        family.check_positive(config, ("learning_rate", "clipnorm", "final_learning_rate"), allow_none=True)
         family.check_time_budget(config)
 
     def splits(self, config):
@@ -163,12 +169,30 @@ class CaptionerFamily(Family):
         size = config["model_kwargs"].get("image_size", 64)
         return {"images": np.zeros((1, size, size, 3), np.float32), "decoder_token_ids": np.ones((1, 2), np.int32)}
 
+    def learning_rate(self, config, steps_per_epoch):
+        """The run's rate: the config's (or the recipe's) base, constant, or with `decay_epochs` a cosine from
+        the base to `final_learning_rate` over that many epochs, held there afterwards.
+
+        A decay shorter than the run finishes even when `max_minutes` stops the run before its last epoch.
+        """
+        base = config["learning_rate"]
+        if config["decay_epochs"] is None:
+            return base
+        if base is None:
+            base = optimizers.get_recipe(config["optimizer"]).defaults["learning_rate"]
+        final = base / 20 if config["final_learning_rate"] is None else config["final_learning_rate"]
+        if final > base:
+            raise ValueError(f"`final_learning_rate` must be at most the learning rate ({base}). "
+                             f"Received: final_learning_rate={final}")
+        return optimizers.get_schedule("warmup_cosine", learning_rate=base, warmup_steps=0,
+                                       total_steps=config["decay_epochs"] * steps_per_epoch, alpha=final / base)
+
     def compile(self, model, config, data):
         import keras
 
+        rate = self.learning_rate(config, data.steps_per_epoch)
         model.compile(
-            optimizer=optimizers.get(config["optimizer"], learning_rate=config["learning_rate"],
-                                     global_clipnorm=config["clipnorm"]),
+            optimizer=optimizers.get(config["optimizer"], learning_rate=rate, global_clipnorm=config["clipnorm"]),
             loss=family.sparse_logits_loss(ignore_class=0),
             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         )
