@@ -36,6 +36,15 @@ of a stream's first run includes the encoding and later runs' do not.
 each round's words/s ratios against the plays in memory and their median:
 only a ratio from one round counts on shared cores.
 
+`--memory-shards 2` adds the comparison that isolates streaming: the first
+2 shards (2M words) trained `--plays-epochs` epochs held in memory (the
+sentences loaded, then the in-memory pipeline) and streamed, the same text
+and vocabulary both ways (`words_per_s_vs_same_text_in_memory`). The whole
+100M words cannot be held in memory under 2 GB, and the plays have a third
+of its vocabulary. Both train several epochs: the in-memory pipeline draws
+an epoch's pairs before its first batch, so over a single epoch its drawing
+would fall outside the measured span while the stream's would not.
+
 Prints one JSON line per run and appends them to
 benchmarks/results/word2vec_stream.jsonl.
 """
@@ -102,10 +111,18 @@ class Rate(keras.callbacks.Callback):
         self.last = (now, step)
 
 rate = Rate()
+sentences = None
+if corpus.startswith("memory:"):
+    # The same shards held in memory: every sentence loaded, then the in-memory pipeline.
+    import glob
+    from kerazoo.models.word2vec.word2vec_corpus import load_sentences
+    start = time.perf_counter()
+    sentences = [s for path in sorted(glob.glob(corpus[len("memory:"):])) for s in load_sentences(path)]
+    load_s = time.perf_counter() - start
 config = resolve_word2vec_config(preset="gensim", corpus=corpus, epochs=epochs, verbose=0,
                                  max_minutes=max_minutes or None, cache_dir=cache_dir)
 start = time.perf_counter()
-_, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate])
+_, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate], sentences=sentences)
 steps = rate.last[1] - rate.first[1]
 seconds = rate.last[0] - rate.first[0]
 words_per_step = metrics["corpus_words"] / metrics["steps_per_epoch"]
@@ -136,7 +153,7 @@ def run_one(name, corpus, max_minutes, epochs, cache_dir=None):
     return {"run": name, "corpus": corpus, **json.loads(line[len("RESULT"):])}
 
 
-def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None):
+def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None, memory_shards=0):
     from char_rnn import hardware
 
     if not os.path.exists(plays_file):
@@ -149,6 +166,18 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         ("plays (streamed)", plays_file, plays_epochs),
         ("100M (streamed)", os.path.join(folder, "*.txt"), epochs),
     ]
+    if memory_shards:
+        # The first shards of the corpus, the same text both ways (a folder of links to them, so that the
+        # stream finds their encoding in the cache): held in memory, and streamed, `--plays-epochs` epochs each.
+        folder = os.path.abspath(folder)
+        part = f"{folder}-first-{memory_shards}"
+        os.makedirs(part, exist_ok=True)
+        for name in sorted(n for n in os.listdir(folder) if n.endswith(".txt"))[:memory_shards]:
+            if not os.path.exists(os.path.join(part, name)):
+                os.symlink(os.path.join(os.path.abspath(folder), name), os.path.join(part, name))
+        words = f"first {memory_shards} shards"
+        runs += [(f"{words} (in memory)", "memory:" + os.path.join(part, "*.txt"), plays_epochs),
+                 (f"{words} (streamed)", part, plays_epochs)]
     rows = []
     # Rounds alternate the order of the runs, so that no run always meets the machine's load at the
     # same moment; a ratio counts only within a round. The first round of a stream encodes its shards
@@ -168,10 +197,19 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         reference = next(row["words_per_s"] for row in round_rows if row["run"] == runs[0][0])
         for row in round_rows:
             row["words_per_s_vs_plays_in_memory"] = round(row["words_per_s"] / reference, 3)
+        if memory_shards:
+            # The ratio that isolates streaming: the same shards, the same vocabulary, in memory against streamed.
+            held = next(row["words_per_s"] for row in round_rows if row["run"] == runs[3][0])
+            for row in round_rows:
+                if row["run"] in (runs[3][0], runs[4][0]):
+                    row["words_per_s_vs_same_text_in_memory"] = round(row["words_per_s"] / held, 3)
         rows += round_rows
     ratios = {name: [row["words_per_s_vs_plays_in_memory"] for row in rows if row["run"] == name] for name, _, _ in runs}
-    print(json.dumps({"ratios": ratios, "median_ratios": {name: float(np.median(r)) for name, r in ratios.items()}}),
-          flush=True)
+    summary = {"ratios": ratios, "median_ratios": {name: float(np.median(r)) for name, r in ratios.items()}}
+    if memory_shards:
+        same = [row["words_per_s_vs_same_text_in_memory"] for row in rows if row["run"] == runs[4][0]]
+        summary.update(same_text_ratios=same, same_text_median_ratio=float(np.median(same)))
+    print(json.dumps(summary), flush=True)
     if save:
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
         with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
@@ -198,6 +236,8 @@ def main(argv=None):
     run_parser.add_argument("--plays-file", default="/tmp/kerazoo-w2v-plays.txt")
     run_parser.add_argument("--rounds", type=int, default=1, help="the runs alternate this many times")
     run_parser.add_argument("--cache-dir", help="where streamed shards are kept as token ids (default ~/.cache/kerazoo)")
+    run_parser.add_argument("--memory-shards", type=int, default=0,
+                            help="also train the first N shards in memory and streamed, the same text, --plays-epochs epochs")
     run_parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "make":
@@ -206,7 +246,7 @@ def main(argv=None):
         print(f"written in {time.perf_counter() - start:.1f} s", flush=True)
     else:
         run(args.folder, args.max_minutes, args.epochs, args.plays_file, not args.no_save, args.plays_epochs,
-            args.rounds, args.cache_dir)
+            args.rounds, args.cache_dir, args.memory_shards)
 
 
 if __name__ == "__main__":
