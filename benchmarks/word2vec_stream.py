@@ -7,6 +7,9 @@
     # 2. Train on it and on the plays, each run in its own process (its own peak RSS):
     python benchmarks/word2vec_stream.py run --folder /tmp/kerazoo-w2v-100m --max-minutes 4
 
+    # 3. The input pipeline alone, CPU ms per batch: the first 2 shards in memory and streamed.
+    python benchmarks/word2vec_stream.py pipeline --folder /tmp/kerazoo-w2v-100m --shards 2
+
 `run` trains kerazoo's word2vec (gensim's model settings: window 5, 5
 negatives, sample 1e-3, min_count 5, batch 4,096) three times, one process
 each:
@@ -169,12 +172,7 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
     if memory_shards:
         # The first shards of the corpus, the same text both ways (a folder of links to them, so that the
         # stream finds their encoding in the cache): held in memory, and streamed, `--plays-epochs` epochs each.
-        folder = os.path.abspath(folder)
-        part = f"{folder}-first-{memory_shards}"
-        os.makedirs(part, exist_ok=True)
-        for name in sorted(n for n in os.listdir(folder) if n.endswith(".txt"))[:memory_shards]:
-            if not os.path.exists(os.path.join(part, name)):
-                os.symlink(os.path.join(os.path.abspath(folder), name), os.path.join(part, name))
+        part = _first_shards(folder, memory_shards)
         words = f"first {memory_shards} shards"
         runs += [(f"{words} (in memory)", "memory:" + os.path.join(part, "*.txt"), plays_epochs),
                  (f"{words} (streamed)", part, plays_epochs)]
@@ -218,6 +216,56 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
     return rows
 
 
+def pipeline(folder, shards, cache_dir, rounds, save, epochs=2):
+    """The input pipeline's CPU per batch, with no training: the first `shards` shards held in memory and
+    streamed, `epochs` whole epochs each (every pair drawn counts, the first epoch's too), alternating."""
+    import glob
+
+    from char_rnn import hardware
+    from kerazoo.models.word2vec.word2vec_corpus import load_sentences
+    from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
+    from kerazoo.training import resolve_word2vec_config
+
+    part = _first_shards(folder, shards)
+    sentences = [s for path in sorted(glob.glob(os.path.join(part, "*.txt"))) for s in load_sentences(path)]
+    config = resolve_word2vec_config(preset="gensim", corpus=part, verbose=0, cache_dir=cache_dir, epochs=epochs + 1)
+    data = {"in memory": WORD2VEC_FAMILY.prepare(config, corpus=sentences), "streamed": WORD2VEC_FAMILY.prepare(config)}
+    batches = epochs * data["in memory"].steps_per_epoch
+    rows = []
+    for round_index in range(rounds):
+        for name in (["in memory", "streamed"] if round_index % 2 == 0 else ["streamed", "in memory"]):
+            load = os.getloadavg()[0]
+            wall, cpu = time.perf_counter(), time.process_time()
+            iterator = iter(data[name].train)
+            for _ in range(batches):
+                next(iterator)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            del iterator
+            rows.append({"benchmark": "word2vec_stream_pipeline", "run": f"first {shards} shards ({name})",
+                         "round": round_index + 1, "batches": batches,
+                         "cpu_ms_per_batch": round(1000 * cpu / batches, 3), "wall_ms_per_batch": round(1000 * wall / batches, 3),
+                         "load_average_1min": round(load, 2), "hardware": hardware(),
+                         "date": datetime.date.today().isoformat()})
+            print(json.dumps(rows[-1]), flush=True)
+    if save:
+        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+        with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    return rows
+
+
+def _first_shards(folder, shards):
+    """A folder of links to the first `shards` shards of `folder` (the stream finds their encoding in the cache)."""
+    folder = os.path.abspath(folder)
+    part = f"{folder}-first-{shards}"
+    os.makedirs(part, exist_ok=True)
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".txt"))[:shards]:
+        if not os.path.exists(os.path.join(part, name)):
+            os.symlink(os.path.join(folder, name), os.path.join(part, name))
+    return part
+
+
 def main(argv=None):
     sys.path.insert(0, HERE)
     sys.path.insert(0, ROOT)
@@ -239,8 +287,16 @@ def main(argv=None):
     run_parser.add_argument("--memory-shards", type=int, default=0,
                             help="also train the first N shards in memory and streamed, the same text, --plays-epochs epochs")
     run_parser.add_argument("--no-save", action="store_true")
+    pipeline_parser = commands.add_parser("pipeline", help="the pipeline's CPU per batch, in memory and streamed")
+    pipeline_parser.add_argument("--folder", default="/tmp/kerazoo-w2v-100m")
+    pipeline_parser.add_argument("--shards", type=int, default=2)
+    pipeline_parser.add_argument("--rounds", type=int, default=2)
+    pipeline_parser.add_argument("--cache-dir")
+    pipeline_parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
-    if args.command == "make":
+    if args.command == "pipeline":
+        pipeline(args.folder, args.shards, args.cache_dir, args.rounds, not args.no_save)
+    elif args.command == "make":
         start = time.perf_counter()
         make(args.words, args.folder, args.shard_words, args.seed)
         print(f"written in {time.perf_counter() - start:.1f} s", flush=True)
