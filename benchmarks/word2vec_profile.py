@@ -1,7 +1,7 @@
 """Where a word2vec step's time goes: the input pipeline alone, the train step alone, and both, in one process.
 
     python benchmarks/word2vec_profile.py                      # gensim's schedule, the plays, 1 epoch each part
-    python benchmarks/word2vec_profile.py --variant threads2   # one of the candidates (see VARIANTS)
+    python benchmarks/word2vec_profile.py --steps-per-execution 128 --jit-compile false   # a variant
 
 Each part runs `--steps` steps (one epoch of the plays at batch 4,096 is
 512) and reports its wall seconds, its process CPU seconds (all threads) and
@@ -46,8 +46,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=512)
     parser.add_argument("--batch-size", type=int, default=4096)
     parser.add_argument("--steps-per-execution", type=int, default=32)
-    parser.add_argument("--fit-threads", type=int, default=1, help="train threads of the family's fit step")
-    parser.add_argument("--jit-compile", default="auto")
+    parser.add_argument("--jit-compile", default="auto", type=lambda v: {"true": True, "false": False}.get(v, v),
+                        help="auto, true or false")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--parts", default="pipeline,step,fit")
     parser.add_argument("--no-save", action="store_true")
@@ -61,8 +61,7 @@ def main(argv=None):
     from kerazoo.training import resolve_word2vec_config
 
     config = resolve_word2vec_config(preset="gensim", verbose=0, batch_size=args.batch_size,
-                                     steps_per_execution=args.steps_per_execution, jit_compile=args.jit_compile,
-                                     **({"fit_threads": args.fit_threads} if args.fit_threads != 1 else {}))
+                                     steps_per_execution=args.steps_per_execution, jit_compile=args.jit_compile)
     results = {}
 
     def fresh():
@@ -111,7 +110,7 @@ def main(argv=None):
         "benchmark": "word2vec_profile",
         "parts": {name: runs for name, runs in results.items()},
         "steps": args.steps, "batch_size": args.batch_size, "steps_per_execution": args.steps_per_execution,
-        "fit_threads": args.fit_threads, "jit_compile": args.jit_compile,
+        "jit_compile": args.jit_compile,
         "backend": keras.backend.backend(), "tensorflow": tf.__version__, "keras": keras.__version__,
         "hardware": hardware(), "date": datetime.date.today().isoformat(),
         "load_average_1min": round(os.getloadavg()[0], 2),

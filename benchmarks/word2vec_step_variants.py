@@ -6,7 +6,8 @@
 
 `tables` writes the skip-gram step by hand in TensorFlow (gathers, the
 logits, the analytic gradient, two scatter-subtracts) so that one thing at
-a time changes. `hogwild` runs the family's own compiled train function
+a time changes, and times the float32 step cut after the gathers and
+logits, and after the gradients, to show where its time goes. `hogwild` runs the family's own compiled train function
 (`model.train_function`, gensim's preset, 32 steps per call) over batches
 held in memory, from one thread and from two threads that update the same
 tables, as gensim's workers do. `backend` runs `model.fit` on fixed
@@ -55,7 +56,7 @@ def tables(vocabulary_size):
     outputs = tf.constant(rng.integers(0, vocabulary_size, (B, K + 1)).astype("int32"))
     labels = tf.one_hot(tf.zeros([B], tf.int32), K + 1)
 
-    def step_function(dtype, jit, products):
+    def step_function(dtype, jit, products, parts="all"):
         table = rng.uniform(-0.5 / D, 0.5 / D, (vocabulary_size, D))
         w = tf.Variable(tf.cast(table, dtype))
         c = tf.Variable(tf.cast(table, dtype))
@@ -68,11 +69,15 @@ def tables(vocabulary_size):
                 s = tf.einsum("bd,bkd->bk", v, u)
             else:
                 s = tf.reduce_sum(v[:, None, :] * u, axis=-1)
+            if parts == "gathers":
+                return s
             g = tf.sigmoid(s) - labels
             if products == "einsum":
                 gv, gu = tf.einsum("bk,bkd->bd", g, u), tf.einsum("bk,bd->bkd", g, v)
             else:
                 gv, gu = tf.reduce_sum(g[:, :, None] * u, axis=1), g[:, :, None] * v[:, None, :]
+            if parts == "gradients":
+                return s, gv, gu
             w.scatter_sub(tf.IndexedSlices(tf.cast(1e-3 * gv, dtype), targets))
             c.scatter_sub(tf.IndexedSlices(tf.cast(1e-3 * tf.reshape(gu, [-1, D]), dtype), tf.reshape(outputs, [-1])))
             return s
@@ -84,6 +89,9 @@ def tables(vocabulary_size):
         "bfloat16 tables, XLA, einsum": (tf.bfloat16, True, "einsum"),
         "float32, no XLA, einsum": (tf.float32, False, "einsum"),
         "float32, XLA, multiply-sum": (tf.float32, True, "multiply"),
+        # Where the float32 XLA step's time goes: the same step cut short.
+        "part: gathers and logits only": (tf.float32, True, "einsum", "gathers"),
+        "part: gathers, logits and gradients, no scatter": (tf.float32, True, "einsum", "gradients"),
     }
     return {name: cpu_ms(step_function(*args), 100) for name, args in variants.items()}
 
