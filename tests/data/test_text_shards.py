@@ -178,3 +178,13 @@ def test_a_cache_dir_that_cannot_be_written_is_a_clear_error(tmp_path):
     blocked.write_text("not a folder", encoding="utf-8")
     with pytest.raises(ValueError, match=r"`cache_dir` cannot be written .*Received: cache_dir=.*a-file/cache"):
         count_words([path], cache_dir=str(blocked / "cache"))
+
+
+def test_a_new_mtime_alone_is_noticed(tmp_path):
+    (path,) = _shards(tmp_path / "corpus", ["the king\n"])
+    _age(path)
+    cache = str(tmp_path / "cache")
+    count_words([path], cache_dir=cache)
+    assert EncodedShard.find(cache, path) is not None
+    _age(path, seconds=60)  # `touch`: same bytes, another mtime
+    assert EncodedShard.find(cache, path) is None
