@@ -7,6 +7,9 @@
     # 2. Train on it and on the plays, each run in its own process (its own peak RSS):
     python benchmarks/word2vec_stream.py run --folder /tmp/kerazoo-w2v-100m --max-minutes 4
 
+    # 3. The input pipeline alone, CPU ms per batch: the first 2 shards in memory and streamed.
+    python benchmarks/word2vec_stream.py pipeline --folder /tmp/kerazoo-w2v-100m --shards 2
+
 `run` trains kerazoo's word2vec (gensim's model settings: window 5, 5
 negatives, sample 1e-3, min_count 5, batch 4,096) three times, one process
 each:
@@ -35,6 +38,15 @@ of a stream's first run includes the encoding and later runs' do not.
 `--rounds N` runs the three N times, alternating their order, and gives
 each round's words/s ratios against the plays in memory and their median:
 only a ratio from one round counts on shared cores.
+
+`--memory-shards 2` adds the comparison that isolates streaming: the first
+2 shards (2M words) trained `--plays-epochs` epochs held in memory (the
+sentences loaded, then the in-memory pipeline) and streamed, the same text
+and vocabulary both ways (`words_per_s_vs_same_text_in_memory`). The whole
+100M words cannot be held in memory under 2 GB, and the plays have a third
+of its vocabulary. Both train several epochs: the in-memory pipeline draws
+an epoch's pairs before its first batch, so over a single epoch its drawing
+would fall outside the measured span while the stream's would not.
 
 Prints one JSON line per run and appends them to
 benchmarks/results/word2vec_stream.jsonl.
@@ -102,10 +114,18 @@ class Rate(keras.callbacks.Callback):
         self.last = (now, step)
 
 rate = Rate()
+sentences = None
+if corpus.startswith("memory:"):
+    # The same shards held in memory: every sentence loaded, then the in-memory pipeline.
+    import glob
+    from kerazoo.models.word2vec.word2vec_corpus import load_sentences
+    start = time.perf_counter()
+    sentences = [s for path in sorted(glob.glob(corpus[len("memory:"):])) for s in load_sentences(path)]
+    load_s = time.perf_counter() - start
 config = resolve_word2vec_config(preset="gensim", corpus=corpus, epochs=epochs, verbose=0,
                                  max_minutes=max_minutes or None, cache_dir=cache_dir)
 start = time.perf_counter()
-_, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate])
+_, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate], sentences=sentences)
 steps = rate.last[1] - rate.first[1]
 seconds = rate.last[0] - rate.first[0]
 words_per_step = metrics["corpus_words"] / metrics["steps_per_epoch"]
@@ -136,7 +156,7 @@ def run_one(name, corpus, max_minutes, epochs, cache_dir=None):
     return {"run": name, "corpus": corpus, **json.loads(line[len("RESULT"):])}
 
 
-def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None):
+def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None, memory_shards=0):
     from char_rnn import hardware
 
     if not os.path.exists(plays_file):
@@ -149,6 +169,13 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         ("plays (streamed)", plays_file, plays_epochs),
         ("100M (streamed)", os.path.join(folder, "*.txt"), epochs),
     ]
+    if memory_shards:
+        # The first shards of the corpus, the same text both ways (a folder of links to them, so that the
+        # stream finds their encoding in the cache): held in memory, and streamed, `--plays-epochs` epochs each.
+        part = _first_shards(folder, memory_shards)
+        words = f"first {memory_shards} shards"
+        runs += [(f"{words} (in memory)", "memory:" + os.path.join(part, "*.txt"), plays_epochs),
+                 (f"{words} (streamed)", part, plays_epochs)]
     rows = []
     # Rounds alternate the order of the runs, so that no run always meets the machine's load at the
     # same moment; a ratio counts only within a round. The first round of a stream encodes its shards
@@ -168,16 +195,75 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         reference = next(row["words_per_s"] for row in round_rows if row["run"] == runs[0][0])
         for row in round_rows:
             row["words_per_s_vs_plays_in_memory"] = round(row["words_per_s"] / reference, 3)
+        if memory_shards:
+            # The ratio that isolates streaming: the same shards, the same vocabulary, in memory against streamed.
+            held = next(row["words_per_s"] for row in round_rows if row["run"] == runs[3][0])
+            for row in round_rows:
+                if row["run"] in (runs[3][0], runs[4][0]):
+                    row["words_per_s_vs_same_text_in_memory"] = round(row["words_per_s"] / held, 3)
         rows += round_rows
     ratios = {name: [row["words_per_s_vs_plays_in_memory"] for row in rows if row["run"] == name] for name, _, _ in runs}
-    print(json.dumps({"ratios": ratios, "median_ratios": {name: float(np.median(r)) for name, r in ratios.items()}}),
-          flush=True)
+    summary = {"ratios": ratios, "median_ratios": {name: float(np.median(r)) for name, r in ratios.items()}}
+    if memory_shards:
+        same = [row["words_per_s_vs_same_text_in_memory"] for row in rows if row["run"] == runs[4][0]]
+        summary.update(same_text_ratios=same, same_text_median_ratio=float(np.median(same)))
+    print(json.dumps(summary), flush=True)
     if save:
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
         with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row) + "\n")
     return rows
+
+
+def pipeline(folder, shards, cache_dir, rounds, save, epochs=2):
+    """The input pipeline's CPU per batch, with no training: the first `shards` shards held in memory and
+    streamed, `epochs` whole epochs each (every pair drawn counts, the first epoch's too), alternating."""
+    import glob
+
+    from char_rnn import hardware
+    from kerazoo.models.word2vec.word2vec_corpus import load_sentences
+    from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
+    from kerazoo.training import resolve_word2vec_config
+
+    part = _first_shards(folder, shards)
+    sentences = [s for path in sorted(glob.glob(os.path.join(part, "*.txt"))) for s in load_sentences(path)]
+    config = resolve_word2vec_config(preset="gensim", corpus=part, verbose=0, cache_dir=cache_dir, epochs=epochs + 1)
+    data = {"in memory": WORD2VEC_FAMILY.prepare(config, corpus=sentences), "streamed": WORD2VEC_FAMILY.prepare(config)}
+    batches = epochs * data["in memory"].steps_per_epoch
+    rows = []
+    for round_index in range(rounds):
+        for name in (["in memory", "streamed"] if round_index % 2 == 0 else ["streamed", "in memory"]):
+            load = os.getloadavg()[0]
+            wall, cpu = time.perf_counter(), time.process_time()
+            iterator = iter(data[name].train)
+            for _ in range(batches):
+                next(iterator)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            del iterator
+            rows.append({"benchmark": "word2vec_stream_pipeline", "run": f"first {shards} shards ({name})",
+                         "round": round_index + 1, "batches": batches,
+                         "cpu_ms_per_batch": round(1000 * cpu / batches, 3), "wall_ms_per_batch": round(1000 * wall / batches, 3),
+                         "load_average_1min": round(load, 2), "hardware": hardware(),
+                         "date": datetime.date.today().isoformat()})
+            print(json.dumps(rows[-1]), flush=True)
+    if save:
+        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+        with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    return rows
+
+
+def _first_shards(folder, shards):
+    """A folder of links to the first `shards` shards of `folder` (the stream finds their encoding in the cache)."""
+    folder = os.path.abspath(folder)
+    part = f"{folder}-first-{shards}"
+    os.makedirs(part, exist_ok=True)
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".txt"))[:shards]:
+        if not os.path.exists(os.path.join(part, name)):
+            os.symlink(os.path.join(folder, name), os.path.join(part, name))
+    return part
 
 
 def main(argv=None):
@@ -198,15 +284,25 @@ def main(argv=None):
     run_parser.add_argument("--plays-file", default="/tmp/kerazoo-w2v-plays.txt")
     run_parser.add_argument("--rounds", type=int, default=1, help="the runs alternate this many times")
     run_parser.add_argument("--cache-dir", help="where streamed shards are kept as token ids (default ~/.cache/kerazoo)")
+    run_parser.add_argument("--memory-shards", type=int, default=0,
+                            help="also train the first N shards in memory and streamed, the same text, --plays-epochs epochs")
     run_parser.add_argument("--no-save", action="store_true")
+    pipeline_parser = commands.add_parser("pipeline", help="the pipeline's CPU per batch, in memory and streamed")
+    pipeline_parser.add_argument("--folder", default="/tmp/kerazoo-w2v-100m")
+    pipeline_parser.add_argument("--shards", type=int, default=2)
+    pipeline_parser.add_argument("--rounds", type=int, default=2)
+    pipeline_parser.add_argument("--cache-dir")
+    pipeline_parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
-    if args.command == "make":
+    if args.command == "pipeline":
+        pipeline(args.folder, args.shards, args.cache_dir, args.rounds, not args.no_save)
+    elif args.command == "make":
         start = time.perf_counter()
         make(args.words, args.folder, args.shard_words, args.seed)
         print(f"written in {time.perf_counter() - start:.1f} s", flush=True)
     else:
         run(args.folder, args.max_minutes, args.epochs, args.plays_file, not args.no_save, args.plays_epochs,
-            args.rounds, args.cache_dir)
+            args.rounds, args.cache_dir, args.memory_shards)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,11 @@ def count_words(shards, argument="corpus", cache_dir=None):
 # A token or a line end: one pass of the expression gives both the words and the lines.
 _TOKEN_OR_LINE_END = re.compile(r"[a-z']+|\n")
 CACHE_FORMAT = 1
+# What decides a shard's ids besides its text: a change here invalidates every encoding made before it.
+# (`min_count` and the vocabulary do not: a shard's ids are its own words', mapped at training time.)
+TOKENIZER = {"pattern": _TOKEN_OR_LINE_END.pattern, "lowercase": True}
+# Bytes hashed at each end of a source on every run (`EncodedShard.edge_hash`).
+_EDGE_BYTES = 1 << 16
 # A source whose mtime is this close to the moment its cache was written may have changed again within
 # the same clock tick, unseen by its size and mtime (git's "racily clean" files): its content hash decides.
 _RACY_NS = 2_000_000_000
@@ -194,6 +199,18 @@ def _content_hash(text):
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _edge_hash(path):
+    """A hash of the first and last 64 KiB of a file: two small reads, whatever its size."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        digest.update(f.read(_EDGE_BYTES))
+        size = f.seek(0, os.SEEK_END)
+        if size > _EDGE_BYTES:
+            f.seek(max(_EDGE_BYTES, size - _EDGE_BYTES))
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
 def _cache_key(path):
     return hashlib.blake2b(os.path.realpath(path).encode("utf-8"), digest_size=10).hexdigest()
 
@@ -227,13 +244,20 @@ class EncodedShard:
     they do not depend on the other shards, on `min_count` or on the
     vocabulary, so one encoding serves every run over that text.
 
+    The manifest also records the tokeniser the ids were made with
+    (`TOKENIZER`: the pattern and the lowercasing); an encoding made with
+    another is not used.
+
     The source counts as unchanged while its size and mtime (nanoseconds)
-    equal those recorded. A stat cannot tell an edit made within the same
-    clock tick as the encoding (same size, same mtime), so for a source whose
-    mtime is within 2 s of the encoding (git's "racily clean" rule) the
-    content hash is compared too. Hashing every source on every run would be
-    safer still, but would read the whole corpus each run: the cost the cache
-    exists to remove.
+    equal those recorded and a hash of its first and last 64 KiB
+    (`edge_hash`, two small reads per shard and run) is the one recorded: an
+    edit that keeps the size and puts the old mtime back (`touch -r`, a copy
+    with `cp -p`, a restore from an archive) is still caught when it touches
+    either end. A stat cannot tell an edit made within the same clock tick as
+    the encoding, so for a source whose mtime is within 2 s of the encoding
+    (git's "racily clean" rule) the whole content hash is compared too.
+    Hashing every source whole on every run would be safer still, but would
+    read the whole corpus each run: the cost the cache exists to remove.
     """
 
     cache_dir: str
@@ -242,6 +266,7 @@ class EncodedShard:
     content_hash: str
     source_size: int
     source_mtime_ns: int
+    edge_hash: str
     encoded_ns: int
     tokens: int
     sentences: int
@@ -271,7 +296,7 @@ class EncodedShard:
         try:
             with open(os.path.join(cache_dir, _cache_key(source) + ".json"), encoding="utf-8") as f:
                 manifest = json.load(f)
-            if manifest.pop("format") != CACHE_FORMAT:
+            if manifest.pop("format") != CACHE_FORMAT or manifest.pop("tokenizer") != TOKENIZER:
                 return None
             shard = cls(cache_dir=cache_dir, **manifest)
         except (OSError, ValueError, TypeError, KeyError):
@@ -288,6 +313,11 @@ class EncodedShard:
         if (stat.st_size, stat.st_mtime_ns) != (self.source_size, self.source_mtime_ns):
             return False
         if sizes[0] != self.ids_offset + 4 * self.tokens or sizes[1] != self.lines_offset + 4 * self.sentences:
+            return False
+        try:
+            if _edge_hash(self.source) != self.edge_hash:
+                return False
+        except OSError:
             return False
         if stat.st_mtime_ns >= self.encoded_ns - _RACY_NS:
             return _content_hash(read_shard(self.source, argument)) == self.content_hash
@@ -311,9 +341,20 @@ def encode_shard(path, cache_dir, argument="corpus"):
     text = read_shard(path, argument)
     words, counts, ids, lengths = encode_text(text)
     shard = dict(source=source, key=_cache_key(path), content_hash=_content_hash(text), source_size=stat.st_size,
-                 source_mtime_ns=stat.st_mtime_ns, tokens=int(len(ids)), sentences=int(len(lengths)),
-                 words=len(words))
+                 source_mtime_ns=stat.st_mtime_ns, edge_hash=_edge_hash(source), tokens=int(len(ids)),
+                 sentences=int(len(lengths)), words=len(words))
     del text
+    try:
+        return _write_encoding(shard, cache_dir, words, counts, ids, lengths)
+    except OSError as error:
+        raise ValueError(
+            f"`cache_dir` cannot be written ({error.strerror or error}), so the corpus's shards cannot be "
+            "encoded there. Choose another folder (`--cache-dir`, or the KERAZOO_CACHE_DIR environment "
+            f"variable). Received: cache_dir={cache_dir!r}"
+        ) from error
+
+
+def _write_encoding(shard, cache_dir, words, counts, ids, lengths):
     os.makedirs(cache_dir, exist_ok=True)
     stem = os.path.join(cache_dir, f"{shard['key']}-{shard['content_hash']}")
 
@@ -329,7 +370,7 @@ def encode_shard(path, cache_dir, argument="corpus"):
 
     def write_manifest(temporary):
         with open(temporary, "w", encoding="utf-8") as f:
-            json.dump({"format": CACHE_FORMAT, **shard}, f)
+            json.dump({"format": CACHE_FORMAT, "tokenizer": TOKENIZER, **shard}, f)
 
     _write_atomic(os.path.join(cache_dir, shard["key"] + ".json"), write_manifest)
     # Earlier encodings of this source (other content hashes) are stale: remove them.

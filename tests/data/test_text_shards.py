@@ -142,3 +142,49 @@ def test_a_damaged_cache_is_encoded_again(tmp_path):
     assert EncodedShard.find(cache, path) is None
     again = count_words([path], cache_dir=cache).encoded[0]
     assert again.ids()[0].tolist() == [0, 1, 0, 2]
+
+
+def test_an_edit_that_keeps_the_size_and_puts_the_old_mtime_back_is_caught_by_the_edge_hash(tmp_path):
+    # As `cp -p` of another file of the same size, long after the encoding: the stat matches.
+    (path,) = _shards(tmp_path / "corpus", ["the king the queen\nthe rose\n"])
+    _age(path)
+    cache = str(tmp_path / "cache")
+    before = count_words([path], cache_dir=cache)
+    stat = os.stat(path)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("the kong the queen\nthe rose\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (os.stat(path).st_size, os.stat(path).st_mtime_ns) == (before.encoded[0].source_size,
+                                                                   before.encoded[0].source_mtime_ns)
+    assert EncodedShard.find(cache, path) is None
+    after = count_words([path], cache_dir=cache)
+    words, _ = after.encoded[0].vocabulary()
+    assert [words[i] for i in after.encoded[0].ids()[0]] == "the kong the queen the rose".split()
+
+
+def test_an_encoding_made_with_another_tokeniser_is_not_used(tmp_path, monkeypatch):
+    (path,) = _shards(tmp_path / "corpus", ["the king\n"])
+    _age(path)
+    cache = str(tmp_path / "cache")
+    count_words([path], cache_dir=cache)
+    assert EncodedShard.find(cache, path) is not None
+    monkeypatch.setattr(text_shards, "TOKENIZER", {**text_shards.TOKENIZER, "lowercase": False})
+    assert EncodedShard.find(cache, path) is None
+
+
+def test_a_cache_dir_that_cannot_be_written_is_a_clear_error(tmp_path):
+    (path,) = _shards(tmp_path / "corpus", ["the king\n"])
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"`cache_dir` cannot be written .*Received: cache_dir=.*a-file/cache"):
+        count_words([path], cache_dir=str(blocked / "cache"))
+
+
+def test_a_new_mtime_alone_is_noticed(tmp_path):
+    (path,) = _shards(tmp_path / "corpus", ["the king\n"])
+    _age(path)
+    cache = str(tmp_path / "cache")
+    count_words([path], cache_dir=cache)
+    assert EncodedShard.find(cache, path) is not None
+    _age(path, seconds=60)  # `touch`: same bytes, another mtime
+    assert EncodedShard.find(cache, path) is None

@@ -1,0 +1,127 @@
+"""Where a word2vec step's time goes: the input pipeline alone, the train step alone, and both, in one process.
+
+    python benchmarks/word2vec_profile.py                      # gensim's schedule, the plays, 1 epoch each part
+    python benchmarks/word2vec_profile.py --steps-per-execution 128 --jit-compile false   # a variant
+
+Each part runs `--steps` steps (one epoch of the plays at batch 4,096 is
+512) and reports its wall seconds, its process CPU seconds (all threads) and
+their ratio, the cores it kept busy:
+
+- `pipeline`: the tf.data batches alone, iterated and dropped;
+- `step`: the compiled train function alone, fed from 32 batches held in memory
+  (`Dataset.cache().repeat()`), so the pipeline costs nothing;
+- `fit`: `model.fit` on the real pipeline, as `train_word2vec` runs it.
+
+Only ratios within one run count on shared cores: every part runs in the
+same process, one after the other, `--rounds` times, alternating order.
+Appends one JSON line to benchmarks/results/word2vec_profile.jsonl.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def clocks():
+    return time.perf_counter(), time.process_time()
+
+
+def since(start):
+    wall, cpu = time.perf_counter() - start[0], time.process_time() - start[1]
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "cores": round(cpu / wall, 2)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=4096)
+    parser.add_argument("--steps-per-execution", type=int, default=32)
+    parser.add_argument("--jit-compile", default="auto", type=lambda v: {"true": True, "false": False}.get(v, v),
+                        help="auto, true or false")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--parts", default="pipeline,step,fit")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args(argv)
+
+    import keras
+    import tensorflow as tf
+
+    from char_rnn import hardware
+    from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
+    from kerazoo.training import resolve_word2vec_config
+
+    config = resolve_word2vec_config(preset="gensim", verbose=0, batch_size=args.batch_size,
+                                     steps_per_execution=args.steps_per_execution, jit_compile=args.jit_compile)
+    results = {}
+
+    def fresh():
+        data = WORD2VEC_FAMILY.prepare(config)
+        model = WORD2VEC_FAMILY.build(config, data)
+        WORD2VEC_FAMILY.compile(model, config, data)
+        return data, model
+
+    def pipeline():
+        data, _ = fresh()
+        iterator = iter(data.train)
+        next(iterator)
+        start = clocks()
+        for _ in range(args.steps):
+            next(iterator)
+        return since(start)
+
+    def step():
+        data, model = fresh()
+        spe = min(args.steps_per_execution, data.steps_per_epoch)
+        held = data.train.take(spe).cache().repeat()
+        for _ in held.take(spe):
+            pass
+        # The first call compiles; it is not counted.
+        model.fit(held, epochs=1, steps_per_epoch=spe, verbose=0)
+        start = clocks()
+        model.fit(held, epochs=1, steps_per_epoch=args.steps // spe * spe, verbose=0)
+        return since(start)
+
+    def fit():
+        data, model = fresh()
+        spe = min(args.steps_per_execution, data.steps_per_epoch)
+        # As `step`: one execution first, so that compiling is not counted.
+        model.fit(data.train, epochs=1, steps_per_epoch=spe, verbose=0)
+        start = clocks()
+        WORD2VEC_FAMILY.fit(model, data, {**config, "epochs": 1, "verbose": 0}, [])
+        return since(start)
+
+    parts = {"pipeline": pipeline, "step": step, "fit": fit}
+    names = args.parts.split(",")
+    for round_index in range(args.rounds):
+        for name in (names if round_index % 2 == 0 else names[::-1]):
+            results.setdefault(name, []).append(parts[name]())
+            print(name, results[name][-1], flush=True)
+    row = {
+        "benchmark": "word2vec_profile",
+        "parts": {name: runs for name, runs in results.items()},
+        "steps": args.steps, "batch_size": args.batch_size, "steps_per_execution": args.steps_per_execution,
+        "jit_compile": args.jit_compile,
+        "backend": keras.backend.backend(), "tensorflow": tf.__version__, "keras": keras.__version__,
+        "hardware": hardware(), "date": datetime.date.today().isoformat(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+    print(json.dumps(row), flush=True)
+    if not args.no_save:
+        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+        with open(os.path.join(HERE, "results", "word2vec_profile.jsonl"), "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+    return row
+
+
+if __name__ == "__main__":
+    main()
