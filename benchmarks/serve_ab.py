@@ -224,11 +224,7 @@ def main():
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+    serve_load.write_report(report, args.output)
 
 
 if __name__ == "__main__":

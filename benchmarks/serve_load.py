@@ -379,6 +379,15 @@ def load_report(stats):
     }
 
 
+def write_report(report, output=None):
+    """Prints the report as indented JSON, and writes the same text to `output` when one is given."""
+    text = json.dumps(report, indent=2)
+    print(text)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base-dir", help="serve this folder (it must hold `lstm` and `gpt`); default: export them")
@@ -454,11 +463,7 @@ def main():
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+    write_report(report, args.output)
 
 
 if __name__ == "__main__":
