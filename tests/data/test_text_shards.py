@@ -116,16 +116,22 @@ def test_a_changed_source_is_noticed_and_encoded_again(tmp_path):
     assert not os.path.exists(before.encoded[1].ids_path)  # the stale files are gone
 
 
+def _rewrite_keeping_size_and_mtime(path, text):
+    """Writes `text` (as long as the old text) over `path` and puts its old mtime back; returns the old stat."""
+    stat = os.stat(path)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return stat
+
+
 def test_an_edit_with_the_same_size_and_mtime_is_caught_by_the_content_hash(tmp_path):
     # Written and encoded within the same clock tick, then edited keeping its size and its mtime:
     # no stat can tell, so a source this close to its encoding is hashed.
     (path,) = _shards(tmp_path / "corpus", ["the king\n"])
     cache = str(tmp_path / "cache")
     before = count_words([path], cache_dir=cache)
-    stat = os.stat(path)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("the kong\n")
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    stat = _rewrite_keeping_size_and_mtime(path, "the kong\n")
     assert (os.stat(path).st_size, os.stat(path).st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
     assert not before.encoded[0].is_fresh()
     after = count_words([path], cache_dir=cache)
@@ -150,10 +156,7 @@ def test_an_edit_that_keeps_the_size_and_puts_the_old_mtime_back_is_caught_by_th
     _age(path)
     cache = str(tmp_path / "cache")
     before = count_words([path], cache_dir=cache)
-    stat = os.stat(path)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("the kong the queen\nthe rose\n")
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _rewrite_keeping_size_and_mtime(path, "the kong the queen\nthe rose\n")
     assert (os.stat(path).st_size, os.stat(path).st_mtime_ns) == (before.encoded[0].source_size,
                                                                    before.encoded[0].source_mtime_ns)
     assert EncodedShard.find(cache, path) is None
