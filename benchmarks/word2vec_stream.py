@@ -156,6 +156,14 @@ def run_one(name, corpus, max_minutes, epochs, cache_dir=None):
     return {"run": name, "corpus": corpus, **json.loads(line[len("RESULT"):])}
 
 
+def append_rows(rows):
+    """Appends one JSON line per row to benchmarks/results/word2vec_stream.jsonl."""
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+
+
 def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None, memory_shards=0):
     from char_rnn import hardware
 
@@ -209,10 +217,7 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         summary.update(same_text_ratios=same, same_text_median_ratio=float(np.median(same)))
     print(json.dumps(summary), flush=True)
     if save:
-        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row) + "\n")
+        append_rows(rows)
     return rows
 
 
@@ -248,10 +253,7 @@ def pipeline(folder, shards, cache_dir, rounds, save, epochs=2):
                          "date": datetime.date.today().isoformat()})
             print(json.dumps(rows[-1]), flush=True)
     if save:
-        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row) + "\n")
+        append_rows(rows)
     return rows
 
 
