@@ -56,9 +56,10 @@ def run(config, seed, runs):
 def write_rows(results, path):
     """One JSON line per run: its configuration, seed, test figures, steps and clock, and where it ran."""
     import datetime
-    import platform
 
     import keras
+
+    from kerazoo.training.publish import hardware
 
     keys = ("test_perplexity", "test_perplexity_with_speaker", "validation_perplexity", "test_distinct_1",
             "test_distinct_2", "test_mean_reply_units", "best_val_loss", "best_epoch", "steps", "epochs_completed",
@@ -66,8 +67,8 @@ def write_rows(results, path):
     with open(path, "w", encoding="utf-8") as f:
         for (config, seed), metrics in sorted(results.items()):
             row = {"configuration": config, "seed": seed, **{key: metrics.get(key) for key in keys},
-                   "date": datetime.date.today().isoformat(), "hardware": f"{os.cpu_count()} CPU cores (shared), "
-                   f"{platform.machine()}", "keras": keras.__version__, "command": "python recipes/chat_context.py"}
+                   "date": datetime.date.today().isoformat(), "hardware": hardware() + ", shared",
+                   "keras": keras.__version__, "command": "python recipes/chat_context.py"}
             f.write(json.dumps(row) + "\n")
 
 

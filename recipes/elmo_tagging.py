@@ -13,7 +13,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 import time
 
@@ -26,6 +25,7 @@ from kerazoo.data.punctuation import tag_scores
 from kerazoo.models.elmo.elmo_tagger import INPUT_KINDS
 from kerazoo.models.elmo.elmo_tagger import build_elmo_tagger
 from kerazoo.models.elmo.elmo_tagger import mixing_weights
+from kerazoo.training.publish import hardware
 from kerazoo.models.elmo.elmo_tagger import tag_sample_weights
 from kerazoo.models.elmo.elmo_tagger_data import elmo_layer_features
 from kerazoo.models.elmo.elmo_tagger_data import gather_features
@@ -281,7 +281,7 @@ def write(results, args, started):
         "runs": results,
         "wall_s": round(time.monotonic() - started, 1),
         "date": datetime.date.today().isoformat(),
-        "hardware": f"{os.cpu_count()} CPU cores ({platform.machine()}), shared with other jobs",
+        "hardware": hardware() + ", shared with other jobs",
         "backend": keras.backend.backend(),
         "command": "python recipes/elmo_tagging.py " + " ".join(sys.argv[1:]),
     }
