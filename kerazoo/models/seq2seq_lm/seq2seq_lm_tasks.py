@@ -32,7 +32,12 @@ PUNCTUATION_MAX_CHARACTERS = 128
 def exact_match(model, vocabulary, pairs, beam_width=1, batch_size=500):
     """The fraction of `pairs` whose translation equals the target exactly."""
     outputs = translate_all(model, vocabulary, [source for source, _ in pairs], beam_width, batch_size)
-    return sum(output == target for output, (_, target) in zip(outputs, pairs)) / len(pairs)
+    return share_exact(outputs, [target for _, target in pairs])
+
+
+def share_exact(outputs, targets):
+    """The fraction of `outputs` equal to their `targets`."""
+    return sum(output == target for output, target in zip(outputs, targets)) / len(targets)
 
 
 def translate_all(model, vocabulary, sources, beam_width=1, batch_size=500):
@@ -73,7 +78,7 @@ def punctuation_measures(model, vocabulary, test_pairs, config):
     targets = [target for _, target in test_pairs]
     scores = mark_scores(outputs, targets)
     return {
-        "test_exact_match": sum(o == t for o, t in zip(outputs, targets)) / len(targets),
+        "test_exact_match": share_exact(outputs, targets),
         "test_mark_macro_f1": scores["macro_f1"],
         "test_mark_micro_f1": scores["micro_f1"],
         "test_capital_f1": scores["capital_f1"],
@@ -106,7 +111,7 @@ def new_format_measures(model, vocabulary, test_pairs, config):
         name = next(name for name, write in NEW_FORMATS.items() if write(date) == source)
         per_format[name].append(output == target)
     return {
-        "test_exact_match": sum(o == t for o, (_, t) in zip(outputs, test_pairs)) / len(test_pairs),
+        "test_exact_match": share_exact(outputs, [target for _, target in test_pairs]),
         "test_exact_match_per_format": {name: sum(hits) / len(hits) for name, hits in per_format.items() if hits},
         "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
     }
