@@ -56,6 +56,26 @@ def test_compile_gives_the_optimizer_the_schedule():
     assert model.optimizer.global_clipnorm == 1.0
 
 
+def test_a_scheduled_recipe_spans_the_run_and_an_epoch_recipe_counts_its_epochs():
+    vocabulary = CaptionVocabulary.from_grammar()
+    model = build_captioner(vocabulary.size, embedding_dim=6, units=10, attention_units=7, filters=[4, 6, 8],
+                            feature_dim=8, image_size=16, max_sequence_length=16)
+    data = RunData(vocabulary=vocabulary, train=None, validation=None, steps_per_epoch=STEPS, units_per_step=2)
+    # nanoGPT's cosine: the peak after its 100 warmup steps, a tenth of it on the run's last step (20 epochs of 10),
+    # not on the recipe's default 5,000th.
+    CAPTIONER_FAMILY.compile(model, config(optimizer="nanogpt_adamw_cosine", epochs=20), data)
+    model.optimizer.build(model.trainable_variables)
+    rates = []
+    for step in (100, 200):
+        model.optimizer.iterations.assign(step)
+        rates.append(float(model.optimizer.learning_rate))
+    np.testing.assert_allclose(rates, [2e-3, 2e-4], rtol=1e-5)
+    # char-rnn's RMSProp decays per epoch and needs the epoch's length; it compiles and holds 2e-3 at first.
+    CAPTIONER_FAMILY.compile(model, config(optimizer="charrnn_rmsprop", epochs=4), data)
+    model.optimizer.build(model.trainable_variables)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3, rel=1e-5)
+
+
 @pytest.mark.parametrize("settings, named", [
     ({"decay_epochs": 0}, "decay_epochs"),
     ({"decay_epochs": 2.5}, "decay_epochs"),
