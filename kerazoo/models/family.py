@@ -41,6 +41,7 @@ from kerazoo.models.training_protocol import RunData  # noqa: F401
 from kerazoo.models.training_protocol import TrainingProtocol
 from kerazoo.models.training_protocol import bits  # noqa: F401
 from kerazoo.models.training_protocol import read_json  # noqa: F401
+from kerazoo.models.training_protocol import recipe_optimizer  # noqa: F401
 from kerazoo.models.training_protocol import sparse_logits_loss  # noqa: F401
 
 

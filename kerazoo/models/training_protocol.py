@@ -266,3 +266,22 @@ def bits(nats):
 
 def sparse_logits_loss(ignore_class=None):
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=ignore_class)
+
+
+def recipe_optimizer(config, steps_per_epoch, learning_rate=None, **clipping):
+    """The config's optimizer recipe (`config["optimizer"]`), told the run's steps per epoch and its length.
+
+    A recipe's schedule needs them: char-rnn's decay counts epochs, nanoGPT's cosine spans the run
+    (`config["epochs"]` epochs of `steps_per_epoch` steps). `learning_rate` (a rate or a
+    `LearningRateSchedule`) replaces `config["learning_rate"]`; `clipping` (`global_clipnorm=...`,
+    even None) replaces the recipe's clipping.
+    """
+    from kerazoo import optimizers
+
+    return optimizers.get(
+        config["optimizer"],
+        steps_per_epoch=steps_per_epoch,
+        total_steps=config["epochs"] * steps_per_epoch if steps_per_epoch else None,
+        learning_rate=config["learning_rate"] if learning_rate is None else learning_rate,
+        **clipping,
+    )

@@ -191,12 +191,10 @@ class CaptionerFamily(Family):
         import keras
 
         rate = self.learning_rate(config, data.steps_per_epoch)
-        # A recipe's own schedule (char-rnn's per-epoch decay, nanoGPT's cosine over the run) needs the run's length,
-        # as the character models pass it; `decay_epochs` gives a schedule that replaces the recipe's.
+        # `decay_epochs` gives a schedule that replaces the recipe's own.
         model.compile(
-            optimizer=optimizers.get(config["optimizer"], steps_per_epoch=data.steps_per_epoch,
-                                     total_steps=config["epochs"] * data.steps_per_epoch, learning_rate=rate,
-                                     global_clipnorm=config["clipnorm"]),
+            optimizer=family.recipe_optimizer(config, data.steps_per_epoch, learning_rate=rate,
+                                              global_clipnorm=config["clipnorm"]),
             loss=family.sparse_logits_loss(ignore_class=0),
             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         )

@@ -15,7 +15,6 @@ import time
 
 import numpy as np
 
-from kerazoo import optimizers
 from kerazoo.models import family
 from kerazoo.models.chat import chat_export  # noqa: F401  (registers its signature builders)
 from kerazoo.models.chat.chat_builders import build_chat_lstm
@@ -148,8 +147,7 @@ class ChatFamily(Family):
     def compile(self, model, config, data):
         # The loss alone: Keras's accuracy would count the padding of the validation replies.
         model.compile(
-            optimizer=optimizers.get(config["optimizer"], learning_rate=config["learning_rate"],
-                                     global_clipnorm=config["clipnorm"]),
+            optimizer=family.recipe_optimizer(config, data.steps_per_epoch, global_clipnorm=config["clipnorm"]),
             loss=family.sparse_logits_loss(ignore_class=0),
         )
         return model

@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 
-from kerazoo import optimizers
 from kerazoo.models import family
 from kerazoo.models.elmo import elmo_export  # noqa: F401  (registers ELMo's signature builders)
 from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
@@ -128,13 +127,7 @@ class ElmoFamily(Family):
 
     def compile(self, model, config, data):
         clipping = {} if config["clipnorm"] is None else {"global_clipnorm": config["clipnorm"]}
-        steps = data.steps_per_epoch
-        model.compile(
-            optimizer=optimizers.get(
-                config["optimizer"], steps_per_epoch=steps, total_steps=config["epochs"] * steps,
-                learning_rate=config["learning_rate"], **clipping,
-            )
-        )
+        model.compile(optimizer=family.recipe_optimizer(config, data.steps_per_epoch, **clipping))
         return model
 
     def evaluate(self, model, data, config):

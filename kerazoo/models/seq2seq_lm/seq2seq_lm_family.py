@@ -13,7 +13,6 @@ decoding protocol with the encoder run first (`initial_decoding_state(encoder_id
 
 import time
 
-from kerazoo import optimizers
 from kerazoo.data.seq2seq import PairVocabulary
 from kerazoo.models import family
 from kerazoo.models.seq2seq_lm import seq2seq_lm_export  # noqa: F401  (registers its signature builders)
@@ -133,9 +132,7 @@ class Seq2SeqFamily(Family):
         import keras
 
         model.compile(
-            optimizer=optimizers.get(
-                config["optimizer"], learning_rate=config["learning_rate"], global_clipnorm=config["clipnorm"]
-            ),
+            optimizer=family.recipe_optimizer(config, data.steps_per_epoch, global_clipnorm=config["clipnorm"]),
             loss=family.sparse_logits_loss(ignore_class=0),
             metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         )
