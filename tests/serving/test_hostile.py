@@ -36,7 +36,8 @@ def rss_bytes():
 def hostile(tmp_path_factory):
     base = str(tmp_path_factory.mktemp("saved_models"))
     export_tiny_models(base)
-    with ServerThread(base) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+    with ServerThread(base, body_timeout=BODY_TIMEOUT) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as client:
         expected = client.post("/v1/models/gpt:predict", json=GREEDY).json()
         # Warm-up: every path the cases take once, so tracing and first-call allocations are behind us.
         for _ in range(3):
