@@ -14,19 +14,40 @@ from kerazoo.serving.errors import ServingError
 from kerazoo.serving.errors import invalid
 
 
-class SlowDouble:
-    """A signature that doubles `x` row by row, takes `seconds` a call, and records the rows of each call."""
+class GatedDouble:
+    """A signature that doubles `x` row by row and records the rows of each call. Its first call waits until the test
+    opens `gate`, so the calls a test makes meanwhile arrive while it runs, however slow the machine (no sleeps)."""
 
-    def __init__(self, seconds=0.05):
-        self.seconds, self.calls, self.lock = seconds, [], threading.Lock()
+    def __init__(self, gated=True):
+        self.calls, self.lock = [], threading.Lock()
+        self.started, self.gate = threading.Event(), threading.Event()
+        if not gated:
+            self.gate.set()
 
     def __call__(self, arrays):
         with self.lock:
+            first = not self.calls
             self.calls.append(len(arrays["x"]))
-        time.sleep(self.seconds)
+        if first:
+            self.started.set()
+            if not self.gate.wait(60):
+                raise RuntimeError("the test never opened the gate")
         if np.any(arrays["x"] < 0):
             raise invalid("`x` must be >= 0")
         return {"y": arrays["x"] * 2, "n": np.full(len(arrays["x"]), len(arrays["x"]))}
+
+
+async def first_call_running(call):
+    """Returns once `call`'s first call is running in its worker thread."""
+    while not call.started.is_set():
+        await asyncio.sleep(0.001)
+
+
+async def all_queued(tasks):
+    """Lets each of `tasks` (just created) run to where it waits: behind the running call, in the batcher's queue."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not any(task.done() for task in tasks)
 
 
 def run(coroutine):
@@ -34,7 +55,7 @@ def run(coroutine):
 
 
 def test_a_lone_call_runs_at_once_and_alone():
-    call = SlowDouble(seconds=0.0)
+    call = GatedDouble(gated=False)
     batcher = Batcher(call, max_rows=8)
     out = run(batcher({"x": np.array([[1.0], [2.0]])}))
     np.testing.assert_array_equal(out["y"], [[2.0], [4.0]])
@@ -56,16 +77,17 @@ def test_a_call_that_finds_its_signature_idle_runs_at_once_with_no_queue():
 
 
 def test_calls_that_arrive_while_one_runs_are_merged_and_each_gets_its_rows():
-    call = SlowDouble()
+    call = GatedDouble()
     seen = []
     batcher = Batcher(call, max_rows=64, observe=lambda rows, calls: seen.append((rows, calls)))
 
     async def main():
         first = asyncio.create_task(batcher({"x": np.array([[0.0]])}))
-        await asyncio.sleep(0.01)  # the first call is running now
-        # Tasks, so that they arrive while the first call runs.
+        await first_call_running(call)
         rest = [asyncio.create_task(coroutine) for coroutine in [
             batcher({"x": np.array([[float(i)], [float(i) + 0.5]])}) for i in range(1, 6)]]
+        await all_queued(rest)
+        call.gate.set()
         return [await first] + list(await asyncio.gather(*rest))
 
     outs = run(main())
@@ -76,11 +98,11 @@ def test_calls_that_arrive_while_one_runs_are_merged_and_each_gets_its_rows():
         assert list(out["n"]) == [10, 10]
 
 
-class Overlap(SlowDouble):
-    """SlowDouble that also records the most calls that ever ran at the same time."""
+class Overlap(GatedDouble):
+    """GatedDouble that also records the most calls that ever ran at the same time."""
 
-    def __init__(self, seconds=0.05):
-        super().__init__(seconds)
+    def __init__(self):
+        super().__init__()
         self.running = self.most = 0
 
     def __call__(self, arrays):
@@ -100,8 +122,10 @@ def test_calls_queued_behind_a_failing_call_still_run_merged():
 
     async def main():
         first = asyncio.create_task(batcher({"x": np.array([[-1.0]])}))  # refused by the signature
-        await asyncio.sleep(0.01)
+        await first_call_running(call)
         rest = [asyncio.create_task(batcher({"x": np.array([[float(i)]])})) for i in (1, 2)]
+        await all_queued(rest)
+        call.gate.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
 
     outs = run(main())
@@ -113,15 +137,18 @@ def test_calls_queued_behind_a_failing_call_still_run_merged():
 
 def test_a_cancelled_caller_keeps_its_signature_busy_until_its_call_ends():
     """The worker thread runs on after its caller is cancelled; the calls queued meanwhile wait for it."""
-    call = Overlap(seconds=0.1)
+    call = Overlap()
     batcher = Batcher(call, max_rows=64)
 
     async def main():
         first = asyncio.create_task(batcher({"x": np.array([[0.0]])}))
-        await asyncio.sleep(0.02)
+        await first_call_running(call)
         rest = [asyncio.create_task(batcher({"x": np.array([[float(i)]])})) for i in (1, 2)]
-        await asyncio.sleep(0.01)
+        await all_queued(rest)
         first.cancel()
+        await all_queued(rest)  # the caller has left, its call runs on: the queued calls still wait
+        assert call.calls == [1]
+        call.gate.set()
         outs = await asyncio.gather(*rest)
         return first.cancelled(), outs
 
@@ -132,15 +159,16 @@ def test_a_cancelled_caller_keeps_its_signature_busy_until_its_call_ends():
 
 
 def test_a_merged_call_holds_at_most_max_rows_and_shapes_are_not_mixed():
-    call = SlowDouble()
+    call = GatedDouble()
     batcher = Batcher(call, max_rows=4)
 
     async def main():
         first = asyncio.create_task(batcher({"x": np.zeros([1, 1])}))
-        await asyncio.sleep(0.01)
-        # Tasks, so that they arrive while the first call runs.
+        await first_call_running(call)
         rest = [asyncio.create_task(coroutine) for coroutine in [
             batcher({"x": np.ones([2, 1])}) for _ in range(3)] + [batcher({"x": np.ones([1, 3])})]]
+        await all_queued(rest)
+        call.gate.set()
         return [await first] + list(await asyncio.gather(*rest))
 
     outs = run(main())
@@ -149,15 +177,16 @@ def test_a_merged_call_holds_at_most_max_rows_and_shapes_are_not_mixed():
 
 
 def test_one_bad_call_in_a_merged_batch_fails_alone():
-    call = SlowDouble()
+    call = GatedDouble()
     batcher = Batcher(call, max_rows=64)
 
     async def main():
         first = asyncio.create_task(batcher({"x": np.zeros([1, 1])}))
-        await asyncio.sleep(0.01)
-        # Tasks, so that they arrive while the first call runs.
+        await first_call_running(call)
         rest = [asyncio.create_task(coroutine) for coroutine in [
             batcher({"x": np.array([[1.0]])}), batcher({"x": np.array([[-1.0]])}), batcher({"x": np.array([[3.0]])})]]
+        await all_queued(rest)
+        call.gate.set()
         return [await first] + list(await asyncio.gather(*rest, return_exceptions=True))
 
     outs = run(main())
