@@ -519,8 +519,11 @@ def test_a_long_prompt_past_the_context_streams_what_generate_makes(hostile):
 def test_a_lying_content_length_times_out_with_408(hostile):
     server, _, _, _ = hostile
     data = request_bytes("POST", "/v1/models/gpt:predict", None, ["Content-Length: 1000"]) + b'{"instances":'
+    started = time.monotonic()
     status, headers, body = parse_response(raw(server, data, timeout=60 + BODY_TIMEOUT))
-    assert_tf_serving_error((status, headers, body), 408)
+    waited = time.monotonic() - started
+    assert_tf_serving_error((status, headers, body), 408, f"did not arrive within {BODY_TIMEOUT:g} s")
+    assert waited >= BODY_TIMEOUT * 0.9  # not refused before the body timeout
 
 
 def test_a_body_shorter_than_its_content_length_claims_is_not_parsed_as_more(hostile):
