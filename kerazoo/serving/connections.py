@@ -17,6 +17,13 @@ request's first byte arrives, and stops when its headers are complete. When it f
 the client gets 408 and the connection is closed; if an earlier response on the
 connection is still being written, the connection closes after it instead.
 
+It also tells the app when a client leaves, once per connection rather than by a task per
+request: `on_message_begin` puts a future in each request's scope, under
+`scope["extensions"][DISCONNECT]`, and `connection_lost` sets it when the request's response
+is not complete (when uvicorn marks the request disconnected). `kerazoo.serving.deadlines`
+stops the request's work then. Served by another ASGI server, a request has no such future,
+and its work stops at its deadline only.
+
 Each of these refusals (400, 408, 503) is counted in the app's metrics: the app's lifespan
 puts a function `refused(status)` in the ASGI lifespan state under `REFUSED`, and uvicorn
 hands that state to every connection (`app_state`). Served without that state, they are not
@@ -48,6 +55,7 @@ MALFORMED = "Invalid HTTP request: its request line, a header or its body's fram
 OVERLOADED = "The server has {limit} connections and requests open, its limit; try again later."
 SLOW_HEADERS = "The request line and headers did not arrive within {seconds:g} s (--header-timeout)."
 REFUSED = "kerazoo.serving.refused"  # the lifespan state key of the function that counts a refusal made here
+DISCONNECT = "kerazoo.disconnect"  # the scope extension: a future set when the request's client leaves
 
 
 def raw_response(error, default_headers=()):
@@ -75,7 +83,8 @@ def unavailable(limit):
 
 
 class Protocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with TF Serving's refusals and a header timeout (`protocol_class` sets it)."""
+    """uvicorn's httptools protocol with TF Serving's refusals, a header timeout (`protocol_class` sets it), and
+    each request's `DISCONNECT` future."""
 
     header_timeout = DEFAULT_HEADER_TIMEOUT
 
@@ -93,10 +102,16 @@ class Protocol(HttpToolsProtocol):
 
     def connection_lost(self, exc):
         self._stop_header_timer()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:  # as uvicorn marks it disconnected
+            left = cycle.scope.get("extensions", {}).get(DISCONNECT)
+            if left is not None and not left.done():
+                left.set_result(None)
         super().connection_lost(exc)
 
     def on_message_begin(self):
         super().on_message_begin()
+        self.scope.setdefault("extensions", {})[DISCONNECT] = self.loop.create_future()
         if self.header_timer is None:  # a later request on a kept-alive connection: timed from its first byte
             self._start_header_timer()
 
