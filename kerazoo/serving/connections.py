@@ -17,17 +17,17 @@ request's first byte arrives, and stops when its headers are complete. When it f
 the client gets 408 and the connection is closed; if an earlier response on the
 connection is still being written, the connection closes after it instead.
 
-It also tells the app when a client leaves, once per connection rather than by a task per
-request: `on_message_begin` puts a future in each request's scope, under
-`scope["extensions"][DISCONNECT]`, and `connection_lost` sets it when the request's response
-is not complete (when uvicorn marks the request disconnected). `kerazoo.serving.deadlines`
-stops the request's work then. Served by another ASGI server, a request has no such future,
-and its work stops at its deadline only.
-
 Each of these refusals (400, 408, 503) is counted in the app's metrics: the app's lifespan
 puts a function `refused(status)` in the ASGI lifespan state under `REFUSED`, and uvicorn
 hands that state to every connection (`app_state`). Served without that state, they are not
 counted.
+
+`Protocol` also tells the app when a client leaves, from the connection itself rather than by a
+task per request that waits on `receive`: `on_message_begin` puts a future in each request's
+scope, under `scope["extensions"][DISCONNECT]`, and `connection_lost` sets it when the
+request's response is not complete (when uvicorn marks the request disconnected).
+`kerazoo.serving.deadlines` stops the request's work then. Served by another ASGI server, a
+request has no such future, and its work stops at its deadline only.
 
 These hooks are uvicorn internals, checked against uvicorn 0.30 to 0.55 (setup.cfg
 pins the range; tests/serving/test_hostile.py fails if they move).
