@@ -62,6 +62,7 @@ from kerazoo.serving.connections import DEFAULT_HEADER_TIMEOUT
 from kerazoo.serving.connections import REFUSED
 from kerazoo.serving.connections import uvicorn_settings
 from kerazoo.serving.deadlines import Deadline
+from kerazoo.serving.deadlines import disconnect_of
 from kerazoo.serving.deadlines import in_thread
 from kerazoo.serving.deadlines import run_bounded
 from kerazoo.serving.errors import ServingError
@@ -187,7 +188,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         """`function(*args)` in a worker thread, stopped at the deadline or when the client leaves."""
         metrics.active_calls.inc()
         try:
-            return await in_thread(function, *args, deadline=deadline, receive=request.receive)
+            return await in_thread(function, *args, deadline=deadline, disconnect=disconnect_of(request.scope))
         except ServingError as error:
             if getattr(error, "stopped", False):
                 metrics.stop(error)
@@ -210,7 +211,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             left = []
             try:
                 outputs = await run_bounded(batcher(arrays, lambda: left and metrics.stop(left[0])), deadline,
-                                            request.receive)
+                                            disconnect_of(request.scope))
             except ServingError as error:
                 left.append(error)
                 raise
@@ -258,7 +259,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
         signature, kind = "", UNKNOWN
         try:
             match = _PATH.fullmatch(rest)
-            if match is not None and not request.url.path.endswith(rest):
+            if match is not None and not request.scope["path"].endswith(rest):
                 match = None  # the router's `$` let a trailing newline through: "/v1/models/gpt\n" is not gpt
             if match is None:
                 if ".." in rest or "\\" in rest:
@@ -307,7 +308,7 @@ def create_app(base_dir="saved_models", poll_seconds=DEFAULT_POLL_SECONDS, max_b
             log.exception("request %s %s failed", request.method, safe_text(rest, 200))
             metrics.record(label_for(match_name(rest)), signature, kind, 500)
             return error_response(ServingError(f"Internal error: {type(error).__name__}", "INTERNAL"))
-        metrics.record(label_for(match_name(rest)), signature, kind, response.status_code,
+        metrics.record(label_for(match.group("name")), signature, kind, response.status_code,
                        time.perf_counter() - arrived)
         return response
 

@@ -22,6 +22,13 @@ puts a function `refused(status)` in the ASGI lifespan state under `REFUSED`, an
 hands that state to every connection (`app_state`). Served without that state, they are not
 counted.
 
+`Protocol` also tells the app when a client leaves, from the connection itself rather than by a
+task per request that waits on `receive`: `on_message_begin` puts a future in each request's
+scope, under `scope["extensions"][DISCONNECT]`, and `connection_lost` sets it when the
+request's response is not complete (when uvicorn marks the request disconnected).
+`kerazoo.serving.deadlines` stops the request's work then. Served by another ASGI server, a
+request has no such future, and its work stops at its deadline only.
+
 These hooks are uvicorn internals, checked against uvicorn 0.30 to 0.55 (setup.cfg
 pins the range; tests/serving/test_hostile.py fails if they move).
 """
@@ -48,6 +55,7 @@ MALFORMED = "Invalid HTTP request: its request line, a header or its body's fram
 OVERLOADED = "The server has {limit} connections and requests open, its limit; try again later."
 SLOW_HEADERS = "The request line and headers did not arrive within {seconds:g} s (--header-timeout)."
 REFUSED = "kerazoo.serving.refused"  # the lifespan state key of the function that counts a refusal made here
+DISCONNECT = "kerazoo.disconnect"  # the scope extension: a future set when the request's client leaves
 
 
 def raw_response(error, default_headers=()):
@@ -75,7 +83,8 @@ def unavailable(limit):
 
 
 class Protocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with TF Serving's refusals and a header timeout (`protocol_class` sets it)."""
+    """uvicorn's httptools protocol with TF Serving's refusals, a header timeout (`protocol_class` sets it), and
+    each request's `DISCONNECT` future."""
 
     header_timeout = DEFAULT_HEADER_TIMEOUT
 
@@ -93,10 +102,16 @@ class Protocol(HttpToolsProtocol):
 
     def connection_lost(self, exc):
         self._stop_header_timer()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:  # as uvicorn marks it disconnected
+            left = cycle.scope.get("extensions", {}).get(DISCONNECT)
+            if left is not None and not left.done():
+                left.set_result(None)
         super().connection_lost(exc)
 
     def on_message_begin(self):
         super().on_message_begin()
+        self.scope.setdefault("extensions", {})[DISCONNECT] = self.loop.create_future()
         if self.header_timer is None:  # a later request on a kept-alive connection: timed from its first byte
             self._start_header_timer()
 

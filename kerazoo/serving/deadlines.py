@@ -9,6 +9,11 @@ the thread returns. Only then does the client get its answer: 504 `DEADLINE_EXCE
 for a client that left, 499 `CANCELLED` (logged and counted, since no one reads it). So
 when the answer is sent, the signature is free again.
 
+A client's leaving is noticed by the connection, not by the request: `kerazoo serve`'s uvicorn
+protocol (`kerazoo.serving.connections`) sets a future in the request's scope when the
+connection is lost, and `run_bounded` stops the work from its callback. So a request spends
+no task of its own on watching: its deadline is one timer, its disconnect one callback.
+
 TensorFlow reads the active cancellation manager from one module global,
 `tensorflow.python.eager.cancellation.context()`, which is not safe for threads: two
 threads that enter `CancellationManagerContext` at once would swap managers. `install`
@@ -28,17 +33,21 @@ import time
 
 import anyio
 
+from kerazoo.serving.connections import DISCONNECT
 from kerazoo.serving.errors import cancelled
 from kerazoo.serving.errors import deadline_exceeded
 
 _local = threading.local()
 _install_lock = threading.Lock()
 _installed = None  # None: not tried yet; True or False: whether calls can be cancelled
+_CancellationManager = None  # TensorFlow's class, once `install` has run
 
 
 def install():
     """Makes TensorFlow's active cancellation manager a per-thread setting; returns whether calls can be cancelled."""
-    global _installed
+    global _installed, _CancellationManager
+    if _installed is not None:
+        return _installed
     with _install_lock:
         if _installed is None:
             try:
@@ -54,29 +63,37 @@ def install():
                 return manager if manager is not None else original()
 
             cancellation.context = context
+            _CancellationManager = cancellation.CancellationManager
             # The call path looks it up as `cancellation.context()` in `tensorflow.python.eager.context`.
             _installed = getattr(eager_context, "cancellation", None) is cancellation
         return _installed
 
 
 class Cancel:
-    """One request's cancellation: `scope()` around its TensorFlow calls (in any thread), `cancel()` from anywhere."""
+    """One request's cancellation: `scope()` around its TensorFlow calls (in any thread), `cancel()` from anywhere.
+
+    Its `CancellationManager` is made when the call's scope is entered, in the worker thread, not by the event
+    loop that serves every request. A `cancel()` that comes before it is seen there: the call starts cancelled.
+    """
 
     def __init__(self):
         self.cancelled = False
         self._manager = None
-        if install():
-            from tensorflow.python.eager import cancellation
-
-            self._manager = cancellation.CancellationManager()
 
     def cancel(self):
         self.cancelled = True
-        if self._manager is not None:
-            self._manager.start_cancel()
+        manager = self._manager
+        if manager is not None:
+            manager.start_cancel()
 
     @contextlib.contextmanager
     def scope(self):
+        if self._manager is None and install():
+            self._manager = _CancellationManager()
+            # `cancel()` sets `cancelled` before it reads `_manager`, and this reads `cancelled` after setting it:
+            # whichever comes second starts the cancellation, so a cancel racing with this is never lost.
+            if self.cancelled:
+                self._manager.start_cancel()
         previous = getattr(_local, "manager", None)
         _local.manager = self._manager
         try:
@@ -100,15 +117,14 @@ class Deadline:
         return time.monotonic() >= self.at
 
 
-async def wait_for_disconnect(receive):
-    """Returns when the ASGI `receive` reports that the client closed the connection (call once the body is read)."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
+def disconnect_of(scope):
+    """The future that `kerazoo.serving.connections.Protocol` sets when the client of the request `scope` leaves, or
+    None (served by another ASGI server: no disconnect is noticed)."""
+    extensions = scope.get("extensions")
+    return None if extensions is None else extensions.get(DISCONNECT)
 
 
-async def run_bounded(work, deadline, receive=None, cancel=None):
+async def run_bounded(work, deadline, disconnect=None, cancel=None):
     """Awaits `work` (an awaitable) until `deadline` or the client's disconnect, whichever comes first.
 
     Past the deadline, or when the client leaves, `cancel.cancel()` stops the TensorFlow call that
@@ -117,36 +133,64 @@ async def run_bounded(work, deadline, receive=None, cancel=None):
     by that cancellation (False: it had finished anyway). `work` that cannot be cancelled (a merged
     batch call other requests share) is left to finish, and the error is raised at once.
 
+    Nothing runs beside `work` while it runs: it is awaited in the calling task, the deadline is a
+    timer of the event loop, and the disconnect a callback on the connection's future. Work that
+    is left unfinished is left by cancelling the calling task's await, a cancellation this takes
+    back (`Task.uncancel`), so the task goes on as if it had never been cancelled.
+
     Args:
         work: an awaitable, e.g. `anyio.to_thread.run_sync(...)`.
         deadline: a `Deadline`.
-        receive: the request's ASGI `receive`, to notice a disconnect; None not to watch.
+        disconnect: the request's `disconnect_of(scope)`, to notice that its client left; None not to watch.
         cancel: the `Cancel` that `work` runs under, or None.
     """
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(wait_for_disconnect(receive)) if receive is not None else None
-    try:
-        done, _ = await asyncio.wait({task} | ({watcher} if watcher else set()), timeout=deadline.remaining(),
-                                     return_when=asyncio.FIRST_COMPLETED)
-    except BaseException:  # the request itself was cancelled (shutdown): stop its work too
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    # Python 3.11+ counts a task's cancellations: one made by someone else as well (shutdown) must still end it.
+    cancelling = task.cancelling() if hasattr(task, "cancelling") else 0
+    why = []  # "deadline" or "disconnect", once either has come
+
+    def stop(reason):
+        if why:
+            return
+        why.append(reason)
         if cancel is not None:
-            cancel.cancel()
-        task.cancel()
-        raise
-    finally:
-        if watcher is not None:
-            watcher.cancel()
-    if task in done:
-        return task.result()
-    error = cancelled() if watcher is not None and watcher in done else deadline_exceeded(deadline.seconds)
-    error.stopped = False  # whether the work ended early, stopped by its cancellation (not run to its end)
-    if cancel is not None:
-        cancel.cancel()
-        await asyncio.wait({task})  # the worker thread returns once the graph notices
-        outcome = None if task.cancelled() else task.exception()  # retrieved: it is not the client's answer
-        error.stopped = ended_by_cancellation(outcome)
+            cancel.cancel()  # the call stops at its next step, and the await below returns
+        else:
+            task.cancel()  # work that cannot be stopped is not waited for
+
+    def left(_):
+        stop("disconnect")
+
+    if disconnect is not None and disconnect.done():
+        stop("disconnect")  # the client left before the work began: it starts cancelled
+    timer = loop.call_later(deadline.remaining(), stop, "deadline")
+    if disconnect is not None:
+        disconnect.add_done_callback(left)
+    outcome = None  # what the work raised once it was told to stop: whether that stopped it
+    try:
+        result = await work
+    except asyncio.CancelledError:
+        if not why or cancel is not None:  # the request itself was cancelled (shutdown): stop its work too
+            if cancel is not None:
+                cancel.cancel()
+            raise
+        if hasattr(task, "uncancel") and task.uncancel() > cancelling:  # take back the cancellation made here
+            raise  # and one made by someone else at the same time
+    except BaseException as error:
+        if not why:
+            raise
+        outcome = error  # retrieved here: it is not the client's answer
     else:
-        task.cancel()
+        if not why:
+            return result
+    finally:
+        timer.cancel()
+        if disconnect is not None:
+            disconnect.remove_done_callback(left)
+    error = cancelled() if why[0] == "disconnect" else deadline_exceeded(deadline.seconds)
+    # Whether the work ended early, stopped by its cancellation (not run to its end).
+    error.stopped = cancel is not None and ended_by_cancellation(outcome)
     raise error
 
 
@@ -156,7 +200,7 @@ def ended_by_cancellation(error):
     return getattr(error, "code", None) == "CANCELLED"
 
 
-async def in_thread(function, *args, deadline, receive=None):
+async def in_thread(function, *args, deadline, disconnect=None):
     """`function(*args)` in a worker thread, cancellable, bounded by `deadline` and the client's disconnect."""
     cancel = Cancel()
 
@@ -164,4 +208,4 @@ async def in_thread(function, *args, deadline, receive=None):
         with cancel.scope():
             return function(*args)
 
-    return await run_bounded(anyio.to_thread.run_sync(run), deadline, receive, cancel)
+    return await run_bounded(anyio.to_thread.run_sync(run), deadline, disconnect, cancel)

@@ -101,6 +101,8 @@ def safe_text(text, limit=MAX_MESSAGE_CHARACTERS):
     """
     if not isinstance(text, str):
         text = str(text)
+    if len(text) <= limit and text.isascii() and text.isprintable():
+        return text  # the common case, checked in C: nothing to escape or cut (every escaped character fails it)
     if len(text) > limit:
         text = text[:limit] + "..."
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -719,3 +719,8 @@ def test_the_uvicorn_hooks_that_the_protocol_overrides_are_still_there():
     for hook in ("connection_made", "connection_lost", "on_message_begin", "send_400_response"):
         assert f"def {hook}(" in source, hook
     assert "self.cycle.keep_alive" in source  # the header timer's close-after-this-response
+    # The disconnect future: each request's scope is made in on_message_begin, and connection_lost marks the request
+    # whose response is not complete as disconnected, as the protocol sets its future.
+    assert "self.scope = {" in inspect.getsource(HttpToolsProtocol.on_message_begin)
+    lost = inspect.getsource(HttpToolsProtocol.connection_lost)
+    assert "not self.cycle.response_complete" in lost and "self.cycle.disconnected = True" in lost
