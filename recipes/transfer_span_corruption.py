@@ -29,7 +29,7 @@ its figures are exact match, per format too, and the teacher-forced loss, in
 benchmarks/results/transfer_dates.json and docs/images/transfer_dates.png.
 
 With `--task dialogue` the pairs are a speech and the reply to it in the
-chat family's exchanges (`kerazoo.models.chat.chat_data`), both of at most 128
+chat family's exchanges (`kerazoo.data.dialogue`), both of at most 128
 characters, tested on 500 exchanges of the same four held-out plays; its figures
 are exact match, the word-overlap F1 of the greedy reply (`kerazoo.data.words.word_f1`)
 and the teacher-forced loss, in benchmarks/results/transfer_dialogue.json and

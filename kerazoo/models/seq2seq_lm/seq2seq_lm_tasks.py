@@ -9,7 +9,7 @@ holds the named ones; any other `task` is the path of a TSV file.
 | `dates` | a date in one of 20 formats -> ISO 8601 | calendar days never seen | exact match |
 | `dates-new-formats` | the same training pairs | days never seen, in 4 formats never seen | exact match (per format), loss |
 | `punctuation` | a speech's lowercase words -> the speech as written | 4 whole plays | exact match, per-mark F1, loss |
-| `dialogue` | a speech -> the reply to it (`kerazoo.models.chat`) | 4 whole plays | exact match, word F1, loss |
+| `dialogue` | a speech -> the reply to it (`kerazoo.data.dialogue`) | 4 whole plays | exact match, word F1, loss |
 | a TSV file | `source<TAB>target` lines | a seeded tenth | exact match |
 
 The punctuation task (`kerazoo.data.punctuation`) keeps the speeches of at most
@@ -17,7 +17,7 @@ The punctuation task (`kerazoo.data.punctuation`) keeps the speeches of at most
 each in one short pass; its `train_size` pairs are a seeded, nested sample
 (`PunctuationSpeeches.sample`), all of them when it asks for more, and its
 `test_size` held-out pairs are the same for every seed. The dialogue task
-(`kerazoo.models.chat.chat_data.dialogue_splits`, the same four plays held out)
+(`kerazoo.data.dialogue.dialogue_splits`, the same four plays held out)
 pairs the speech replied to with its reply, both of at most as many characters,
 and samples its training and test pairs the same way.
 """
@@ -123,7 +123,7 @@ def new_format_measures(model, vocabulary, test_pairs, config):
 
 def dialogue_pairs(config):
     """The chat exchanges as `(speech replied to, reply)`, both of at most `PUNCTUATION_MAX_CHARACTERS` characters."""
-    from kerazoo.models.chat.chat_data import dialogue_splits
+    from kerazoo.data.dialogue import dialogue_splits
 
     splits = dialogue_splits()
     train, test = (
