@@ -79,7 +79,7 @@ TASKS = {
     },
     "dialogue": {
         "measures": ("test_exact_match", "test_word_f1", "test_loss"),
-        "details": (),
+        "details": ("test_replies",),
         "results": os.path.join(ROOT, "benchmarks", "results", "transfer_dialogue.json"),
         "figure": os.path.join(ROOT, "docs", "images", "transfer_dialogue.png"),
         "title": "Replies to speeches of 4 held-out plays",

@@ -31,6 +31,8 @@ import numpy as np
 from kerazoo.data.dates import date_splits
 
 PUNCTUATION_MAX_CHARACTERS = 128
+# The test pairs whose replies the dialogue task reports beside its measures.
+SAMPLE_REPLIES = 5
 
 
 def exact_match(model, vocabulary, pairs, beam_width=1, batch_size=500):
@@ -141,15 +143,19 @@ def sample_pairs(pairs, count, seed):
 
 
 def dialogue_measures(model, vocabulary, test_pairs, config):
-    """Exact match and word F1 (`kerazoo.data.words.mean_word_f1`) of the replies, and the teacher-forced loss."""
+    """Exact match and word F1 (`kerazoo.data.words.mean_word_f1`) of the replies, the teacher-forced loss, and
+    `SAMPLE_REPLIES` evenly spaced test pairs with the model's reply, `[source, reply, target]`, to read."""
     from kerazoo.data.words import mean_word_f1
 
     outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
     targets = [target for _, target in test_pairs]
+    step = max(1, len(test_pairs) // SAMPLE_REPLIES)
     return {
         "test_exact_match": share_exact(outputs, targets),
         "test_word_f1": mean_word_f1(outputs, targets),
         "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
+        "test_replies": [[test_pairs[i][0], outputs[i], targets[i]] for i in range(0, len(test_pairs), step)][
+            :SAMPLE_REPLIES],
     }
 
 

@@ -58,3 +58,6 @@ def test_a_dialogue_run_reports_exact_match_word_f1_and_loss():
     assert metrics["test_exact_match"] == sum(o == t for o, t in zip(outputs, targets)) / 6
     assert metrics["test_word_f1"] == pytest.approx(mean_word_f1(outputs, targets))
     assert metrics["test_loss"] == pytest.approx(teacher_forced_loss(model, vocabulary, test_pairs), rel=1e-6)
+    # Five of the pairs to read, evenly spaced: 6 pairs give a step of 1.
+    assert metrics["test_replies"] == [[source, output, target]
+                                       for (source, target), output in zip(test_pairs[:5], outputs[:5])]
