@@ -4,6 +4,7 @@
     python recipes/transfer_span_corruption.py --sizes 1000 10000 all --seeds 0 1 2
     python recipes/transfer_span_corruption.py --figure-only   # redraw the figure from the JSON
     python recipes/transfer_span_corruption.py --task dates-new-formats   # dates in formats never trained on
+    python recipes/transfer_span_corruption.py --task dialogue            # the reply to a speech
 
 The task is punctuation and case restoration (`kerazoo train transformer
 --task punctuation`): a speech of at most 128 characters, lowercased and
@@ -26,6 +27,13 @@ ISO 8601), tested on 500 days never seen, written in 4 formats never seen
 (spelled-out ordinals, day-first dashes: `kerazoo.data.dates.NEW_FORMATS`);
 its figures are exact match, per format too, and the teacher-forced loss, in
 benchmarks/results/transfer_dates.json and docs/images/transfer_dates.png.
+
+With `--task dialogue` the pairs are a speech and the reply to it in the
+chat family's exchanges (`kerazoo.data.dialogue`), both of at most 128
+characters, tested on 500 exchanges of the same four held-out plays; its figures
+are exact match, the word-overlap F1 of the greedy reply (`kerazoo.data.words.word_f1`)
+and the teacher-forced loss, in benchmarks/results/transfer_dialogue.json and
+docs/images/transfer_dialogue.png.
 
 Each run keeps its final model. The figures are exact match, the macro and
 micro F1 of the six restored marks, capital F1 and the teacher-forced loss on
@@ -69,9 +77,18 @@ TASKS = {
         "title": "Dates in 4 formats never trained on",
         "examples": "dates",
     },
+    "dialogue": {
+        "measures": ("test_exact_match", "test_word_f1", "test_loss"),
+        "details": ("test_replies",),
+        "results": os.path.join(ROOT, "benchmarks", "results", "transfer_dialogue.json"),
+        "figure": os.path.join(ROOT, "docs", "images", "transfer_dialogue.png"),
+        "title": "Replies to speeches of 4 held-out plays",
+        "examples": "exchanges",
+    },
 }
 HEADERS = {"test_exact_match": "exact match", "test_mark_macro_f1": "marks macro F1",
-           "test_mark_micro_f1": "marks micro F1", "test_capital_f1": "capital F1", "test_loss": "held-out loss"}
+           "test_mark_micro_f1": "marks micro F1", "test_capital_f1": "capital F1", "test_loss": "held-out loss",
+           "test_word_f1": "word F1"}
 MEASURES = TASKS["punctuation"]["measures"]
 # How a run starts: all of plays-t5's weights, its encoder's or its embeddings' only (`--conditions`), or none.
 CONDITIONS = ("pretrained", "pretrained-encoder", "pretrained-embeddings", "scratch")
@@ -168,8 +185,8 @@ def plot(runs, path, task=TASKS["punctuation"]):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    titles = {"test_mark_macro_f1": "macro F1 of the 6 marks", "test_exact_match": "exact match",
-              "test_loss": "held-out loss (nats/char)"}
+    titles = {"test_mark_macro_f1": "macro F1 of the 6 marks", "test_word_f1": "word F1 of the greedy reply",
+              "test_exact_match": "exact match", "test_loss": "held-out loss (nats/char)"}
     titles = {key: title for key, title in titles.items() if key in task["measures"]}
     figure, axes = plt.subplots(1, len(titles), figsize=(4.2 * len(titles), 3.6))
     for axis, (key, title) in zip(axes, titles.items()):

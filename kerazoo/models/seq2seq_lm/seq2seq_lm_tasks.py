@@ -9,13 +9,17 @@ holds the named ones; any other `task` is the path of a TSV file.
 | `dates` | a date in one of 20 formats -> ISO 8601 | calendar days never seen | exact match |
 | `dates-new-formats` | the same training pairs | days never seen, in 4 formats never seen | exact match (per format), loss |
 | `punctuation` | a speech's lowercase words -> the speech as written | 4 whole plays | exact match, per-mark F1, loss |
+| `dialogue` | a speech -> the reply to it (`kerazoo.data.dialogue`) | 4 whole plays | exact match, word F1, loss |
 | a TSV file | `source<TAB>target` lines | a seeded tenth | exact match |
 
 The punctuation task (`kerazoo.data.punctuation`) keeps the speeches of at most
 `PUNCTUATION_MAX_CHARACTERS` characters, 70% of them, so that a decoder writes
 each in one short pass; its `train_size` pairs are a seeded, nested sample
 (`PunctuationSpeeches.sample`), all of them when it asks for more, and its
-`test_size` held-out pairs are the same for every seed.
+`test_size` held-out pairs are the same for every seed. The dialogue task
+(`kerazoo.data.dialogue.dialogue_splits`, the same four plays held out)
+pairs the speech replied to with its reply, both of at most as many characters,
+and samples its training and test pairs the same way.
 """
 
 import dataclasses
@@ -27,6 +31,8 @@ import numpy as np
 from kerazoo.data.dates import date_splits
 
 PUNCTUATION_MAX_CHARACTERS = 128
+# The test pairs whose replies the dialogue task reports beside its measures.
+SAMPLE_REPLIES = 5
 
 
 def exact_match(model, vocabulary, pairs, beam_width=1, batch_size=500):
@@ -117,6 +123,42 @@ def new_format_measures(model, vocabulary, test_pairs, config):
     }
 
 
+def dialogue_pairs(config):
+    """The chat exchanges as `(speech replied to, reply)`, both of at most `PUNCTUATION_MAX_CHARACTERS` characters."""
+    from kerazoo.data.dialogue import dialogue_splits
+
+    splits = dialogue_splits()
+    train, test = (
+        [(e.context[-1], e.reply) for e in splits[name]
+         if max(len(e.context[-1]), len(e.reply)) <= PUNCTUATION_MAX_CHARACTERS]
+        for name in ("train", "test")
+    )
+    return sample_pairs(train, config["train_size"], config["seed"]), sample_pairs(test, config["test_size"], 0)
+
+
+def sample_pairs(pairs, count, seed):
+    """`min(count, len(pairs))` of `pairs` drawn without replacement, in their order; nested over counts per seed."""
+    chosen = np.random.default_rng(seed).permutation(len(pairs))[: min(count, len(pairs))]
+    return [pairs[i] for i in np.sort(chosen)]
+
+
+def dialogue_measures(model, vocabulary, test_pairs, config):
+    """Exact match and word F1 (`kerazoo.data.words.mean_word_f1`) of the replies, the teacher-forced loss, and
+    `SAMPLE_REPLIES` evenly spaced test pairs with the model's reply, `[source, reply, target]`, to read."""
+    from kerazoo.data.words import mean_word_f1
+
+    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
+    targets = [target for _, target in test_pairs]
+    step = max(1, len(test_pairs) // SAMPLE_REPLIES)
+    return {
+        "test_exact_match": share_exact(outputs, targets),
+        "test_word_f1": mean_word_f1(outputs, targets),
+        "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
+        "test_replies": [[test_pairs[i][0], outputs[i], targets[i]] for i in range(0, len(test_pairs), step)][
+            :SAMPLE_REPLIES],
+    }
+
+
 def punctuation_pairs(config):
     from kerazoo.data.punctuation import punctuation_split
 
@@ -147,6 +189,7 @@ SEQ2SEQ_TASKS = {
     "punctuation": Seq2SeqTask(
         "punctuation and case restoration of speeches on 4 held-out plays", punctuation_pairs, punctuation_measures
     ),
+    "dialogue": Seq2SeqTask("the reply to a speech, on 4 held-out plays", dialogue_pairs, dialogue_measures),
 }
 
 
