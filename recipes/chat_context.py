@@ -41,7 +41,7 @@ def run(config, seed, runs):
         return metrics
     path = os.path.join(output, "diversity.json")
     if not os.path.isfile(path):
-        from kerazoo.models.chat.chat_data import dialogue_splits
+        from kerazoo.data.dialogue import dialogue_splits
         from kerazoo.models.chat.chat_evaluation import diversity
         from kerazoo.models.presets import load_preset
 

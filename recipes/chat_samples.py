@@ -28,7 +28,7 @@ def clip(text, length=160):
 
 
 def exchanges_page(model, vocabulary, every=250):
-    from kerazoo.models.chat.chat_data import dialogue_splits
+    from kerazoo.data.dialogue import dialogue_splits
     from kerazoo.models.chat.chat_generation import reply
 
     lines = []
@@ -45,7 +45,7 @@ def exchanges_page(model, vocabulary, every=250):
 def measures_page(model, vocabulary):
     """The preset's test perplexity without and with the replier's name and with a stranger's context, and
     distinct-n of its replies."""
-    from kerazoo.models.chat.chat_data import dialogue_splits
+    from kerazoo.data.dialogue import dialogue_splits
     from kerazoo.models.chat.chat_evaluation import diversity
     from kerazoo.models.chat.chat_evaluation import perplexity
 

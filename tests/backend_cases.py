@@ -166,7 +166,7 @@ def _captioner_cases(family):
 
 
 def _chat_cases(family):
-    from kerazoo.models.chat.chat_data import Exchange
+    from kerazoo.data.dialogue import Exchange
     from kerazoo.models.chat.chat_data import exchange_arrays
     from kerazoo.models.chat.chat_generation import reply
     from kerazoo.models.chat.chat_vocabulary import ChatVocabulary

@@ -10,13 +10,7 @@ sizes that docs/chat.md gives).
 
 import numpy as np
 
-# The exchanges, from where the families and tests have always imported them.
-from kerazoo.data.dialogue import MAX_TURNS  # noqa: F401
-from kerazoo.data.dialogue import SPLITS  # noqa: F401
-from kerazoo.data.dialogue import VALIDATION_PLAYS  # noqa: F401
-from kerazoo.data.dialogue import Exchange  # noqa: F401
 from kerazoo.data.dialogue import dialogue_splits
-from kerazoo.data.dialogue import play_exchanges  # noqa: F401
 
 
 def exchange_arrays(vocabulary, exchanges, context_turns, context_length, max_reply_length, show_speaker=False):

@@ -107,7 +107,7 @@ class ChatFamily(Family):
         return [model_setting(self, config, key) for key in ("context_turns", "context_length", "max_reply_length")]
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
-        from kerazoo.models.chat.chat_data import dialogue_splits
+        from kerazoo.data.dialogue import dialogue_splits
         from kerazoo.models.chat.chat_data import exchange_arrays
         from kerazoo.models.chat.chat_data import training_dataset
 
@@ -177,7 +177,7 @@ class ChatFamily(Family):
         """
         if spec["kind"] != "perplexity":
             return super().measure(model, vocabulary, spec, folder)
-        from kerazoo.models.chat.chat_data import dialogue_splits
+        from kerazoo.data.dialogue import dialogue_splits
         from kerazoo.models.chat.chat_evaluation import perplexity
 
         data = spec["data"]

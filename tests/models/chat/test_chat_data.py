@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from kerazoo.data import shakespeare
+from kerazoo.data.dialogue import VALIDATION_PLAYS
+from kerazoo.data.dialogue import Exchange
+from kerazoo.data.dialogue import dialogue_splits
+from kerazoo.data.dialogue import play_exchanges
 from kerazoo.data.punctuation import TEST_PLAYS
-from kerazoo.models.chat.chat_data import VALIDATION_PLAYS
-from kerazoo.models.chat.chat_data import Exchange
-from kerazoo.models.chat.chat_data import dialogue_splits
 from kerazoo.models.chat.chat_data import exchange_arrays
 from kerazoo.models.chat.chat_data import length_batches
-from kerazoo.models.chat.chat_data import play_exchanges
 from kerazoo.models.chat.chat_vocabulary import ChatVocabulary
 from kerazoo.models.chat.chat_vocabulary import units
 

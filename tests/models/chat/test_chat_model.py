@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
+from kerazoo.data.dialogue import Exchange
 from kerazoo.models.chat import build_chat_lstm
 from kerazoo.models.chat import build_chat_transformer
-from kerazoo.models.chat.chat_data import Exchange
 from kerazoo.models.chat.chat_evaluation import distinct_n
 from kerazoo.models.chat.chat_evaluation import perplexity
 from kerazoo.models.chat.chat_generation import reply
