@@ -16,7 +16,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 
 import keras
@@ -26,20 +25,9 @@ from kerazoo.training import load_run
 from kerazoo.training import resolve_config
 from kerazoo.models.char_rnn.char_rnn_evaluation import streaming_loss
 from kerazoo.training import train
+from kerazoo.training.publish import hardware
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def hardware():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            cpu = names[0]
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPU cores ({cpu})"
 
 
 def main(argv=None):

@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import platform
+import sys
 
 import keras
 
@@ -28,6 +29,8 @@ from kerazoo.training import train_bilm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import results_table  # noqa: E402
 
 
 def cpu_name():
@@ -79,9 +82,7 @@ def main(argv=None):
         "command": command,
     }
     print(json.dumps(row), flush=True)
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "elmo_shakespeare.jsonl"), "a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
+    results_table.append("elmo_shakespeare.jsonl", [row])
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import keras
 from kerazoo import build_lstm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from char_rnn import hardware  # noqa: E402
+from kerazoo.training.publish import hardware  # noqa: E402
 
 
 def measure(cell_api, args):

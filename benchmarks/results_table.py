@@ -10,11 +10,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def read(name):
+    """The rows of benchmarks/results/`name`, one JSON object per line ([] when there is no such file)."""
     path = os.path.join(HERE, "results", name)
     if not os.path.exists(path):
         return []
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def append(name, rows):
+    """Appends each of `rows` as one JSON line to benchmarks/results/`name`, the file `read(name)` reads."""
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", name), "a", encoding="utf-8") as f:
+        f.writelines(json.dumps(row) + "\n" for row in rows)
 
 
 def char_rnn_table(rows):

@@ -26,10 +26,9 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import results_table  # noqa: E402
 
 
 def clocks():
@@ -56,7 +55,7 @@ def main(argv=None):
     import keras
     import tensorflow as tf
 
-    from char_rnn import hardware
+    from kerazoo.training.publish import hardware
     from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
     from kerazoo.training import resolve_word2vec_config
 
@@ -117,9 +116,7 @@ def main(argv=None):
     }
     print(json.dumps(row), flush=True)
     if not args.no_save:
-        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        with open(os.path.join(HERE, "results", "word2vec_profile.jsonl"), "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        results_table.append("word2vec_profile.jsonl", [row])
     return row
 
 

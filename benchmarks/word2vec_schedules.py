@@ -29,7 +29,8 @@ from kerazoo.training import resolve_word2vec_config  # noqa: E402
 from kerazoo.training import train_word2vec  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from char_rnn import hardware  # noqa: E402
+import results_table  # noqa: E402
+from kerazoo.training.publish import hardware  # noqa: E402
 from word2vec_vs_gensim import PAIRS  # noqa: E402
 from word2vec_vs_gensim import TOP_WORDS  # noqa: E402
 from word2vec_vs_gensim import cosine_pairs  # noqa: E402
@@ -93,8 +94,7 @@ def main(argv=None):
         print(json.dumps(row), flush=True)
         rows.append(row)
     if not args.no_save:
-        with open(os.path.join(HERE, "results", "word2vec_schedules.jsonl"), "a", encoding="utf-8") as f:
-            f.writelines(json.dumps(row) + "\n" for row in rows)
+        results_table.append("word2vec_schedules.jsonl", rows)
     return rows
 
 

@@ -34,7 +34,8 @@ from kerazoo.models.word2vec import build_skipgram  # noqa: E402
 from kerazoo.models.word2vec import build_skipgram_softmax  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from char_rnn import hardware  # noqa: E402
+import results_table  # noqa: E402
+from kerazoo.training.publish import hardware  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -100,9 +101,7 @@ def main(argv=None):
         print(json.dumps(row), flush=True)
         rows.append(row)
     if not args.no_save:
-        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        with open(os.path.join(HERE, "results", "word2vec_softmax_cost.jsonl"), "a", encoding="utf-8") as f:
-            f.writelines(json.dumps(row) + "\n" for row in rows)
+        results_table.append("word2vec_softmax_cost.jsonl", rows)
     return rows
 
 

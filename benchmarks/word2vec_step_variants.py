@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import results_table  # noqa: E402
 V, B, K, D = 8672, 4096, 5, 100  # the plays' vocabulary at min_count 5, gensim's batch, negatives and width
 
 
@@ -97,8 +98,6 @@ def tables(vocabulary_size):
 
 
 def hogwild(steps=512):
-    import tensorflow as tf  # noqa: F401
-
     from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
     from kerazoo.training import resolve_word2vec_config
 
@@ -160,7 +159,7 @@ def main(argv=None):
 
     import keras
 
-    from char_rnn import hardware
+    from kerazoo.training.publish import hardware
 
     load = os.getloadavg()[0]
     if args.what == "tables":
@@ -175,9 +174,7 @@ def main(argv=None):
            "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
     print(json.dumps(row), flush=True)
     if not args.no_save:
-        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        with open(os.path.join(HERE, "results", "word2vec_step_variants.jsonl"), "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        results_table.append("word2vec_step_variants.jsonl", [row])
     return row
 
 

@@ -64,6 +64,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import results_table  # noqa: E402
 
 
 def make(words, folder, shard_words, seed):
@@ -156,16 +158,8 @@ def run_one(name, corpus, max_minutes, epochs, cache_dir=None):
     return {"run": name, "corpus": corpus, **json.loads(line[len("RESULT"):])}
 
 
-def append_rows(rows):
-    """Appends one JSON line per row to benchmarks/results/word2vec_stream.jsonl."""
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "word2vec_stream.jsonl"), "a", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row) + "\n")
-
-
 def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None, memory_shards=0):
-    from char_rnn import hardware
+    from kerazoo.training.publish import hardware
 
     if not os.path.exists(plays_file):
         from kerazoo.models.word2vec.word2vec_corpus import load_sentences
@@ -217,7 +211,7 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         summary.update(same_text_ratios=same, same_text_median_ratio=float(np.median(same)))
     print(json.dumps(summary), flush=True)
     if save:
-        append_rows(rows)
+        results_table.append("word2vec_stream.jsonl", rows)
     return rows
 
 
@@ -226,7 +220,7 @@ def pipeline(folder, shards, cache_dir, rounds, save, epochs=2):
     streamed, `epochs` whole epochs each (every pair drawn counts, the first epoch's too), alternating."""
     import glob
 
-    from char_rnn import hardware
+    from kerazoo.training.publish import hardware
     from kerazoo.models.word2vec.word2vec_corpus import load_sentences
     from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
     from kerazoo.training import resolve_word2vec_config
@@ -253,7 +247,7 @@ def pipeline(folder, shards, cache_dir, rounds, save, epochs=2):
                          "date": datetime.date.today().isoformat()})
             print(json.dumps(rows[-1]), flush=True)
     if save:
-        append_rows(rows)
+        results_table.append("word2vec_stream.jsonl", rows)
     return rows
 
 

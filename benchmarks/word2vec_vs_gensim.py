@@ -49,7 +49,8 @@ from kerazoo.training import resolve_word2vec_config  # noqa: E402
 from kerazoo.training import train_word2vec  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from char_rnn import hardware  # noqa: E402
+import results_table  # noqa: E402
+from kerazoo.training.publish import hardware  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GENSIM_SETTINGS = dict(sg=1, vector_size=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5, workers=2)
@@ -188,9 +189,7 @@ def main(argv=None):
     }
     print(json.dumps(row), flush=True)
     if not args.no_save:
-        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        with open(os.path.join(HERE, "results", "word2vec_vs_gensim.jsonl"), "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
+        results_table.append("word2vec_vs_gensim.jsonl", [row])
     return row
 
 
