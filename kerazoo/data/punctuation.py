@@ -148,12 +148,18 @@ class PunctuationSpeeches:
     def sample_indices(self, count, seed=0):
         """The sorted indices of the speeches that `sample(count, seed)` draws."""
         check_integer("count", count, minimum=1, maximum=len(self))
-        return np.sort(np.random.default_rng(seed).permutation(len(self))[:count])
+        return nested_sample_indices(len(self), count, seed)
 
     @property
     def pairs(self):
         """`(input, target)` tuples, as a seq2seq family trains on."""
         return list(zip(self.inputs, self.targets))
+
+
+def nested_sample_indices(length, count, seed=0):
+    """`count` of `range(length)` drawn without replacement, sorted: the first `count` of one seeded permutation, so
+    for one seed a smaller count draws a subset of a larger one."""
+    return np.sort(np.random.default_rng(seed).permutation(length)[:count])
 
 
 def punctuation_speeches(plays=None):

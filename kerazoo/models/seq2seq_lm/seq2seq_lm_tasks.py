@@ -76,20 +76,28 @@ def exact_match_measures(model, vocabulary, test_pairs, config):
     return {"test_exact_match": exact_match(model, vocabulary, test_pairs, beam_width=config["beam_width"])}
 
 
+def translated_measures(model, vocabulary, test_pairs, config):
+    """`(outputs, targets, measures)`: the model's translations of the test sources, their targets, and the two
+    measures every held-out task reports, exact match and the teacher-forced loss; a task adds its own to them."""
+    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
+    targets = [target for _, target in test_pairs]
+    measures = {"test_exact_match": share_exact(outputs, targets),
+                "test_loss": teacher_forced_loss(model, vocabulary, test_pairs)}
+    return outputs, targets, measures
+
+
 def punctuation_measures(model, vocabulary, test_pairs, config):
     """Exact match, the marks' F1 (`kerazoo.data.punctuation.mark_scores`) and the teacher-forced loss."""
     from kerazoo.data.punctuation import mark_scores
 
-    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
-    targets = [target for _, target in test_pairs]
+    outputs, targets, measures = translated_measures(model, vocabulary, test_pairs, config)
     scores = mark_scores(outputs, targets)
     return {
-        "test_exact_match": share_exact(outputs, targets),
+        **measures,
         "test_mark_macro_f1": scores["macro_f1"],
         "test_mark_micro_f1": scores["micro_f1"],
         "test_capital_f1": scores["capital_f1"],
         "test_mark_f1": scores["f1"],
-        "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
     }
 
 
@@ -110,16 +118,15 @@ def new_format_measures(model, vocabulary, test_pairs, config):
 
     from kerazoo.data.dates import NEW_FORMATS
 
-    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
+    outputs, _, measures = translated_measures(model, vocabulary, test_pairs, config)
     per_format = {name: [] for name in NEW_FORMATS}
     for output, (source, target) in zip(outputs, test_pairs):
         date = datetime.date.fromisoformat(target)
         name = next(name for name, write in NEW_FORMATS.items() if write(date) == source)
         per_format[name].append(output == target)
     return {
-        "test_exact_match": share_exact(outputs, [target for _, target in test_pairs]),
+        **measures,
         "test_exact_match_per_format": {name: sum(hits) / len(hits) for name, hits in per_format.items() if hits},
-        "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
     }
 
 
@@ -137,9 +144,10 @@ def dialogue_pairs(config):
 
 
 def sample_pairs(pairs, count, seed):
-    """`min(count, len(pairs))` of `pairs` drawn without replacement, in their order; nested over counts per seed."""
-    chosen = np.random.default_rng(seed).permutation(len(pairs))[: min(count, len(pairs))]
-    return [pairs[i] for i in np.sort(chosen)]
+    """`min(count, len(pairs))` of `pairs`, in their order, drawn as the punctuation task draws its speeches."""
+    from kerazoo.data.punctuation import nested_sample_indices
+
+    return [pairs[i] for i in nested_sample_indices(len(pairs), min(count, len(pairs)), seed)]
 
 
 def dialogue_measures(model, vocabulary, test_pairs, config):
@@ -147,13 +155,11 @@ def dialogue_measures(model, vocabulary, test_pairs, config):
     `SAMPLE_REPLIES` evenly spaced test pairs with the model's reply, `[source, reply, target]`, to read."""
     from kerazoo.data.words import mean_word_f1
 
-    outputs = translate_all(model, vocabulary, [source for source, _ in test_pairs], config["beam_width"])
-    targets = [target for _, target in test_pairs]
+    outputs, targets, measures = translated_measures(model, vocabulary, test_pairs, config)
     step = max(1, len(test_pairs) // SAMPLE_REPLIES)
     return {
-        "test_exact_match": share_exact(outputs, targets),
+        **measures,
         "test_word_f1": mean_word_f1(outputs, targets),
-        "test_loss": teacher_forced_loss(model, vocabulary, test_pairs),
         "test_replies": [[test_pairs[i][0], outputs[i], targets[i]] for i in range(0, len(test_pairs), step)][
             :SAMPLE_REPLIES],
     }
