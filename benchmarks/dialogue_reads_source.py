@@ -24,16 +24,12 @@ def measure(condition, seed, size):
     sys.path.insert(0, os.path.join(ROOT, "recipes"))
     import transfer_span_corruption as recipe
 
-    from kerazoo.models.registry import resolve_config
     from kerazoo.models.seq2seq_lm import load_pairs
     from kerazoo.models.seq2seq_lm import teacher_forced_loss
     from kerazoo.training import train
 
-    config = resolve_config(
-        model="transformer", model_kwargs=dict(recipe.architecture(recipe.PRESET)), seed=seed,
-        epochs=recipe.EPOCHS[size], train_size=size, init_from=None if condition == "scratch" else recipe.PRESET,
-        init_from_parts=recipe.PARTS.get(condition, "all"), **{**recipe.SETTINGS, "task": "dialogue"},
-    )
+    config = recipe.run_config(size, seed, condition, recipe.architecture(recipe.PRESET),
+                               settings={**recipe.SETTINGS, "task": "dialogue"})
     model, vocabulary, metrics = train(config, None)
     _, test = load_pairs(config)
     another = [(test[(i + 1) % len(test)][0], target) for i, (_, target) in enumerate(test)]

@@ -108,16 +108,22 @@ def architecture(preset):
     return source_architecture(get_family("transformer").builders["transformer"], kerazoo.from_preset(preset))
 
 
-def run_one(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTINGS, epochs=None):
-    task = TASKS[settings["task"]]
+def run_config(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTINGS, epochs=None):
+    """The training config of one run: `size` examples, `seed`, started as `condition` says."""
     from kerazoo.models.registry import resolve_config
-    from kerazoo.training import train
 
-    config = resolve_config(
+    return resolve_config(
         model="transformer", model_kwargs=dict(model_kwargs), seed=seed, epochs=epochs or EPOCHS[size],
         train_size=10**9 if size == "all" else size, init_from=None if condition == "scratch" else preset,
         init_from_parts=PARTS.get(condition, "all"), **settings,
     )
+
+
+def run_one(size, seed, condition, model_kwargs, preset=PRESET, settings=SETTINGS, epochs=None):
+    task = TASKS[settings["task"]]
+    from kerazoo.training import train
+
+    config = run_config(size, seed, condition, model_kwargs, preset, settings, epochs)
     start = time.monotonic()
     _, _, metrics = train(config, None)
     return {
