@@ -25,6 +25,15 @@ def append(name, rows):
         f.writelines(json.dumps(row) + "\n" for row in rows)
 
 
+def report(name, row, save=True):
+    """Prints a benchmark's result `row` as one JSON line, appends it to benchmarks/results/`name` when `save`, and
+    returns it."""
+    print(json.dumps(row), flush=True)
+    if save:
+        append(name, [row])
+    return row
+
+
 def char_rnn_table(rows):
     print("| preset | corpus | val split | val loss, windowed (nats/char) | val loss, streamed (nats/char) "
           "| val bits/char, streamed | train accuracy | steps | wall (s) | train chars/s | parameters | hardware | date |")

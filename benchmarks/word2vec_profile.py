@@ -19,7 +19,6 @@ Appends one JSON line to benchmarks/results/word2vec_profile.jsonl.
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import time
@@ -114,10 +113,7 @@ def main(argv=None):
         "hardware": hardware(), "date": datetime.date.today().isoformat(),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
-    print(json.dumps(row), flush=True)
-    if not args.no_save:
-        results_table.append("word2vec_profile.jsonl", [row])
-    return row
+    return results_table.report("word2vec_profile.jsonl", row, save=not args.no_save)
 
 
 if __name__ == "__main__":

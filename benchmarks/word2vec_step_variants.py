@@ -21,7 +21,6 @@ benchmarks/results/word2vec_step_variants.jsonl.
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import threading
@@ -172,10 +171,7 @@ def main(argv=None):
            "vocabulary_size": args.vocabulary_size, "batch_size": B, "backend": keras.backend.backend(),
            "hardware": hardware(), "date": datetime.date.today().isoformat(),
            "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
-    print(json.dumps(row), flush=True)
-    if not args.no_save:
-        results_table.append("word2vec_step_variants.jsonl", [row])
-    return row
+    return results_table.report("word2vec_step_variants.jsonl", row, save=not args.no_save)
 
 
 if __name__ == "__main__":

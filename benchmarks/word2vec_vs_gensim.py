@@ -33,7 +33,6 @@ on the command line, so a rerun on a quiet machine measures the same thing.
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import time
@@ -187,10 +186,7 @@ def main(argv=None):
         "date": datetime.date.today().isoformat(),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
-    print(json.dumps(row), flush=True)
-    if not args.no_save:
-        results_table.append("word2vec_vs_gensim.jsonl", [row])
-    return row
+    return results_table.report("word2vec_vs_gensim.jsonl", row, save=not args.no_save)
 
 
 if __name__ == "__main__":
