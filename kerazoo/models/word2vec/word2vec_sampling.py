@@ -209,8 +209,8 @@ def first_draw_pairs(sentence_ids, word_keep, window, seed):
     return all_pairs, count_pairs(sentence_ids, keep, radius, window)
 
 
-def numpy_draw_pairs(ids, sentence_ids, word_keep, window, seed, epoch, unit=0):
-    """One epoch's (target, context) pairs of a block of words: subsampling, then the windows.
+def numpy_draw_words(ids, sentence_ids, word_keep, window, seed, epoch, unit=0):
+    """One epoch's draws over a block of words: the kept words, their sentences and each one's window radius.
 
     Args:
         ids, sentence_ids: int32 arrays, the words and the sentence of each.
@@ -219,7 +219,7 @@ def numpy_draw_pairs(ids, sentence_ids, word_keep, window, seed, epoch, unit=0):
         seed, epoch, unit: the draw's random key (`unit`: the shard of a stream; 0 in memory).
 
     Returns:
-        `(targets, contexts)`, int32 arrays in corpus order by offset.
+        `(ids, sentences, radius)`: the kept words in corpus order, and int arrays; radius in 1..window.
     """
     keep = np.random.default_rng(_key(seed, epoch, _KEEP, unit)).random(len(ids)) < word_keep
     # Only a tiny corpus can lose every pair to subsampling; it then trains unsubsampled.
@@ -230,8 +230,16 @@ def numpy_draw_pairs(ids, sentence_ids, word_keep, window, seed, epoch, unit=0):
     ids, sentences = ids[keep], sentence_ids[keep]
     rng = np.random.default_rng(_key(seed, epoch, _WINDOW, unit))
     radius = window - rng.integers(0, window, size=len(ids))
-    return window_pairs(ids, sentences, radius, window)
+    return ids, sentences, radius
 
+
+def numpy_draw_pairs(ids, sentence_ids, word_keep, window, seed, epoch, unit=0):
+    """One epoch's (target, context) pairs of a block of words: subsampling, then the windows.
+
+    Arguments as `numpy_draw_words`'s. Returns `(targets, contexts)`, int32 arrays in corpus order by offset.
+    """
+    ids, sentences, radius = numpy_draw_words(ids, sentence_ids, word_keep, window, seed, epoch, unit)
+    return window_pairs(ids, sentences, radius, window)
 
 
 @dataclasses.dataclass(frozen=True)
