@@ -65,7 +65,7 @@ def tiny_config(name, text_file):
                                      verbose=0)
     if name == "word2vec":
         return family.resolve_config(corpus=text_file, min_count=1, sample=0, model_kwargs={"embedding_dim": 4},
-                                     batch_size=32, verbose=0)
+                                     batch_size=32, step="keras", verbose=0)
     if name == "ngram":
         return family.resolve_config(corpus=text_file, samples=0, model_kwargs={"order": 2})
     if name == "hmm":  # Baum-Welch; the gradient fit writes the same keys

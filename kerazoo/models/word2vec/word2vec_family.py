@@ -7,8 +7,10 @@ linearly decaying rate, and writes the vectors in word2vec's binary format.
 """
 
 import os
+import time
 
 import keras
+import numpy as np
 
 from kerazoo.data.corpora import NAMED_CORPORA
 from kerazoo.data.text_shards import count_words
@@ -58,7 +60,13 @@ WORD2VEC_DEFAULTS = {
     "verbose": 1,
     # "multi-worker": every worker (TF_CONFIG) streams its own shards of a corpus on disk, a batch per step
     "distribute": "none",
+    # "keras": `model.fit`, a batch of pairs per step (any backend and device, corpora on disk, multi-worker);
+    # "hogwild": word2vec.c's pair-by-pair SGD compiled by Numba, threads sharing the tables (CPU, in memory)
+    "step": "keras",
+    "workers": None,  # hogwild threads (None: one per CPU core)
 }
+# Settings that only the Keras step reads: given with step="hogwild" they are refused, not ignored.
+KERAS_STEP_SETTINGS = ("batch_size", "steps_per_execution", "jit_compile", "pipeline")
 # The builder's arguments, kept in `model_kwargs`.
 MODEL_ARGUMENTS = ("embedding_dim", "num_negative")
 
@@ -81,6 +89,33 @@ def _pair_settings(config):
         "seed": config["seed"],
         "steps_multiple": config["steps_per_execution"],
     }
+
+
+def _check_step(config, explicit):
+    step = config["step"]
+    if step not in ("keras", "hogwild"):
+        raise ValueError(f"`step` must be 'keras' or 'hogwild'. Received: step={step!r}")
+    workers = config["workers"]
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"`workers` must be an integer >= 1 or None. Received: workers={workers!r}")
+    if step == "keras":
+        if workers is not None:
+            raise ValueError(f"`workers` sets the hogwild step's threads; step='keras' runs `model.fit`. "
+                             f"Received: workers={workers!r} with step='keras'")
+        return
+    keras_only = sorted(key for key in KERAS_STEP_SETTINGS if key in explicit)
+    if keras_only:
+        raise ValueError(f"{keras_only} apply to step='keras' (batches of pairs under `model.fit`); step='hogwild' "
+                         f"trains pair by pair. Received: {', '.join(f'{k}={explicit[k]!r}' for k in keras_only)} "
+                         "with step='hogwild'")
+    if config["distribute"] != "none":
+        raise ValueError(f"step='hogwild' runs on one machine's CPU threads; several workers train with "
+                         f"step='keras'. Received: distribute={config['distribute']!r} with step='hogwild'")
+    from kerazoo.models.word2vec import word2vec_hogwild
+
+    if not word2vec_hogwild.available():
+        raise ValueError("step='hogwild' needs Numba (`pip install numba`, a kerazoo dependency); "
+                         "step='keras' needs nothing more. Received: step='hogwild' without numba installed")
 
 
 def _check_vocabulary(vocabulary, config):
@@ -111,6 +146,10 @@ class Word2VecFamily(Family):
         Flag("sample", float, help="subsampling threshold (0: off)"),
         Flag("cache_dir", help="a corpus on disk: where its shards are kept encoded as token ids "
              "(default $KERAZOO_CACHE_DIR or ~/.cache/kerazoo)"),
+        Flag("step", choices=("keras", "hogwild"),
+             help="keras: model.fit on batches of pairs; hogwild: word2vec.c's pair-by-pair SGD on CPU threads "
+             "(Numba)"),
+        Flag("workers", positive_int, help="hogwild threads (default: one per CPU core)"),
     )
     capabilities = (family.EMBED,)
     signatures = {"embed": "embed_words", "most_similar": "most_similar_words"}
@@ -154,6 +193,7 @@ class Word2VecFamily(Family):
                     "Multi-worker word2vec runs on the tensorflow backend (each worker reads its shards through "
                     f"tf.distribute). Received backend: {keras.backend.backend()!r}"
                 )
+        _check_step(config, explicit or {})
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         if corpus is None and config["corpus"] not in NAMED_CORPORA:
@@ -162,6 +202,8 @@ class Word2VecFamily(Family):
         if vocabulary is None:
             vocabulary = WordVocabulary.from_sentences(sentences, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
+        if config["step"] == "hogwild":
+            return self._prepare_hogwild(config, vocabulary, sentences=sentences)
         data = SkipGramData.from_sentences(sentences, vocabulary, **_pair_settings(config))
         return RunData(
             vocabulary=vocabulary,
@@ -177,6 +219,35 @@ class Word2VecFamily(Family):
                 "pairs_per_epoch": data.pairs_per_epoch,
             },
             extra={"skipgram": data, "words_per_step": int(vocabulary.counts.sum()) / data.steps_per_epoch},
+        )
+
+    def _prepare_hogwild(self, config, vocabulary, sentences=None, stream=None, facts=None):
+        """The corpus in blocks for the hogwild step (`word2vec_hogwild`): held in memory, or a stream's
+        shards read one at a time. One "step" is an epoch; its units, the epoch's pairs."""
+        from kerazoo.models.word2vec import word2vec_hogwild
+        from kerazoo.models.word2vec.word2vec_sampling import count_pairs
+
+        settings = {"window": config["window"], "num_negative": config["model_kwargs"].get("num_negative", 5),
+                    "sample": config["sample"], "seed": config["seed"],
+                    "workers": config["workers"] or os.cpu_count() or 1}
+        if stream is None:
+            ids, sentence_ids = vocabulary.encode(sentences)
+            epochs = word2vec_hogwild.HogwildEpochs.in_memory(ids, sentence_ids, vocabulary.counts, **settings)
+            _, kept_sentences, radius = epochs.draw(0)
+            pairs = count_pairs(kept_sentences, np.ones(len(kept_sentences), dtype=bool), radius, config["window"])
+            facts = {"vocabulary_size": vocabulary.size, "corpus_words": epochs.words, "sentences": len(sentences)}
+        else:
+            blocks = [(unit, lambda unit=unit: stream.numpy_shard_ids(unit)) for unit in stream.units]
+            epochs = word2vec_hogwild.HogwildEpochs(blocks, vocabulary.counts, **settings)
+            pairs = stream.pairs_per_epoch  # estimated from the first shards' draws
+        word2vec_hogwild.kernel()  # compiled (or read from Numba's cache) before the clock of the first epoch
+        return RunData(
+            vocabulary=vocabulary,
+            train=None,
+            steps_per_epoch=1,
+            units_per_step=pairs,
+            facts={**facts, "step": "hogwild", "workers": epochs.workers, "pairs_per_epoch": pairs},
+            extra={"hogwild": epochs},
         )
 
     def _prepare_stream(self, config, vocabulary, initial_epoch, replicas=1):
@@ -195,6 +266,11 @@ class Word2VecFamily(Family):
         _check_vocabulary(vocabulary, config)
         data = SkipGramStream(shards, vocabulary, counts.shard_tokens, worker_index=worker_index,
                               num_workers=num_workers, encoded=counts.encoded, **_pair_settings(config))
+        if config["step"] == "hogwild":
+            facts = {"vocabulary_size": vocabulary.size, "corpus_words": int(vocabulary.counts.sum()),
+                     "corpus_tokens": counts.tokens, "sentences": counts.sentences, "shards": len(shards),
+                     "streamed": True}
+            return self._prepare_hogwild(config, vocabulary, stream=data, facts=facts)
 
         def make_dataset():
             return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
@@ -223,6 +299,11 @@ class Word2VecFamily(Family):
         )
 
     def compile(self, model, config, data):
+        if config["step"] == "hogwild":
+            # The hogwild step updates the tables itself; the optimizer (the same SGD at the run's first rate)
+            # is kept so that a checkpoint holds what the Keras step's would, and it counts the epochs.
+            model.compile(optimizer=keras.optimizers.SGD(config["learning_rate"]))
+            return model
         # The loss is a batch mean: SGD at rate alpha * batch steps each pair by alpha, as gensim does.
         batch = data.units_per_step
         total_steps = data.steps_per_epoch * config["epochs"]
@@ -249,12 +330,59 @@ class Word2VecFamily(Family):
         return model
 
     def fit(self, model, data, config, callbacks, initial_epoch=0):
-        """`model.fit`, with word2vec's progress line (words/s and ETA) instead of Keras's step bar."""
+        """`model.fit`, with word2vec's progress line (words/s and ETA) instead of Keras's step bar;
+        or, for step='hogwild', the epochs of `word2vec_hogwild` on the model's two tables."""
+        if config["step"] == "hogwild":
+            return self._fit_hogwild(model, data, config, callbacks, initial_epoch)
         if config.get("verbose", 1) == 1:
             progress = WordProgress(data.extra["words_per_step"], data.steps_per_epoch, config["epochs"], initial_epoch)
             callbacks = list(callbacks) + [progress]
             config = {**config, "verbose": 0}
         return super().fit(model, data, config, callbacks, initial_epoch)
+
+    def _fit_hogwild(self, model, data, config, callbacks, initial_epoch):
+        """Epochs of pair-by-pair SGD on NumPy copies of the tables, written back into the model after each.
+
+        The callbacks run as under `model.fit`: `BackupAndRestore` restores the
+        tables and the epoch in `on_train_begin` and saves them after every
+        epoch; the optimizer's `iterations` counts epochs (one "step" each).
+        The rate falls linearly over the run, from `learning_rate` to
+        `min_learning_rate`, as gensim's does over its words.
+        """
+        epochs = data.extra["hogwild"]
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)  # unused; built so checkpoints match the Keras step's
+        callback_list = keras.callbacks.CallbackList(callbacks, model=model)
+        model.stop_training = False
+        model._initial_epoch = None  # set by BackupAndRestore when it restores a backup, as in `fit`
+        callback_list.on_train_begin()
+        start = model._initial_epoch or initial_epoch
+        tables = [model.get_layer(name).embeddings for name in ("target_embedding", "context_embedding")]
+        vectors, contexts = (np.ascontiguousarray(keras.ops.convert_to_numpy(t), dtype=np.float32) for t in tables)
+        total, first, last = config["epochs"], config["learning_rate"], config["min_learning_rate"]
+        history, logs = {}, {}
+        for epoch in range(start, total):
+            callback_list.on_epoch_begin(epoch)
+            callback_list.on_train_batch_begin(0)
+            clock = time.perf_counter()
+            result = epochs.train_epoch(vectors, contexts, epoch, first + (last - first) * epoch / total,
+                                        first + (last - first) * (epoch + 1) / total)
+            seconds = time.perf_counter() - clock
+            tables[0].assign(vectors)
+            tables[1].assign(contexts)
+            model.optimizer.iterations.assign_add(1)
+            logs = {"loss": result["loss"]}
+            callback_list.on_train_batch_end(0, logs)
+            callback_list.on_epoch_end(epoch, logs)
+            for key, value in logs.items():
+                history.setdefault(key, []).append(value)
+            if config.get("verbose", 1):
+                print(f"Epoch {epoch + 1}/{total}: loss {result['loss']:.4f}, {result['pairs']:,} pairs, "
+                      f"{epochs.words / seconds:,.0f} words/s on {epochs.workers} threads", flush=True)
+            if model.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return history
 
     def finish_run(self, output, model, data, config):
         KeyedVectors.from_model(model, data.vocabulary).save_word2vec_format(

@@ -23,7 +23,7 @@ def planted_corpus(path, sentences=1200, seed=0):
     return str(path)
 
 
-SMALL = dict(min_count=1, sample=0, window=3, embedding_dim=16, batch_size=256, verbose=0, seed=1)
+SMALL = dict(min_count=1, sample=0, window=3, embedding_dim=16, batch_size=256, verbose=0, seed=1, step="keras")
 
 
 @pytest.mark.parametrize("pipeline", ["tf", "numpy"])
@@ -201,7 +201,8 @@ def test_two_workers_each_stream_their_own_shards_and_end_alike(tmp_path):
         planted_corpus(folder / f"part-{k}.txt", sentences=300, seed=k)
     runs = run_tf_workers(
         ["word2vec", "--corpus", str(folder), "--min-count", "1", "--sample", "0", "--window", "3",
-         "--embedding-dim", "16", "--batch-size", "128", "--epochs", "4", "--seed", "1", "--verbose", "0"], tmp_path)
+         "--embedding-dim", "16", "--batch-size", "128", "--epochs", "4", "--seed", "1", "--verbose", "0",
+         "--step", "keras"], tmp_path)
     metrics = [json.load(open(os.path.join(run, "metrics.json"))) for run in runs]
     for m in metrics:
         assert m["replicas"] == 2 and m["workers"] == 2 and m["shards"] == 4 and m["worker_shards"] == 2
