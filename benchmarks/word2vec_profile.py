@@ -58,7 +58,7 @@ def main(argv=None):
     from kerazoo.models.word2vec.word2vec_family import WORD2VEC_FAMILY
     from kerazoo.training import resolve_word2vec_config
 
-    config = resolve_word2vec_config(preset="gensim", verbose=0, batch_size=args.batch_size,
+    config = resolve_word2vec_config(preset="gensim", step="keras", verbose=0, batch_size=args.batch_size,
                                      steps_per_execution=args.steps_per_execution, jit_compile=args.jit_compile)
     results = {}
 

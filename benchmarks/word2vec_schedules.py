@@ -65,7 +65,8 @@ def main(argv=None):
     expected = cosine_pairs(reference, top, first, second)
     rows = []
     for epochs, rate, batch, seed in SCHEDULES:
-        config = resolve_word2vec_config(epochs=epochs, learning_rate=rate, batch_size=batch, seed=seed, verbose=0)
+        config = resolve_word2vec_config(epochs=epochs, learning_rate=rate, batch_size=batch, seed=seed, verbose=0,
+                                         step="keras")
         start, cpu = time.perf_counter(), time.process_time()
         _, _, vectors, metrics = train_word2vec(config, sentences=sentences)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu

@@ -102,7 +102,7 @@ def hogwild(steps=512):
 
     results = {}
     for jit in (True, False):
-        config = resolve_word2vec_config(preset="gensim", verbose=0, jit_compile=jit)
+        config = resolve_word2vec_config(preset="gensim", step="keras", verbose=0, jit_compile=jit)
         data = WORD2VEC_FAMILY.prepare(config)
         model = WORD2VEC_FAMILY.build(config, data)
         WORD2VEC_FAMILY.compile(model, config, data)

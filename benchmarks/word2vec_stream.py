@@ -124,7 +124,7 @@ if corpus.startswith("memory:"):
     start = time.perf_counter()
     sentences = [s for path in sorted(glob.glob(corpus[len("memory:"):])) for s in load_sentences(path)]
     load_s = time.perf_counter() - start
-config = resolve_word2vec_config(preset="gensim", corpus=corpus, epochs=epochs, verbose=0,
+config = resolve_word2vec_config(preset="gensim", step="keras", corpus=corpus, epochs=epochs, verbose=0,
                                  max_minutes=max_minutes or None, cache_dir=cache_dir)
 start = time.perf_counter()
 _, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate], sentences=sentences)
@@ -227,7 +227,8 @@ def pipeline(folder, shards, cache_dir, rounds, save, epochs=2):
 
     part = _first_shards(folder, shards)
     sentences = [s for path in sorted(glob.glob(os.path.join(part, "*.txt"))) for s in load_sentences(path)]
-    config = resolve_word2vec_config(preset="gensim", corpus=part, verbose=0, cache_dir=cache_dir, epochs=epochs + 1)
+    config = resolve_word2vec_config(preset="gensim", step="keras", corpus=part, verbose=0, cache_dir=cache_dir,
+                                     epochs=epochs + 1)
     data = {"in memory": WORD2VEC_FAMILY.prepare(config, corpus=sentences), "streamed": WORD2VEC_FAMILY.prepare(config)}
     batches = epochs * data["in memory"].steps_per_epoch
     rows = []

@@ -102,7 +102,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, help="override the preset")
     parser.add_argument("--learning-rate", type=float, help="override the preset")
     parser.add_argument("--batch-size", type=int, help="pairs per step (default 4096)")
-    parser.add_argument("--pipeline", default="auto", choices=["auto", "tf", "numpy"])
+    parser.add_argument("--pipeline", choices=["auto", "tf", "numpy"], help="the Keras step's input pipeline")
+    parser.add_argument("--step", choices=["keras", "hogwild"], help="override the preset's fit step")
+    parser.add_argument("--workers", type=int, help="the hogwild step's threads (default: one per core)")
     parser.add_argument("--corpus", default="shakespeare")
     parser.add_argument("--seed", type=int, default=0, help="kerazoo's seed")
     parser.add_argument("--steps-per-execution", type=int, help="steps per compiled call (default 32)")
@@ -121,6 +123,8 @@ def main(argv=None):
         pipeline=args.pipeline,
         seed=args.seed,
         steps_per_execution=args.steps_per_execution,
+        step=args.step,
+        workers=args.workers,
         verbose=0,
     )
     # Rounds alternate which system goes first, so that neither always meets the machine's
@@ -171,9 +175,10 @@ def main(argv=None):
         "gensim_cpu_s": round(CPU_SECONDS["gensim"], 2),
         "kerazoo_clock_s": metrics["clock_s"],
         "evaluations": evaluations(vectors, gensim_1),
-        "kerazoo": {k: config[k] for k in ("training_config", "epochs", "learning_rate", "batch_size", "pipeline", "seed",
-                                           "steps_per_execution", "jit_compile")},
-        "kerazoo_steps": metrics["steps_per_epoch"] * config["epochs"],
+        "kerazoo": {k: config[k] for k in ("training_config", "step", "epochs", "learning_rate", "batch_size", "pipeline",
+                                           "seed", "steps_per_execution", "jit_compile")},
+        "kerazoo_workers": metrics.get("workers"),
+        "kerazoo_steps": metrics["steps_per_epoch"] * config["epochs"] if config["step"] == "keras" else None,
         "kerazoo_pairs_per_epoch": metrics["pairs_per_epoch"],
         "gensim": {**GENSIM_SETTINGS, "version": gensim.__version__},
         "corpus": args.corpus,
