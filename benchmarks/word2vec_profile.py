@@ -10,7 +10,14 @@ their ratio, the cores it kept busy:
 - `pipeline`: the tf.data batches alone, iterated and dropped;
 - `step`: the compiled train function alone, fed from 32 batches held in memory
   (`Dataset.cache().repeat()`), so the pipeline costs nothing;
-- `fit`: `model.fit` on the real pipeline, as `train_word2vec` runs it.
+- `fit`: `model.fit` on the real pipeline, as `train_word2vec` runs it;
+
+and for the hogwild step (`--parts hogwild_draw,hogwild_1,hogwild_2`), one
+epoch of the plays each:
+
+- `hogwild_draw`: the epoch's NumPy draws alone (subsampling and window radii);
+- `hogwild_1`, `hogwild_2`: the epoch (draws and the compiled pair loop) on one
+  thread and on two, on tables started as the model starts them.
 
 Only ratios within one run count on shared cores: every part runs in the
 same process, one after the other, `--rounds` times, alternating order.
@@ -52,6 +59,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import keras
+    import numpy as np
     import tensorflow as tf
 
     from kerazoo.training.publish import hardware
@@ -98,7 +106,26 @@ def main(argv=None):
         WORD2VEC_FAMILY.fit(model, data, {**config, "epochs": 1, "verbose": 0}, [])
         return since(start)
 
-    parts = {"pipeline": pipeline, "step": step, "fit": fit}
+    hogwild_config = resolve_word2vec_config(preset="gensim", step="hogwild", verbose=0)
+
+    def hogwild(workers):
+        data = WORD2VEC_FAMILY.prepare({**hogwild_config, "workers": workers})
+        model = WORD2VEC_FAMILY.build(hogwild_config, data)
+        epochs = data.extra["hogwild"]
+        vectors, contexts = (np.array(keras.ops.convert_to_numpy(model.get_layer(name).embeddings), np.float32)
+                             for name in ("target_embedding", "context_embedding"))
+        start = clocks()
+        epochs.train_epoch(vectors, contexts, 0, hogwild_config["learning_rate"], hogwild_config["learning_rate"] * 0.8)
+        return since(start)
+
+    def hogwild_draw():
+        data = WORD2VEC_FAMILY.prepare(hogwild_config)
+        start = clocks()
+        data.extra["hogwild"].draw(0)
+        return since(start)
+
+    parts = {"pipeline": pipeline, "step": step, "fit": fit, "hogwild_draw": hogwild_draw,
+             "hogwild_1": lambda: hogwild(1), "hogwild_2": lambda: hogwild(2)}
     names = args.parts.split(",")
     for round_index in range(args.rounds):
         for name in (names if round_index % 2 == 0 else names[::-1]):

@@ -48,6 +48,12 @@ of its vocabulary. Both train several epochs: the in-memory pipeline draws
 an epoch's pairs before its first batch, so over a single epoch its drawing
 would fall outside the measured span while the stream's would not.
 
+`--step hogwild` trains every run with the hogwild step (the presets' own)
+instead of `model.fit`: a stream is then read one shard's token ids at a time,
+and a run's words/s spans all its epochs from the start of training (nothing
+is compiled per run). Its time budget stops a run only between epochs, so use
+`--max-minutes 0`.
+
 Prints one JSON line per run and appends them to
 benchmarks/results/word2vec_stream.jsonl.
 """
@@ -105,15 +111,19 @@ from kerazoo.training import resolve_word2vec_config, train_word2vec
 
 corpus, max_minutes, epochs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 cache_dir = (sys.argv[4] or None) if len(sys.argv) > 4 else None
+step = (sys.argv[5] or "keras") if len(sys.argv) > 5 else "keras"
 
 class Rate(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.first = None
+        self.begin = time.monotonic()
     def on_train_batch_end(self, batch, logs=None):
         now, step = time.monotonic(), int(self.model.optimizer.iterations.numpy())
         if self.first is None:
             self.first = (now, step)
         self.last = (now, step)
+    def on_train_end(self, logs=None):
+        self.end = time.monotonic()
 
 rate = Rate()
 sentences = None
@@ -124,22 +134,31 @@ if corpus.startswith("memory:"):
     start = time.perf_counter()
     sentences = [s for path in sorted(glob.glob(corpus[len("memory:"):])) for s in load_sentences(path)]
     load_s = time.perf_counter() - start
-config = resolve_word2vec_config(preset="gensim", step="keras", corpus=corpus, epochs=epochs, verbose=0,
+config = resolve_word2vec_config(preset="gensim", step=step, corpus=corpus, epochs=epochs, verbose=0,
                                  max_minutes=max_minutes or None, cache_dir=cache_dir)
 start = time.perf_counter()
 _, vocabulary, _, metrics = train_word2vec(config, callbacks=[rate], sentences=sentences)
-steps = rate.last[1] - rate.first[1]
-seconds = rate.last[0] - rate.first[0]
-words_per_step = metrics["corpus_words"] / metrics["steps_per_epoch"]
+if step == "keras":
+    # From the end of the first compiled call (XLA compilation excluded) to the end of training.
+    steps = rate.last[1] - rate.first[1]
+    seconds = rate.last[0] - rate.first[0]
+    words_per_step = metrics["corpus_words"] / metrics["steps_per_epoch"]
+    pairs_per_step = metrics["batch_size"]
+else:
+    # The hogwild step compiles nothing per run (Numba's cache): every epoch, from the start of training.
+    steps = metrics["steps"]
+    seconds = rate.end - rate.begin
+    words_per_step, pairs_per_step = metrics["corpus_words"], metrics["pairs_per_epoch"]
 print("RESULT" + json.dumps({
+    "step": step,
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     "words_per_s": round(steps * words_per_step / seconds, 1),
-    "pairs_per_s": round(steps * metrics["batch_size"] / seconds, 1),
+    "pairs_per_s": round(steps * pairs_per_step / seconds, 1),
     "measured_steps": steps, "measured_s": round(seconds, 2),
     "trained_words": round(metrics["steps"] * words_per_step),
     "corpus_words": metrics["corpus_words"], "vocabulary_size": metrics["vocabulary_size"],
     "shards": metrics.get("shards"), "streamed": bool(metrics.get("streamed")),
-    "steps_per_epoch": metrics["steps_per_epoch"], "steps": metrics["steps"],
+    "steps_per_epoch": metrics.get("steps_per_epoch", 1), "steps": metrics["steps"],
     "prepare_s": metrics["data_s"], "total_s": round(time.perf_counter() - start, 2),
     "stopped_by_time_budget": metrics["stopped_by_time_budget"],
     "epoch_loss": metrics["history"][-1]["loss"] if metrics["history"] else None,
@@ -147,10 +166,10 @@ print("RESULT" + json.dumps({
 """
 
 
-def run_one(name, corpus, max_minutes, epochs, cache_dir=None):
+def run_one(name, corpus, max_minutes, epochs, cache_dir=None, step="keras"):
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.run([sys.executable, "-c", CHILD, corpus, str(max_minutes), str(epochs), cache_dir or ""],
+    process = subprocess.run([sys.executable, "-c", CHILD, corpus, str(max_minutes), str(epochs), cache_dir or "", step],
                              capture_output=True, text=True, env=env)
     if process.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{process.stderr[-3000:]}")
@@ -158,7 +177,8 @@ def run_one(name, corpus, max_minutes, epochs, cache_dir=None):
     return {"run": name, "corpus": corpus, **json.loads(line[len("RESULT"):])}
 
 
-def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None, memory_shards=0):
+def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1, cache_dir=None, memory_shards=0,
+        step="keras"):
     from kerazoo.training.publish import hardware
 
     if not os.path.exists(plays_file):
@@ -186,7 +206,7 @@ def run(folder, max_minutes, epochs, plays_file, save, plays_epochs=5, rounds=1,
         round_rows = []
         for name, corpus, run_epochs in (runs if round_index % 2 == 0 else runs[::-1]):
             load = os.getloadavg()[0]
-            row = run_one(name, corpus, max_minutes, run_epochs, cache_dir)
+            row = run_one(name, corpus, max_minutes, run_epochs, cache_dir, step)
             row.update({
                 "benchmark": "word2vec_stream", "round": round_index + 1, "max_minutes": max_minutes,
                 "epochs": run_epochs, "load_average_1min": round(load, 2), "hardware": hardware(),
@@ -283,6 +303,8 @@ def main(argv=None):
     run_parser.add_argument("--cache-dir", help="where streamed shards are kept as token ids (default ~/.cache/kerazoo)")
     run_parser.add_argument("--memory-shards", type=int, default=0,
                             help="also train the first N shards in memory and streamed, the same text, --plays-epochs epochs")
+    run_parser.add_argument("--step", choices=["keras", "hogwild"], default="keras",
+                            help="the fit step (hogwild: its time budget stops a run only between epochs)")
     run_parser.add_argument("--no-save", action="store_true")
     pipeline_parser = commands.add_parser("pipeline", help="the pipeline's CPU per batch, in memory and streamed")
     pipeline_parser.add_argument("--folder", default="/tmp/kerazoo-w2v-100m")
@@ -299,7 +321,7 @@ def main(argv=None):
         print(f"written in {time.perf_counter() - start:.1f} s", flush=True)
     else:
         run(args.folder, args.max_minutes, args.epochs, args.plays_file, not args.no_save, args.plays_epochs,
-            args.rounds, args.cache_dir, args.memory_shards)
+            args.rounds, args.cache_dir, args.memory_shards, args.step)
 
 
 if __name__ == "__main__":
