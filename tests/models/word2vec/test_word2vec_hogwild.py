@@ -118,6 +118,25 @@ def test_an_epoch_trains_the_pairs_of_the_keras_steps_draw(workers):
         assert 0 < trained < len(ids) * 8  # subsampling dropped words (8 = 2 * window is the most per word)
 
 
+def test_a_streamed_epoch_trains_the_pairs_of_the_keras_streams_draws(tmp_path):
+    """Shard by shard, each shard's draws keyed by its unit, as the Keras stream draws them."""
+    from kerazoo.data.text_shards import count_words
+    from kerazoo.models.word2vec.word2vec_stream_data import SkipGramStream
+    from kerazoo.models.word2vec.word2vec_vocabulary import WordVocabulary
+
+    shards = [planted_corpus(tmp_path / f"part-{k}.txt", sentences=200, seed=k) for k in range(3)]
+    counts = count_words(shards, cache_dir=str(tmp_path / "cache"))
+    vocabulary = WordVocabulary.from_counter(counts.counter, 1, None)
+    stream = SkipGramStream(shards, vocabulary, counts.shard_tokens, window=3, num_negative=2, sample=1e-2,
+                            batch_size=64, seed=4, encoded=counts.encoded)
+    blocks = [(unit, lambda unit=unit: stream.numpy_shard_ids(unit)) for unit in stream.units]
+    epochs = HogwildEpochs(blocks, vocabulary.counts, window=3, num_negative=2, sample=1e-2, seed=4, workers=2)
+    tables = np.zeros((vocabulary.size, 4), np.float32), np.zeros((vocabulary.size, 4), np.float32)
+    for epoch in (0, 1):
+        expected = sum(len(stream.numpy_shard_pairs(epoch, index)[0]) for index in range(len(stream.units)))
+        assert epochs.train_epoch(*tables, epoch, 0.025, 0.02)["pairs"] == expected
+
+
 def test_one_thread_is_deterministic_and_the_seed_matters():
     ids, sentences, counts = corpus_ids()
 
