@@ -13,23 +13,23 @@ from kerazoo.cli import main
 from kerazoo.models.captioner import captioner_scenes as scenes
 
 # (background, [(shape, colour, centre x, centre y, diameter)]) in pixels of a 256x256 canvas, and the caption
-# the preset gives. It is right on 3 of these 7: small shapes (12 to 15 pixels across once the picture is
-# 64x64) are its weak point, and its misses are kept here as they are, so that a change to the model or the
-# decoding shows. docs/captioner.md reports content accuracy on 300 such drawings (recipes/captioner_report.py).
+# the preset gives. It is right on 6 of these 7 (the preset before the 60,000-scene run was right on 3): a small
+# circle (15 pixels across once the picture is 64x64) is still called a square, and that miss is kept here as it
+# is, so that a change to the model or the decoding shows. docs/captioner.md reports content accuracy on 300 such drawings (recipes/captioner_report.py).
 DRAWINGS = [
     ((255, 255, 255), [("circle", "red", 128, 128, 110)], "a large red circle"),
     ((255, 255, 255), [("square", "blue", 70, 128, 50), ("triangle", "yellow", 190, 128, 110)],
      "a large yellow triangle to the right of a small blue square"),
     ((250, 246, 238), [("cross", "green", 128, 60, 110), ("diamond", "purple", 128, 200, 50)],
-     "a large green cross above a small purple cross"),
+     "there is a small purple diamond below a large green cross"),
     ((255, 255, 255), [("circle", "orange", 60, 200, 60), ("square", "red", 200, 60, 110)],
-     "a large red square above a small orange diamond"),
-    ((255, 255, 255), [("diamond", "purple", 128, 128, 60)], "a small purple cross"),
+     "a small orange square left of a large red square"),
+    ((255, 255, 255), [("diamond", "purple", 128, 128, 60)], "there is a small purple diamond"),
     ((255, 255, 255), [("cross", "green", 60, 128, 100), ("circle", "yellow", 190, 128, 60)],
-     "a large green cross to the left of a small yellow circle"),
+     "there is a large green cross to the left of a small yellow circle"),
     ((255, 255, 255), [("triangle", "red", 128, 70, 60), ("square", "blue", 70, 190, 110),
                        ("circle", "green", 200, 190, 60)],
-     "a small red circle above a small green circle and a large blue square to the left of it"),
+     "a small green circle right of a large blue square and a small red triangle above it"),
 ]
 
 
@@ -69,7 +69,7 @@ def test_kerazoo_caption_on_drawings_it_did_not_make(tmp_path, capsys):
     captions = capsys.readouterr().out.strip().splitlines()
     assert captions == [expected for _, _, expected in DRAWINGS]
     correct = [scenes.content_correct(text, scene_objects(objects)) for text, (_, objects, _) in zip(captions, DRAWINGS)]
-    assert correct == [True, True, False, False, False, True, False]
+    assert correct == [True, True, True, False, True, True, True]
 
 
 def test_kerazoo_caption_refuses_a_file_that_is_not_an_image(tmp_path, capsys):
