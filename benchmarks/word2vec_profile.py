@@ -17,7 +17,10 @@ epoch of the plays each:
 
 - `hogwild_draw`: the epoch's NumPy draws alone (subsampling and window radii);
 - `hogwild_1`, `hogwild_2`: the epoch (draws and the compiled pair loop) on one
-  thread and on two, on tables started as the model starts them.
+  thread and on two, on tables started as the model starts them;
+- `hogwild_2_private`: the same two threads with the same halves of the words,
+  each on its own copy of the tables (not a training step: it shows what the
+  shared tables cost the threads).
 
 Only ratios within one run count on shared cores: every part runs in the
 same process, one after the other, `--rounds` times, alternating order.
@@ -118,6 +121,32 @@ def main(argv=None):
         epochs.train_epoch(vectors, contexts, 0, hogwild_config["learning_rate"], hogwild_config["learning_rate"] * 0.8)
         return since(start)
 
+    def hogwild_private():
+        import threading
+
+        from kerazoo.models.word2vec.word2vec_hogwild import kernel
+
+        data = WORD2VEC_FAMILY.prepare({**hogwild_config, "workers": 2})
+        model = WORD2VEC_FAMILY.build(hogwild_config, data)
+        epochs = data.extra["hogwild"]
+        kept, sentences, radius = epochs.draw(0)
+        copies = [[np.array(keras.ops.convert_to_numpy(model.get_layer(name).embeddings), np.float32)
+                   for name in ("target_embedding", "context_embedding")] for _ in range(2)]
+        bounds = np.linspace(0, len(kept), 3).astype(np.int64)
+        rate = hogwild_config["learning_rate"]
+
+        def work(w):
+            kernel()(*copies[w], kept, sentences, radius, int(bounds[w]), int(bounds[w + 1]), epochs.accept,
+                     epochs.alias, epochs.num_negative, rate, 0.0, np.uint64(w + 1), 16, np.zeros(3))
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(2)]
+        start = clocks()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return since(start)
+
     def hogwild_draw():
         data = WORD2VEC_FAMILY.prepare(hogwild_config)
         start = clocks()
@@ -125,7 +154,7 @@ def main(argv=None):
         return since(start)
 
     parts = {"pipeline": pipeline, "step": step, "fit": fit, "hogwild_draw": hogwild_draw,
-             "hogwild_1": lambda: hogwild(1), "hogwild_2": lambda: hogwild(2)}
+             "hogwild_1": lambda: hogwild(1), "hogwild_2": lambda: hogwild(2), "hogwild_2_private": hogwild_private}
     names = args.parts.split(",")
     for round_index in range(args.rounds):
         for name in (names if round_index % 2 == 0 else names[::-1]):
