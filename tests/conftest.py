@@ -2,11 +2,15 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # Streamed word2vec corpora are encoded to token ids in a cache (`kerazoo.data.text_shards`); the tests keep theirs
-# out of the home folder, in one temporary folder per test process (subprocesses inherit it).
+# out of the home folder, in one temporary folder per test run (xdist workers and subprocesses inherit it), which
+# the process that made it removes when it exits.
 if "KERAZOO_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["KERAZOO_CACHE_DIR"] = tempfile.mkdtemp(prefix="kerazoo-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["KERAZOO_CACHE_DIR"], ignore_errors=True)
 
 # XLA compiles the JAX subset's models (tests/test_backends.py runs it in a subprocess, which inherits this) and the
 # models that set `jit_compile=True` on TensorFlow. Its LLVM optimisation at level 0 compiles those tiny models in
