@@ -195,9 +195,9 @@ class TrainingProtocol:
     def fit(self, model, data, config, callbacks, initial_epoch=0):
         """Trains `model`, calling `callbacks` (a list); `model.fit` by default.
 
-        A family that does not learn by gradient steps (counts, EM) replaces
-        this: it must call the callbacks' `on_train_begin`, `on_epoch_end`
-        (with the epoch's logs) and `on_train_end` as `fit` would.
+        A family that does not learn by Keras's gradient steps (counts, EM, its
+        own compiled loop) replaces this, and runs its epochs through
+        `fit_epochs`, which calls the callbacks as `fit` would.
 
         Returns:
             dict of metric name -> list of per-epoch values (a Keras `History.history`).
@@ -218,6 +218,54 @@ class TrainingProtocol:
             shuffle=y is not None,
         )
         return history.history
+
+    @staticmethod
+    def fit_epochs(model, callbacks, epochs, initial_epoch, train_epoch, validate=None, report=None):
+        """Runs a family's own epochs with `callbacks` called as `model.fit` calls them.
+
+        `BackupAndRestore` restores the model and the epoch in `on_train_begin`
+        (so a killed run resumes where its last backup was) and saves after
+        every epoch; `ModelCheckpoint`, `CSVLogger` and the time budget see each
+        epoch's logs. An epoch counts as one optimizer step (`iterations`), and
+        the optimizer is built, so that checkpoints hold what a gradient-fit
+        model's would; the budget can stop a run only between epochs.
+
+        Args:
+            model: the compiled model; `train_epoch` updates its weights.
+            callbacks: list of Keras callbacks.
+            epochs, initial_epoch: ints, as `model.fit` takes them.
+            train_epoch: callable `(epoch) -> dict` of the epoch's training logs. It is called after
+                `on_train_begin`, so its first call sees the restored weights.
+            validate: callable `(epoch) -> dict` of `val_` logs, or None.
+            report: callable `(epoch, logs)` that prints a progress line, or None.
+
+        Returns:
+            dict of metric name -> list of per-epoch values (a Keras `History.history`).
+        """
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        callback_list = keras.callbacks.CallbackList(callbacks, model=model)
+        model.stop_training = False
+        model._initial_epoch = None  # set by BackupAndRestore when it restores a backup, as in `fit`
+        callback_list.on_train_begin()
+        history, logs = {}, {}
+        for epoch in range(model._initial_epoch or initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            callback_list.on_train_batch_begin(0)
+            logs = dict(train_epoch(epoch))
+            model.optimizer.iterations.assign_add(1)
+            callback_list.on_train_batch_end(0, logs)
+            if validate is not None:
+                logs.update(validate(epoch) or {})
+            callback_list.on_epoch_end(epoch, logs)
+            for key, value in logs.items():
+                history.setdefault(key, []).append(value)
+            if report is not None:
+                report(epoch, logs)
+            if model.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return history
 
     @property
     def evaluates(self):

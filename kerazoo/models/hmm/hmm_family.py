@@ -127,42 +127,30 @@ class HMMFamily(CausalLMFamily):
         """
         if config["fit"] == "gradient":
             return super().fit(model, data, config, callbacks, initial_epoch)
-        if not model.optimizer.built:
-            # Unused by EM, but built, so that checkpoints hold the state a gradient-fit model's would.
-            model.optimizer.build(model.trainable_variables)
-        callback_list = keras.callbacks.CallbackList(callbacks, model=model)
-        model.stop_training = False
-        model._initial_epoch = None  # set by BackupAndRestore when it restores a backup, as in `fit`
-        callback_list.on_train_begin()
-        start = model._initial_epoch or initial_epoch
-        history = {}
         dtype = np.dtype(config["em_dtype"])
-        logs = {}
-        for epoch in range(start, config["epochs"]):
-            callback_list.on_epoch_begin(epoch)
-            callback_list.on_train_batch_begin(0)
+
+        def em_iteration(epoch):
             parameters = model.probabilities()
             new, log_likelihood, characters = hmm_em.baum_welch_step(
                 data.extra["train_chunks"], *parameters, dtype=dtype)
             model.set_probabilities(*new)
-            model.optimizer.iterations.assign_add(1)
             # The training loss of this epoch is that of the parameters the E-step read (EM never raises it).
             loss = -log_likelihood / characters
-            logs = {"loss": loss, "bpc": loss / math.log(2.0)}
-            callback_list.on_train_batch_end(0, logs)
-            if data.validation is not None:
-                scores = model.evaluate(data.validation, steps=data.validation_steps, verbose=0, return_dict=True)
-                logs.update({f"val_{key}": float(value) for key, value in scores.items()})
-            callback_list.on_epoch_end(epoch, logs)
-            for key, value in logs.items():
-                history.setdefault(key, []).append(value)
+            return {"loss": loss, "bpc": loss / math.log(2.0)}
+
+        def validate(epoch):
+            if data.validation is None:
+                return {}
+            scores = model.evaluate(data.validation, steps=data.validation_steps, verbose=0, return_dict=True)
+            return {f"val_{key}": float(value) for key, value in scores.items()}
+
+        def report(epoch, logs):
             if config.get("verbose", 1):
                 print(f"EM iteration {epoch + 1}/{config['epochs']}: "
                       + " ".join(f"{key}={value:.4f}" for key, value in logs.items()), flush=True)
-            if model.stop_training:
-                break
-        callback_list.on_train_end(logs)
-        return history
+
+        # The optimizer is unused by EM; `fit_epochs` builds it, so that checkpoints hold what a gradient fit's would.
+        return self.fit_epochs(model, callbacks, config["epochs"], initial_epoch, em_iteration, validate, report)
 
     def measure(self, model, vocabulary, spec, folder=None):
         """Also `streamed_loss`: nats/char over the held-out text, read as one stream with the filter carried.

@@ -343,46 +343,35 @@ class Word2VecFamily(Family):
     def _fit_hogwild(self, model, data, config, callbacks, initial_epoch):
         """Epochs of pair-by-pair SGD on NumPy copies of the tables, written back into the model after each.
 
-        The callbacks run as under `model.fit`: `BackupAndRestore` restores the
-        tables and the epoch in `on_train_begin` and saves them after every
-        epoch; the optimizer's `iterations` counts epochs (one "step" each).
-        The rate falls linearly over the run, from `learning_rate` to
-        `min_learning_rate`, as gensim's does over its words.
+        `fit_epochs` calls the callbacks as `model.fit` does (a restored backup's
+        tables are the ones the first epoch reads); the optimizer's `iterations`
+        counts epochs. The rate falls linearly over the run, from
+        `learning_rate` to `min_learning_rate`, as gensim's does over its words.
         """
         epochs = data.extra["hogwild"]
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)  # unused; built so checkpoints match the Keras step's
-        callback_list = keras.callbacks.CallbackList(callbacks, model=model)
-        model.stop_training = False
-        model._initial_epoch = None  # set by BackupAndRestore when it restores a backup, as in `fit`
-        callback_list.on_train_begin()
-        start = model._initial_epoch or initial_epoch
         tables = [model.get_layer(name).embeddings for name in ("target_embedding", "context_embedding")]
-        vectors, contexts = (np.ascontiguousarray(keras.ops.convert_to_numpy(t), dtype=np.float32) for t in tables)
+        arrays = []  # the NumPy tables, read from the model at the first epoch (after a backup is restored)
         total, first, last = config["epochs"], config["learning_rate"], config["min_learning_rate"]
-        history, logs = {}, {}
-        for epoch in range(start, total):
-            callback_list.on_epoch_begin(epoch)
-            callback_list.on_train_batch_begin(0)
+        seconds = {}
+
+        def train_epoch(epoch):
+            if not arrays:
+                arrays.extend(np.ascontiguousarray(keras.ops.convert_to_numpy(t), dtype=np.float32) for t in tables)
             clock = time.perf_counter()
-            result = epochs.train_epoch(vectors, contexts, epoch, first + (last - first) * epoch / total,
+            result = epochs.train_epoch(*arrays, epoch, first + (last - first) * epoch / total,
                                         first + (last - first) * (epoch + 1) / total)
-            seconds = time.perf_counter() - clock
-            tables[0].assign(vectors)
-            tables[1].assign(contexts)
-            model.optimizer.iterations.assign_add(1)
-            logs = {"loss": result["loss"]}
-            callback_list.on_train_batch_end(0, logs)
-            callback_list.on_epoch_end(epoch, logs)
-            for key, value in logs.items():
-                history.setdefault(key, []).append(value)
+            seconds[epoch] = (time.perf_counter() - clock, result["pairs"])
+            for table, array in zip(tables, arrays):
+                table.assign(array)
+            return {"loss": result["loss"]}
+
+        def report(epoch, logs):
             if config.get("verbose", 1):
-                print(f"Epoch {epoch + 1}/{total}: loss {result['loss']:.4f}, {result['pairs']:,} pairs, "
-                      f"{epochs.words / seconds:,.0f} words/s on {epochs.workers} threads", flush=True)
-            if model.stop_training:
-                break
-        callback_list.on_train_end(logs)
-        return history
+                wall, pairs = seconds[epoch]
+                print(f"Epoch {epoch + 1}/{total}: loss {logs['loss']:.4f}, {pairs:,} pairs, "
+                      f"{epochs.words / wall:,.0f} words/s on {epochs.workers} threads", flush=True)
+
+        return self.fit_epochs(model, callbacks, total, initial_epoch, train_epoch, report=report)
 
     def finish_run(self, output, model, data, config):
         KeyedVectors.from_model(model, data.vocabulary).save_word2vec_format(

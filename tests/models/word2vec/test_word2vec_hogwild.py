@@ -199,3 +199,33 @@ def test_the_step_needs_numba_and_says_so(monkeypatch):
     with pytest.raises(ValueError, match=r"step='hogwild' needs Numba \(`pip install numba`"):
         resolve_word2vec_config(config="gensim")
     assert resolve_word2vec_config(config="gensim", step="keras")["step"] == "keras"
+
+
+def test_a_run_stopped_by_its_budget_goes_on_to_the_same_vectors(tmp_path, capsys):
+    """One thread: the run in pieces (a budget that stops it after every epoch) ends where the whole run ends."""
+    import json
+    import os
+
+    from kerazoo.cli import main
+    from kerazoo.training import load_word2vec_run
+
+    corpus = planted_corpus(tmp_path / "planted.txt", sentences=300)
+
+    def train(run, *extra):
+        return main(["train", "word2vec", "--corpus", corpus, "--output", run, "--epochs", "3", "--min-count", "1",
+                     "--sample", "0", "--window", "3", "--embedding-dim", "8", "--workers", "1", "--verbose", "0",
+                     *extra])
+
+    whole, pieces = str(tmp_path / "whole"), str(tmp_path / "pieces")
+    assert train(whole) == 0
+    for completed in (1, 2, 3):
+        assert train(pieces, "--max-minutes", "1e-6") == 0
+        with open(os.path.join(pieces, "metrics.json"), encoding="utf-8") as f:
+            metrics = json.load(f)
+        assert metrics["epochs_completed"] == completed and metrics["steps"] == completed
+    capsys.readouterr()
+    with open(os.path.join(whole, "metrics.json"), encoding="utf-8") as f:
+        straight = json.load(f)
+    np.testing.assert_allclose([row["loss"] for row in metrics["history"]],
+                               [row["loss"] for row in straight["history"]], rtol=1e-6)
+    np.testing.assert_allclose(load_word2vec_run(pieces)[1].vectors, load_word2vec_run(whole)[1].vectors, rtol=1e-6)
