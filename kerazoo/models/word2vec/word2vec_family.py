@@ -7,10 +7,8 @@ linearly decaying rate, and writes the vectors in word2vec's binary format.
 """
 
 import os
-import time
 
 import keras
-import numpy as np
 
 from kerazoo.data.corpora import NAMED_CORPORA
 from kerazoo.data.text_shards import count_words
@@ -25,6 +23,7 @@ from kerazoo.models.family import RunData
 from kerazoo.models.family import common_flags
 from kerazoo.models.family import positive_int
 from kerazoo.models.word2vec import word2vec_export  # noqa: F401  (registers its signature builders and limit)
+from kerazoo.models.word2vec import word2vec_hogwild_step
 from kerazoo.models.word2vec.keyed_vectors import KeyedVectors
 from kerazoo.models.word2vec.keyed_vectors import spearman_correlation
 from kerazoo.models.word2vec.skipgram_model import SkipGram
@@ -65,8 +64,6 @@ WORD2VEC_DEFAULTS = {
     "step": "keras",
     "workers": None,  # hogwild threads (None: one per CPU core)
 }
-# Settings that only the Keras step reads: given with step="hogwild" they are refused, not ignored.
-KERAS_STEP_SETTINGS = ("batch_size", "steps_per_execution", "jit_compile", "pipeline")
 # The builder's arguments, kept in `model_kwargs`.
 MODEL_ARGUMENTS = ("embedding_dim", "num_negative")
 
@@ -89,33 +86,6 @@ def _pair_settings(config):
         "seed": config["seed"],
         "steps_multiple": config["steps_per_execution"],
     }
-
-
-def _check_step(config, explicit):
-    step = config["step"]
-    if step not in ("keras", "hogwild"):
-        raise ValueError(f"`step` must be 'keras' or 'hogwild'. Received: step={step!r}")
-    workers = config["workers"]
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"`workers` must be an integer >= 1 or None. Received: workers={workers!r}")
-    if step == "keras":
-        if workers is not None:
-            raise ValueError(f"`workers` sets the hogwild step's threads; step='keras' runs `model.fit`. "
-                             f"Received: workers={workers!r} with step='keras'")
-        return
-    keras_only = sorted(key for key in KERAS_STEP_SETTINGS if key in explicit)
-    if keras_only:
-        raise ValueError(f"{keras_only} apply to step='keras' (batches of pairs under `model.fit`); step='hogwild' "
-                         f"trains pair by pair. Received: {', '.join(f'{k}={explicit[k]!r}' for k in keras_only)} "
-                         "with step='hogwild'")
-    if config["distribute"] != "none":
-        raise ValueError(f"step='hogwild' runs on one machine's CPU threads; several workers train with "
-                         f"step='keras'. Received: distribute={config['distribute']!r} with step='hogwild'")
-    from kerazoo.models.word2vec import word2vec_hogwild
-
-    if not word2vec_hogwild.available():
-        raise ValueError("step='hogwild' needs Numba (`pip install numba`, a kerazoo dependency); "
-                         "step='keras' needs nothing more. Received: step='hogwild' without numba installed")
 
 
 def _check_vocabulary(vocabulary, config):
@@ -193,7 +163,7 @@ class Word2VecFamily(Family):
                     "Multi-worker word2vec runs on the tensorflow backend (each worker reads its shards through "
                     f"tf.distribute). Received backend: {keras.backend.backend()!r}"
                 )
-        _check_step(config, explicit or {})
+        word2vec_hogwild_step.check_step(config, explicit or {})
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         if corpus is None and config["corpus"] not in NAMED_CORPORA:
@@ -203,7 +173,7 @@ class Word2VecFamily(Family):
             vocabulary = WordVocabulary.from_sentences(sentences, config["min_count"], config["max_vocab"])
         _check_vocabulary(vocabulary, config)
         if config["step"] == "hogwild":
-            return self._prepare_hogwild(config, vocabulary, sentences=sentences)
+            return word2vec_hogwild_step.prepare(config, vocabulary, sentences=sentences)
         data = SkipGramData.from_sentences(sentences, vocabulary, **_pair_settings(config))
         return RunData(
             vocabulary=vocabulary,
@@ -219,35 +189,6 @@ class Word2VecFamily(Family):
                 "pairs_per_epoch": data.pairs_per_epoch,
             },
             extra={"skipgram": data, "words_per_step": int(vocabulary.counts.sum()) / data.steps_per_epoch},
-        )
-
-    def _prepare_hogwild(self, config, vocabulary, sentences=None, stream=None, facts=None):
-        """The corpus in blocks for the hogwild step (`word2vec_hogwild`): held in memory, or a stream's
-        shards read one at a time. One "step" is an epoch; its units, the epoch's pairs."""
-        from kerazoo.models.word2vec import word2vec_hogwild
-        from kerazoo.models.word2vec.word2vec_sampling import count_pairs
-
-        settings = {"window": config["window"], "num_negative": config["model_kwargs"].get("num_negative", 5),
-                    "sample": config["sample"], "seed": config["seed"],
-                    "workers": config["workers"] or os.cpu_count() or 1}
-        if stream is None:
-            ids, sentence_ids = vocabulary.encode(sentences)
-            epochs = word2vec_hogwild.HogwildEpochs.in_memory(ids, sentence_ids, vocabulary.counts, **settings)
-            _, kept_sentences, radius = epochs.draw(0)
-            pairs = count_pairs(kept_sentences, np.ones(len(kept_sentences), dtype=bool), radius, config["window"])
-            facts = {"vocabulary_size": vocabulary.size, "corpus_words": epochs.words, "sentences": len(sentences)}
-        else:
-            blocks = [(unit, lambda unit=unit: stream.numpy_shard_ids(unit)) for unit in stream.units]
-            epochs = word2vec_hogwild.HogwildEpochs(blocks, vocabulary.counts, **settings)
-            pairs = stream.pairs_per_epoch  # estimated from the first shards' draws
-        word2vec_hogwild.kernel()  # compiled (or read from Numba's cache) before the clock of the first epoch
-        return RunData(
-            vocabulary=vocabulary,
-            train=None,
-            steps_per_epoch=1,
-            units_per_step=pairs,
-            facts={**facts, "step": "hogwild", "workers": epochs.workers, "pairs_per_epoch": pairs},
-            extra={"hogwild": epochs},
         )
 
     def _prepare_stream(self, config, vocabulary, initial_epoch, replicas=1):
@@ -270,7 +211,7 @@ class Word2VecFamily(Family):
             facts = {"vocabulary_size": vocabulary.size, "corpus_words": int(vocabulary.counts.sum()),
                      "corpus_tokens": counts.tokens, "sentences": counts.sentences, "shards": len(shards),
                      "streamed": True}
-            return self._prepare_hogwild(config, vocabulary, stream=data, facts=facts)
+            return word2vec_hogwild_step.prepare(config, vocabulary, stream=data, facts=facts)
 
         def make_dataset():
             return data.dataset(pipeline=config["pipeline"], initial_epoch=initial_epoch)
@@ -333,45 +274,12 @@ class Word2VecFamily(Family):
         """`model.fit`, with word2vec's progress line (words/s and ETA) instead of Keras's step bar;
         or, for step='hogwild', the epochs of `word2vec_hogwild` on the model's two tables."""
         if config["step"] == "hogwild":
-            return self._fit_hogwild(model, data, config, callbacks, initial_epoch)
+            return word2vec_hogwild_step.fit(self, model, data, config, callbacks, initial_epoch)
         if config.get("verbose", 1) == 1:
             progress = WordProgress(data.extra["words_per_step"], data.steps_per_epoch, config["epochs"], initial_epoch)
             callbacks = list(callbacks) + [progress]
             config = {**config, "verbose": 0}
         return super().fit(model, data, config, callbacks, initial_epoch)
-
-    def _fit_hogwild(self, model, data, config, callbacks, initial_epoch):
-        """Epochs of pair-by-pair SGD on NumPy copies of the tables, written back into the model after each.
-
-        `fit_epochs` calls the callbacks as `model.fit` does (a restored backup's
-        tables are the ones the first epoch reads); the optimizer's `iterations`
-        counts epochs. The rate falls linearly over the run, from
-        `learning_rate` to `min_learning_rate`, as gensim's does over its words.
-        """
-        epochs = data.extra["hogwild"]
-        tables = [model.get_layer(name).embeddings for name in ("target_embedding", "context_embedding")]
-        arrays = []  # the NumPy tables, read from the model at the first epoch (after a backup is restored)
-        total, first, last = config["epochs"], config["learning_rate"], config["min_learning_rate"]
-        seconds = {}
-
-        def train_epoch(epoch):
-            if not arrays:
-                arrays.extend(np.ascontiguousarray(keras.ops.convert_to_numpy(t), dtype=np.float32) for t in tables)
-            clock = time.perf_counter()
-            result = epochs.train_epoch(*arrays, epoch, first + (last - first) * epoch / total,
-                                        first + (last - first) * (epoch + 1) / total)
-            seconds[epoch] = (time.perf_counter() - clock, result["pairs"])
-            for table, array in zip(tables, arrays):
-                table.assign(array)
-            return {"loss": result["loss"]}
-
-        def report(epoch, logs):
-            if config.get("verbose", 1):
-                wall, pairs = seconds[epoch]
-                print(f"Epoch {epoch + 1}/{total}: loss {logs['loss']:.4f}, {pairs:,} pairs, "
-                      f"{epochs.words / wall:,.0f} words/s on {epochs.workers} threads", flush=True)
-
-        return self.fit_epochs(model, callbacks, total, initial_epoch, train_epoch, report=report)
 
     def finish_run(self, output, model, data, config):
         KeyedVectors.from_model(model, data.vocabulary).save_word2vec_format(
