@@ -4,9 +4,13 @@
     python recipes/elmo_tagging.py --sizes 1000 10000 all   # and every training speech
     python recipes/elmo_tagging.py --sizes 10000 --epochs 8 --max-steps 2400 --output benchmarks/results/elmo_tagging_longer.json
 
+    # the biLM trained on the task's text (lowercased, no marks), then the taggers over it
+    kerazoo train elmo --config elmo-small-plain --output runs/elmo-plain
+    python recipes/elmo_tagging.py --elmo runs/elmo-plain --inputs elmo elmo+word2vec --output benchmarks/results/elmo_tagging_plain.json
+
 See docs/transfer.md. The frozen biLM's layers are computed once per speech
-set and cached under runs/elmo_tagging/ (not committed); the taggers train
-on the cache.
+set and cached under runs/elmo_tagging/ (not committed), one cache per
+biLM (`--elmo`, a preset or a run folder); the taggers train on the cache.
 """
 
 import argparse
@@ -239,6 +243,7 @@ def main(argv=None):
     parser.add_argument("--validation-share", type=float, default=0.1)
     parser.add_argument("--no-standardize", dest="standardize", action="store_false",
                         help="feed the biLM layers to the mix unscaled")
+    parser.add_argument("--elmo", default="plays-elmo", help="the frozen biLM: a preset, or a preset or run folder")
     parser.add_argument("--output", default=os.path.join(ROOT, "benchmarks", "results", "elmo_tagging.json"))
     args = parser.parse_args(argv)
     import kerazoo
@@ -253,11 +258,20 @@ def main(argv=None):
     data = {"speeches": speeches, "train": train, "test": test}
     data["w2v_index"], data["w2v_vectors"] = word2vec_lookup()
     if any(kind.startswith("elmo") for kind in args.inputs):
-        def embedder():
-            return ElmoEmbedder(kerazoo.from_preset("plays-elmo"))
+        bilm = kerazoo.from_preset(args.elmo)
+        # A run folder's metadata holds its config; a preset's holds it under "training".
+        metadata = bilm.preset_metadata
+        run_config = metadata.get("run_config") or metadata.get("training", {}).get("run_config", {})
+        args.elmo_text = run_config.get("text", "cased")
+        log(f"biLM {args.elmo}: trained on {args.elmo_text} text")
 
-        data["elmo_test"] = cached_elmo_features(f"test{args.max_words}", test.words, embedder)
-        data["elmo_train"] = cached_elmo_features(f"train{args.max_words}", train.words, embedder)
+        def embedder():
+            return ElmoEmbedder(bilm)
+
+        # plays-elmo's caches keep their earlier names; another biLM's carry its folder's name.
+        prefix = "" if args.elmo == "plays-elmo" else os.path.basename(os.path.normpath(args.elmo)) + "_"
+        data["elmo_test"] = cached_elmo_features(f"{prefix}test{args.max_words}", test.words, embedder)
+        data["elmo_train"] = cached_elmo_features(f"{prefix}train{args.max_words}", train.words, embedder)
     results = []
     for size in sizes:
         for seed in args.seeds:

@@ -7,7 +7,10 @@ text file each non-empty line is a sentence and the last 10% of the lines
 validate. Lines go through `kerazoo.data.words.tokenize_with_punctuation`,
 which keeps case and punctuation (word2vec's `kerazoo.data.words.tokenize`
 keeps lowercase letters only): the biLM predicts every token, and its
-character CNN reads capitals.
+character CNN reads capitals. With `text="plain"` the same tokens are
+lowercased and the punctuation marks dropped (`plain_words`): the text a
+punctuation-restoration tagger reads, so a biLM trained on it reads at
+inference what it read in training.
 
 Stream and windows. The sentences of a split are joined into one stream,
 each wrapped in `<S>` ... `</S>`, as allenai/bilm-tf feeds its biLM. The
@@ -23,6 +26,7 @@ id is `<unk>`.
 
 import dataclasses
 import os
+import re
 
 import numpy as np
 import keras
@@ -45,6 +49,20 @@ from kerazoo.models.elmo.elmo_vocabulary import OOV_ID
 
 # One comedy, one history, one Roman play and one tragedy: 4 of the 38 plays.
 DEFAULT_VALIDATION_PLAYS = ("twelfth-night", "richard-ii", "julius-caesar", "macbeth")
+# "cased": words and marks as written; "plain": lowercased words, no marks.
+TEXT_FORMS = ("cased", "plain")
+_WORD = re.compile(r"\w")
+
+
+def plain_words(line):
+    """The words of `line`, lowercased, marks dropped: "O, woo'd!" -> ["o", "woo'd"]."""
+    return [token.lower() for token in tokenize_with_punctuation(line) if _WORD.match(token)]
+
+
+def _tokenizer(text):
+    if text not in TEXT_FORMS:
+        raise ValueError(f"`text` must be one of {list(TEXT_FORMS)}. Received: text={text!r}")
+    return tokenize_with_punctuation if text == "cased" else plain_words
 
 
 def play_lines(play):
@@ -52,13 +70,15 @@ def play_lines(play):
     return [line for speech in play.speeches for line in speech.lines]
 
 
-def load_sentences(corpus="shakespeare", validation_plays=DEFAULT_VALIDATION_PLAYS):
+def load_sentences(corpus="shakespeare", validation_plays=DEFAULT_VALIDATION_PLAYS, text="cased"):
     """`(train, validation)` lists of tokenised sentences.
 
     Args:
         corpus: str. `"shakespeare"` (the embedded complete plays) or a text file path.
         validation_plays: list of play slugs held out whole (the embedded corpus only).
+        text: `"cased"` (words and marks as written) or `"plain"` (lowercased words only).
     """
+    tokenize = _tokenizer(text)
     if corpus == "shakespeare":
         plays = shakespeare.load_plays()
         slugs = {play.slug for play in plays}
@@ -70,13 +90,13 @@ def load_sentences(corpus="shakespeare", validation_plays=DEFAULT_VALIDATION_PLA
         train, validation = [], []
         for play in plays:
             target = validation if play.slug in validation_plays else train
-            target.extend(tokenize_with_punctuation(line) for line in play_lines(play))
+            target.extend(tokenize(line) for line in play_lines(play))
     else:
         if not os.path.isfile(str(corpus)):
             raise FileNotFoundError(f"`corpus` must be 'shakespeare' or a text file path. Received: corpus={corpus!r}")
         from kerazoo.data.text_files import read_text_file
 
-        sentences = [tokenize_with_punctuation(line) for line in read_text_file(corpus, "corpus").splitlines()]
+        sentences = [tokenize(line) for line in read_text_file(corpus, "corpus").splitlines()]
         sentences = [s for s in sentences if s]
         if len(sentences) < 2:
             raise ValueError(f"{corpus!r} holds {len(sentences)} non-empty lines; at least 2 are needed.")

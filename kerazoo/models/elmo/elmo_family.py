@@ -16,6 +16,7 @@ from kerazoo.models.elmo import elmo_export  # noqa: F401  (registers ELMo's sig
 from kerazoo.models.elmo.elmo_bilm import ElmoBiLM
 from kerazoo.models.elmo.elmo_builders import build_elmo
 from kerazoo.models.elmo.elmo_data import DEFAULT_VALIDATION_PLAYS
+from kerazoo.models.elmo.elmo_data import TEXT_FORMS
 from kerazoo.models.elmo.elmo_data import TokenStream
 from kerazoo.models.elmo.elmo_data import load_sentences
 from kerazoo.models.elmo.elmo_data import make_bilm_dataset
@@ -32,6 +33,7 @@ from kerazoo.models.family import positive_int
 ELMO_DEFAULTS = {
     "corpus": "shakespeare",  # the embedded plays, or a text file with one sentence per line
     "validation_plays": list(DEFAULT_VALIDATION_PLAYS),  # held out whole (the embedded plays only)
+    "text": "cased",  # "cased": words and marks as written; "plain": lowercased words without marks
     "max_vocab": None,  # softmax words, most frequent first; None keeps every word
     "min_count": 1,  # a word needs this many training occurrences to get a softmax id
     "seq_length": 20,  # tokens per window (bilm-tf's unroll_steps)
@@ -64,13 +66,14 @@ class ElmoFamily(Family):
         "learning_rate", "clipnorm", "seed", "max_minutes", "pipeline", "verbose", "min_count", "max_vocab",
         "num_layers", "dropout",
     ) + (
+        Flag("text", choices=TEXT_FORMS, help="plain: train on lowercased words without marks"),
         Flag("num_samples", int, target="model", help="sampled-softmax words per step; 0 is the full softmax"),
         Flag("projection_dim", positive_int, target="model"),
         Flag("lstm_units", positive_int, target="model"),
     )
     capabilities = (family.EMBED,)
     signatures = {"serving_default": "elmo_characters", "embed": "elmo_sentences"}
-    identity = ("family", "model", "model_kwargs", "corpus", "validation_plays", "seq_length", "max_vocab",
+    identity = ("family", "model", "model_kwargs", "corpus", "validation_plays", "text", "seq_length", "max_vocab",
                 "min_count")
     units = "tokens"
     vocabulary_class = BilmVocabulary
@@ -84,9 +87,13 @@ class ElmoFamily(Family):
             if config[name] is not None and not config[name] > 0:
                 raise ValueError(f"`{name}` must be > 0 or None. Received: {name}={config[name]!r}")
         family.check_time_budget(config)
+        if config["text"] not in TEXT_FORMS:
+            raise ValueError(f"`text` must be one of {list(TEXT_FORMS)}. Received: text={config['text']!r}")
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
-        train_sentences, validation_sentences = corpus or load_sentences(config["corpus"], config["validation_plays"])
+        train_sentences, validation_sentences = corpus or load_sentences(
+            config["corpus"], config["validation_plays"], config["text"]
+        )
         if vocabulary is None:
             vocabulary = BilmVocabulary.from_tokens(
                 (token for sentence in train_sentences for token in sentence),
@@ -156,7 +163,7 @@ class ElmoFamily(Family):
         if spec["kind"] != "perplexity":
             return super().measure(model, vocabulary, spec, folder)
         data = spec["data"]
-        _, sentences = load_sentences("shakespeare", data["validation_plays"])
+        _, sentences = load_sentences("shakespeare", data["validation_plays"], data.get("text", "cased"))
         sentences = sentences[: data["sentences"]] if data.get("sentences") else sentences
         stream = TokenStream.from_sentences(sentences, vocabulary, model.max_characters)
         result = evaluate_perplexity(model, stream, data["seq_length"], data["batch_size"])

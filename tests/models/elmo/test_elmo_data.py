@@ -80,3 +80,38 @@ def test_validation_plays_are_held_out_whole():
     assert len(DEFAULT_VALIDATION_PLAYS) == 4
     with pytest.raises(ValueError, match="validation_plays"):
         load_sentences("shakespeare", ["hamlet-ii"])
+
+
+def test_plain_text_is_the_punctuation_taggers_input_word_for_word():
+    # A biLM trained with text="plain" must read in training what the tagger feeds it: the task's
+    # input words, lowercased, without marks. Checked on every speech of one play.
+    from kerazoo.data.punctuation import punctuation_speeches
+    from kerazoo.data.shakespeare import load_plays
+    from kerazoo.models.elmo.elmo_data import plain_words
+
+    assert plain_words("O, woo'd! Who's there?") == ["o", "woo'd", "who's", "there"]
+    macbeth = [p for p in load_plays() if p.slug == "macbeth"]
+    speeches = punctuation_speeches(macbeth)
+    for words, target in zip(speeches.inputs, speeches.targets):
+        assert plain_words(target) == words.split()
+    _, plain = load_sentences("shakespeare", ["macbeth"], text="plain")
+    _, cased = load_sentences("shakespeare", ["macbeth"])
+    assert plain[0] == [token.lower() for token in cased[0] if token[0].isalnum()]
+    assert all(token == token.lower() and token[0].isalnum() for sentence in plain for token in sentence)
+
+
+def test_text_must_be_cased_or_plain(tmp_path):
+    from kerazoo.models.registry import get_family
+
+    path = tmp_path / "lines.txt"
+    path.write_text("Who's there?\nNay, answer me: stand.\nLong live the King!\n", encoding="utf-8")
+    train, validation = load_sentences(str(path), text="plain")
+    assert train == [["who's", "there"], ["nay", "answer", "me", "stand"]] and validation == [["long", "live", "the", "king"]]
+    with pytest.raises(ValueError, match=r"`text` must be one of \['cased', 'plain'\]. Received: text='lower'"):
+        load_sentences(str(path), text="lower")
+    family = get_family("elmo")
+    config = family.resolve_config(config="elmo-small-plain")
+    assert config["text"] == "plain" and config["model_kwargs"] == family.resolve_config(model="elmo")["model_kwargs"]
+    assert "text" in family.identity
+    with pytest.raises(ValueError, match="Received: text='lower'"):
+        family.check_config({**config, "text": "lower"})
