@@ -6,7 +6,10 @@
 
     # the biLM trained on the task's text (lowercased, no marks), then the taggers over it
     kerazoo train elmo --config elmo-small-plain --output runs/elmo-plain
-    python recipes/elmo_tagging.py --elmo runs/elmo-plain --inputs elmo elmo+word2vec --output benchmarks/results/elmo_tagging_plain.json
+    python recipes/elmo_tagging.py --elmo runs/elmo-plain --sizes 1000 10000 --epochs 20 --max-steps 2400 \
+        --inputs elmo elmo+word2vec --output benchmarks/results/elmo_tagging_plain.json
+    python recipes/elmo_tagging.py --elmo runs/elmo-plain --sizes all --epochs 8 --max-steps 6400 \
+        --output benchmarks/results/elmo_tagging_all.json
 
 See docs/transfer.md. The frozen biLM's layers are computed once per speech
 set and cached under runs/elmo_tagging/ (not committed), one cache per
