@@ -271,8 +271,7 @@ def main(argv=None):
         def embedder():
             return ElmoEmbedder(bilm)
 
-        # plays-elmo's caches keep their earlier names; another biLM's carry its folder's name.
-        prefix = "" if args.elmo == "plays-elmo" else os.path.basename(os.path.normpath(args.elmo)) + "_"
+        prefix = metadata["name"] + "_"  # the preset's name, or the run folder's
         data["elmo_test"] = cached_elmo_features(f"{prefix}test{args.max_words}", test.words, embedder)
         data["elmo_train"] = cached_elmo_features(f"{prefix}train{args.max_words}", train.words, embedder)
     results = []

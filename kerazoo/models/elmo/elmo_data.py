@@ -26,7 +26,6 @@ id is `<unk>`.
 
 import dataclasses
 import os
-import re
 
 import numpy as np
 import keras
@@ -40,6 +39,7 @@ from kerazoo.data.characters import encode_characters
 from kerazoo.data.pipeline import _use_tf_data
 from kerazoo.data.pipeline import batch_windows_tf
 from kerazoo.data.pipeline import check_enough_windows
+from kerazoo.data.punctuation import tag_text
 from kerazoo.data.words import tokenize_with_punctuation
 from kerazoo.models.elmo.elmo_vocabulary import BOS_ID
 from kerazoo.models.elmo.elmo_vocabulary import BOS_TOKEN
@@ -51,18 +51,17 @@ from kerazoo.models.elmo.elmo_vocabulary import OOV_ID
 DEFAULT_VALIDATION_PLAYS = ("twelfth-night", "richard-ii", "julius-caesar", "macbeth")
 # "cased": words and marks as written; "plain": lowercased words, no marks.
 TEXT_FORMS = ("cased", "plain")
-_WORD = re.compile(r"\w")
 
 
 def plain_words(line):
-    """The words of `line`, lowercased, marks dropped: "O, woo'd!" -> ["o", "woo'd"]."""
-    return [token.lower() for token in tokenize_with_punctuation(line) if _WORD.match(token)]
+    """The words of `line` as the punctuation task's input has them, lowercased: "O, woo'd!" -> ["o", "woo'd"]."""
+    return [word.lower() for word in tag_text(line)[0]]
 
 
-def _tokenizer(text):
+def check_text(text):
+    """Raises a ValueError naming `text` unless it is one of `TEXT_FORMS`."""
     if text not in TEXT_FORMS:
         raise ValueError(f"`text` must be one of {list(TEXT_FORMS)}. Received: text={text!r}")
-    return tokenize_with_punctuation if text == "cased" else plain_words
 
 
 def play_lines(play):
@@ -78,7 +77,8 @@ def load_sentences(corpus="shakespeare", validation_plays=DEFAULT_VALIDATION_PLA
         validation_plays: list of play slugs held out whole (the embedded corpus only).
         text: `"cased"` (words and marks as written) or `"plain"` (lowercased words only).
     """
-    tokenize = _tokenizer(text)
+    check_text(text)
+    tokenize = tokenize_with_punctuation if text == "cased" else plain_words
     if corpus == "shakespeare":
         plays = shakespeare.load_plays()
         slugs = {play.slug for play in plays}

@@ -18,6 +18,7 @@ from kerazoo.models.elmo.elmo_builders import build_elmo
 from kerazoo.models.elmo.elmo_data import DEFAULT_VALIDATION_PLAYS
 from kerazoo.models.elmo.elmo_data import TEXT_FORMS
 from kerazoo.models.elmo.elmo_data import TokenStream
+from kerazoo.models.elmo.elmo_data import check_text
 from kerazoo.models.elmo.elmo_data import load_sentences
 from kerazoo.models.elmo.elmo_data import make_bilm_dataset
 from kerazoo.models.elmo.elmo_embedder import ElmoEmbedder
@@ -87,8 +88,7 @@ class ElmoFamily(Family):
             if config[name] is not None and not config[name] > 0:
                 raise ValueError(f"`{name}` must be > 0 or None. Received: {name}={config[name]!r}")
         family.check_time_budget(config)
-        if config["text"] not in TEXT_FORMS:
-            raise ValueError(f"`text` must be one of {list(TEXT_FORMS)}. Received: text={config['text']!r}")
+        check_text(config["text"])
 
     def prepare(self, config, vocabulary=None, initial_epoch=0, replicas=1, corpus=None):
         train_sentences, validation_sentences = corpus or load_sentences(
