@@ -15,17 +15,36 @@
   (`kerazoo.data.span_corruption_tf.corrupt_dataset`), then batched as
   teacher-forcing inputs and targets of fixed shapes.
 
-The corruption works on words, as in the paper's example; a sentinel is one
-character of the private use area, so the model reads and writes characters.
-TensorFlow is imported inside `span_corruption_batches` only.
+`span_units` says what a span is made of. "words" (the default) drops whole
+words, as in the paper's example: the inputs and targets join words and
+sentinels with single spaces. "characters" drops spans of the model's own
+tokens, as T5 drops spans of its SentencePiece pieces: a span may start or end
+inside a word, and inputs and targets are the characters and sentinels with
+nothing added. Either way a sentinel is one character of the private use area,
+so the model reads and writes characters. TensorFlow is imported inside
+`span_corruption_batches` only.
 """
 
 import numpy as np
 
 from kerazoo.data.span_corruption import corrupt_text
+from kerazoo.data.span_corruption import corrupt_with_mask
+from kerazoo.data.span_corruption import random_noise_mask
 from kerazoo.data.span_corruption import sentinel_characters
 from kerazoo.data.span_corruption import span_counts
 from kerazoo.utils.arguments import check_integer
+
+SPAN_UNITS = ("words", "characters")
+
+
+def check_span_units(span_units):
+    """Refuses a `span_units` that is not one of `SPAN_UNITS`, naming the value."""
+    if span_units not in SPAN_UNITS:
+        raise ValueError(f"`span_units` must be one of {list(SPAN_UNITS)}. Received: span_units={span_units!r}")
+
+
+def _units(chunk, span_units):
+    return chunk.split() if span_units == "words" else list(chunk)
 
 
 def plays_texts():
@@ -57,35 +76,55 @@ def play_chunks(texts, max_characters=128):
     return chunks
 
 
-def sentinels_for(chunks, noise_density=0.15, mean_span_length=3.0):
-    """How many sentinels the longest chunk (in words) needs, and at least 3 (`<X>`, `<Y>`, `<Z>`)."""
-    words = max((len(chunk.split()) for chunk in chunks), default=0)
-    return max(3, span_counts(words, noise_density, mean_span_length)[1] + 1)
+def sentinels_for(chunks, noise_density=0.15, mean_span_length=3.0, span_units="words"):
+    """How many sentinels the longest chunk (in `span_units`) needs, and at least 3 (`<X>`, `<Y>`, `<Z>`)."""
+    check_span_units(span_units)
+    units = max((len(_units(chunk, span_units)) for chunk in chunks), default=0)
+    return max(3, span_counts(units, noise_density, mean_span_length)[1] + 1)
 
 
-def longest_target(chunks, noise_density=0.15, mean_span_length=3.0):
+def longest_target(chunks, noise_density=0.15, mean_span_length=3.0, span_units="words"):
     """An upper bound on the characters of any chunk's target, whatever its spans.
 
-    A target is `spans + 1` sentinels and `noise` words joined by single
-    spaces: at most the `noise` longest words, `noise + 2 * spans + 1` more.
+    A target is `spans + 1` sentinels and `noise` units. Words are joined by
+    single spaces: at most the `noise` longest words, `noise + 2 * spans + 1`
+    more. Characters are not: `noise + spans + 1` in all.
     """
+    check_span_units(span_units)
     bound = 0
     for chunk in chunks:
-        lengths = sorted((len(word) for word in chunk.split()), reverse=True)
+        lengths = sorted((len(unit) for unit in _units(chunk, span_units)), reverse=True)
         noise, spans = span_counts(len(lengths), noise_density, mean_span_length)
-        bound = max(bound, sum(lengths[:noise]) + noise + 2 * spans + 1)
+        spacing = noise + spans if span_units == "words" else 0
+        bound = max(bound, sum(lengths[:noise]) + spacing + spans + 1)
     return bound
 
 
-def corrupted_pairs(chunks, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0):
+def corrupt_characters(chunk, noise_density=0.15, mean_span_length=3.0, seed=None, mask=None, sentinels=None):
+    """`(input, target)` strs: spans of the characters of `chunk` dropped (`span_units="characters"`).
+
+    As `corrupt_text`, with characters as the units and nothing joined between
+    them: `mask` has one entry per character, and `sentinels` are characters.
+    """
+    if mask is None:
+        mask = random_noise_mask(len(chunk), noise_density, mean_span_length, seed)
+    units = list(chunk) + list(sentinels)
+    ids = np.arange(len(units))
+    inputs, targets = corrupt_with_mask(ids[: len(chunk)], np.asarray(mask, dtype=bool), ids[len(chunk):])
+    return "".join(units[i] for i in inputs), "".join(units[i] for i in targets)
+
+
+def corrupted_pairs(chunks, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, span_units="words"):
     """`(input, target)` str pairs: each chunk span-corrupted once, the masks drawn from `seed`."""
+    check_span_units(span_units)
     rng = np.random.default_rng(seed)
     characters = sentinel_characters(sentinels)
-    return [corrupt_text(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters) for chunk in chunks]
+    corrupt = corrupt_text if span_units == "words" else corrupt_characters
+    return [corrupt(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters) for chunk in chunks]
 
 
 def span_corruption_batches(chunks, vocabulary, sentinels, seed, batch_size, source_length, target_length,
-                            noise_density=0.15, mean_span_length=3.0):
+                            noise_density=0.15, mean_span_length=3.0, span_units="words"):
     """An endless `tf.data.Dataset` of `({"encoder_token_ids", "decoder_token_ids"}, targets)` batches.
 
     Each pass over `chunks` is shuffled and draws new masks; the same `seed`
@@ -99,12 +138,23 @@ def span_corruption_batches(chunks, vocabulary, sentinels, seed, batch_size, sou
     from kerazoo.data.lookup_tables import token_table
     from kerazoo.data.span_corruption_tf import corrupt_dataset
 
+    check_span_units(span_units)
     source_table, target_table = token_table(vocabulary.source), token_table(vocabulary.target)
     start, end = vocabulary.start_id, vocabulary.end_id
     texts = tf.data.Dataset.from_tensor_slices(tf.constant(chunks)).shuffle(
         len(chunks), seed=seed, reshuffle_each_iteration=True
     )
-    pairs = corrupt_dataset(texts, sentinel_characters(sentinels), seed, noise_density, mean_span_length)
+    if span_units == "words":
+        pairs = corrupt_dataset(texts, sentinel_characters(sentinels), seed, noise_density, mean_span_length)
+    else:
+        # The characters are corrupted as source ids, their sentinels' ids included, and turned back into text.
+        characters = tf.constant(vocabulary.source.tokens)
+        ids = texts.map(lambda text: source_table.lookup(tf.strings.unicode_split(text, "UTF-8")))
+        sentinel_ids = [vocabulary.source.tokens.index(c) for c in sentinel_characters(sentinels)]
+        pairs = corrupt_dataset(ids, sentinel_ids, seed, noise_density, mean_span_length).map(
+            lambda inputs, targets: (tf.strings.reduce_join(tf.gather(characters, inputs)),
+                                     tf.strings.reduce_join(tf.gather(characters, targets)))
+        )
 
     def encode(source, target):
         source_ids = source_table.lookup(tf.strings.unicode_split(source, "UTF-8"))

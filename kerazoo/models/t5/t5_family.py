@@ -48,7 +48,8 @@ T5_DEFAULTS = {
     **{key: value for key, value in SEQ2SEQ_DEFAULTS.items() if key not in ("task", "train_size", "init_from")},
     "chunk_characters": 128,  # the plays cut into chunks of at most this many characters, on word boundaries
     "noise_density": 0.15,  # the share of words dropped (T5's)
-    "mean_span_length": 3.0,  # the mean words per dropped span (T5's)
+    "mean_span_length": 3.0,  # the mean units per dropped span (T5's)
+    "span_units": "words",  # what a span is made of: "words", or "characters" (the model's tokens)
     "steps_per_epoch": None,  # None: the training chunks over the batch size (one pass)
     "test_size": 500,  # held-out chunks whose spans are decoded for `sentinel_exact_match` (the loss takes all)
 }
@@ -70,13 +71,19 @@ def held_out(data):
     """`(input, target)` pairs of the held-out plays, corrupted once, for a measure's `data` settings."""
     settings = {**T5_DEFAULTS, **data}
     check_noise(settings["noise_density"], settings["mean_span_length"])
+    t5_data.check_span_units(settings["span_units"])
     chunks = t5_data.play_chunks(t5_data.plays_texts()[1], settings["chunk_characters"])
     return _held_out_pairs(chunks, settings)
 
 
+def _noise(config):
+    """The corruption settings of a run or a measure: `(noise_density, mean_span_length, span_units)`."""
+    return config["noise_density"], config["mean_span_length"], config.get("span_units", "words")
+
+
 def _held_out_pairs(chunks, config):
-    sentinels = t5_data.sentinels_for(chunks, config["noise_density"], config["mean_span_length"])
-    return t5_data.corrupted_pairs(chunks, sentinels, 0, config["noise_density"], config["mean_span_length"])
+    sentinels = t5_data.sentinels_for(chunks, *_noise(config))
+    return t5_data.corrupted_pairs(chunks, sentinels, 0, *_noise(config))
 
 
 class T5Family(TransformerFamily):
@@ -90,18 +97,21 @@ class T5Family(TransformerFamily):
         "verbose", "num_layers", "num_heads", "hidden_dim", "dropout",
     ) + (
         Flag("chunk_characters", positive_int, help="the plays cut into chunks of at most this many characters"),
-        Flag("noise_density", float, help="the share of words dropped (0.15)"),
-        Flag("mean_span_length", float, help="the mean words per dropped span (3)"),
+        Flag("noise_density", float, help="the share of units dropped (0.15)"),
+        Flag("mean_span_length", float, help="the mean units per dropped span (3)"),
+        Flag("span_units", choices=t5_data.SPAN_UNITS, help="what a span is made of (words)"),
         Flag("test_size", positive_int, help="held-out chunks decoded for the sentinel exact match"),
         Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
     )
-    identity = ("family", "model", "model_kwargs", "chunk_characters", "noise_density", "mean_span_length")
+    identity = ("family", "model", "model_kwargs", "chunk_characters", "noise_density", "mean_span_length",
+                "span_units")
     summary_keys = ("test_loss", "test_exact_match", "best_val_loss", "wall_s", "parameters")
 
     def check_config(self, config, explicit=None, config_training=None):
         family.check_integers(config, ("epochs", "batch_size", "chunk_characters", "test_size", "beam_width"))
         family.check_integers(config, ("steps_per_epoch",), allow_none=True)
         check_noise(config["noise_density"], config["mean_span_length"])
+        t5_data.check_span_units(config["span_units"])
         family.check_optimizer(config["optimizer"])
         family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
         family.check_time_budget(config)
@@ -116,7 +126,7 @@ class T5Family(TransformerFamily):
                 f"validates). Received: {len(chunks)} chunk with chunk_characters={config['chunk_characters']}"
             )
         test_chunks = t5_data.play_chunks(test_texts, config["chunk_characters"])
-        noise = (config["noise_density"], config["mean_span_length"])
+        noise = _noise(config)
         sentinels = t5_data.sentinels_for(chunks + test_chunks, *noise)
         order = np.random.default_rng(config["seed"]).permutation(len(chunks))
         validation_count = max(1, len(chunks) // 20)

@@ -12,6 +12,7 @@ from kerazoo.data.punctuation import TEST_PLAYS
 from kerazoo.data.punctuation import punctuation_split
 from kerazoo.data.punctuation import tag_text
 from kerazoo.data.span_corruption import corrupt_text
+from kerazoo.data.span_corruption import fill_spans
 from kerazoo.data.span_corruption import fill_text
 from kerazoo.data.span_corruption import sentinel_characters
 from kerazoo.data.span_corruption import span_counts
@@ -86,6 +87,62 @@ def test_training_batches_rebuild_the_chunks_with_new_spans_every_pass():
     assert collections.Counter(text for text, _ in first) == collections.Counter(chunks)
     assert collections.Counter(text for text, _ in second) == collections.Counter(chunks)
     assert dict((text, source) for text, source in first) != dict((text, source) for text, source in second)
+
+
+def _fill_characters(source, target, sentinels):
+    """The chunk that a character-unit `(source, target)` pair describes."""
+    codes = fill_spans([ord(c) for c in source], [ord(c) for c in target], [ord(c) for c in sentinel_characters(sentinels)])
+    return "".join(chr(int(code)) for code in codes)
+
+
+def test_character_spans_of_the_slides_sentence_give_its_inputs_and_targets():
+    sentence = "Thank you for inviting me to your party last week."
+    dropped = [sentence.index("for inviting "), sentence.index("last ")]
+    mask = np.zeros(len(sentence), bool)
+    mask[dropped[0] : dropped[0] + len("for inviting ")] = mask[dropped[1] : dropped[1] + len("last ")] = True
+    source, target = t5_data.corrupt_characters(sentence, mask=mask, sentinels=sentinel_characters(3))
+    assert to_sentinel_names(source) == "Thank you <X>me to your party <Y>week."
+    assert to_sentinel_names(target) == "<X>for inviting <Y>last <Z>"
+    # A span of characters may start and end inside a word.
+    source, target = t5_data.corrupt_characters("inviting", mask=[0, 0, 1, 1, 1, 0, 0, 0], sentinels=["<X>", "<Y>"])
+    assert (source, target) == ("in<X>ing", "<X>vit<Y>")
+
+
+def test_character_units_bound_the_targets_and_the_stream_rebuilds_the_chunks():
+    chunks = t5_data.play_chunks(TRAIN_TEXTS + TEST_TEXTS, 40)
+    sentinels = t5_data.sentinels_for(chunks, span_units="characters")
+    assert sentinels == span_counts(40)[1] + 1 == 3  # 6 noise characters in 2 spans, and the final sentinel
+    bound = t5_data.longest_target(chunks, span_units="characters")
+    assert bound == 6 + 2 + 1
+    pairs = [pair for seed in range(20)
+             for pair in t5_data.corrupted_pairs(chunks, sentinels, seed=seed, span_units="characters")]
+    assert max(len(target) for _, target in pairs) <= bound
+    assert [_fill_characters(*pair, sentinels) for pair in pairs] == chunks * 20
+    # Characters are the units, so spans cut words: most inputs have a sentinel right after a letter, which
+    # words as units never give (their sentinels stand between spaces).
+    cut = sum(any(a.isalpha() and b in sentinel_characters(sentinels) for a, b in zip(source, source[1:]))
+              for source, _ in pairs)
+    assert cut > len(pairs) // 2
+
+    fit = t5_data.play_chunks(TRAIN_TEXTS, 40)[:8]
+    vocabulary = t5_vocabulary(fit, sentinels)
+    batches = t5_data.span_corruption_batches(fit, vocabulary, sentinels, seed=5, batch_size=4, source_length=40,
+                                              target_length=bound + 1, span_units="characters")
+    rebuilt = []
+    for x, y in batches.take(2):  # one pass of 8 chunks
+        for source_ids, target_ids in zip(np.asarray(x["encoder_token_ids"]), np.asarray(y)):
+            source, target = vocabulary.source.decode(source_ids), vocabulary.decode_target(target_ids)
+            assert target.startswith("\ue000") and len(target) <= bound
+            rebuilt.append(_fill_characters(source, target, sentinels))
+    assert collections.Counter(rebuilt) == collections.Counter(fit)
+
+
+def test_span_units_other_than_words_or_characters_are_refused():
+    with pytest.raises(ValueError, match=r"`span_units` must be one of \['words', 'characters'\]. "
+                                         r"Received: span_units='tokens'"):
+        resolve_config(model="t5", span_units="tokens")
+    with pytest.raises(ValueError, match="span_units='pieces'"):
+        t5_data.corrupted_pairs(["a b c"], 3, span_units="pieces")
 
 
 def test_the_plays_split_holds_out_the_test_plays_whole():
