@@ -102,6 +102,8 @@ class T5Family(TransformerFamily):
         Flag("span_units", choices=t5_data.SPAN_UNITS, help="what a span is made of (words)"),
         Flag("test_size", positive_int, help="held-out chunks decoded for the sentinel exact match"),
         Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
+        Flag("normalize_first", switch=True, target="model",
+             help="pre-LN blocks, with a final layer norm on each side (the paper's are post-LN)"),
     )
     identity = ("family", "model", "model_kwargs", "chunk_characters", "noise_density", "mean_span_length",
                 "span_units")

@@ -137,6 +137,25 @@ def test_character_units_bound_the_targets_and_the_stream_rebuilds_the_chunks():
     assert collections.Counter(rebuilt) == collections.Counter(fit)
 
 
+def test_the_pretraining_flags_reach_the_run_config():
+    import argparse
+
+    from kerazoo.cli.options import add_family_flags
+    from kerazoo.cli.options import flag_values
+
+    family = get_family("t5")
+    parser = argparse.ArgumentParser()
+    add_family_flags(parser, family, "t5")
+    args = parser.parse_args(["--config", "plays-t5", "--normalize-first", "--span-units", "characters"])
+    settings, model_kwargs = flag_values(family, "t5", args)
+    assert settings == {"span_units": "characters"} and model_kwargs == {"normalize_first": True}
+    config = resolve_config(config="plays-t5", model_kwargs=model_kwargs, **settings)
+    assert config["span_units"] == "characters" and config["model_kwargs"]["normalize_first"] is True
+    assert config["model_kwargs"]["hidden_dim"] == 128  # the rest is still the named config's
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--span-units", "tokens"])
+
+
 def test_span_units_other_than_words_or_characters_are_refused():
     with pytest.raises(ValueError, match=r"`span_units` must be one of \['words', 'characters'\]. "
                                          r"Received: span_units='tokens'"):
