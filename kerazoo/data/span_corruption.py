@@ -269,19 +269,33 @@ def sentinel_ids(vocabulary, count):
     return ids
 
 
-def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask=None, sentinels=None):
-    """Span corruption of the words of `text`: returns `(input_text, target_text)`.
+# What `corrupt_text` drops spans of: whitespace-separated words, or single characters.
+TEXT_UNITS = ("words", "characters")
+
+
+def check_text_units(units):
+    """Refuses `units` that are not one of `TEXT_UNITS`, naming the value."""
+    if units not in TEXT_UNITS:
+        raise ValueError(f"`span_units` must be one of {list(TEXT_UNITS)}. Received: span_units={units!r}")
+
+
+def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask=None, sentinels=None,
+                 units="words"):
+    """Span corruption of the words (or characters) of `text`: returns `(input_text, target_text)`.
 
     Words are the whitespace-separated tokens, punctuation attached ("week." is one
-    word); the results join tokens and sentinels with single spaces.
+    word); the results join tokens and sentinels with single spaces. With
+    `units="characters"` every character is a token, a span may cut a word, and
+    nothing is joined between them.
 
     Args:
         text: str.
         noise_density, mean_span_length, seed: as in `span_corrupt`.
-        mask: bool array-like with one entry per word, or None (drawn at random).
+        mask: bool array-like with one entry per unit, or None (drawn at random).
             Fixes the spans; then the three settings above are not used.
         sentinels: list of str, or None for `sentinel_names`. `sentinel_characters(n)`
             gives the form a character-level model reads.
+        units: `"words"` or `"characters"` (`TEXT_UNITS`).
 
     Example:
 
@@ -290,10 +304,11 @@ def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask
     """
     if not isinstance(text, str):
         raise ValueError(f"`text` must be a str. Received: text={text!r}")
-    words = text.split()
+    check_text_units(units)
+    words = text.split() if units == "words" else list(text)
     if mask is None:
         mask = random_noise_mask(len(words), noise_density, mean_span_length, seed)
-    mask = _as_mask(mask, len(words), "the words of `text`")
+    mask = _as_mask(mask, len(words), f"the {units} of `text`")
     spans = int(span_starts(mask).sum())
     sentinels = sentinel_names(spans + 1) if sentinels is None else list(sentinels)
     clash = sorted(set(words) & set(sentinels))
@@ -302,7 +317,8 @@ def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask
     ids = np.arange(len(words))
     inputs, targets = corrupt_with_mask(ids, mask, np.arange(len(words), len(words) + len(sentinels)))
     tokens = words + sentinels
-    return " ".join(tokens[i] for i in inputs), " ".join(tokens[i] for i in targets)
+    separator = " " if units == "words" else ""
+    return separator.join(tokens[i] for i in inputs), separator.join(tokens[i] for i in targets)
 
 
 def fill_text(input_text, target_text, sentinels=None):

@@ -28,19 +28,15 @@ so the model reads and writes characters. TensorFlow is imported inside
 import numpy as np
 
 from kerazoo.data.span_corruption import corrupt_text
-from kerazoo.data.span_corruption import corrupt_with_mask
-from kerazoo.data.span_corruption import random_noise_mask
+from kerazoo.data.span_corruption import TEXT_UNITS
+from kerazoo.data.span_corruption import check_text_units
 from kerazoo.data.span_corruption import sentinel_characters
 from kerazoo.data.span_corruption import span_counts
 from kerazoo.utils.arguments import check_integer
 
-SPAN_UNITS = ("words", "characters")
-
-
-def check_span_units(span_units):
-    """Refuses a `span_units` that is not one of `SPAN_UNITS`, naming the value."""
-    if span_units not in SPAN_UNITS:
-        raise ValueError(f"`span_units` must be one of {list(SPAN_UNITS)}. Received: span_units={span_units!r}")
+# A run's `span_units`: what `corrupt_text` drops spans of.
+SPAN_UNITS = TEXT_UNITS
+check_span_units = check_text_units
 
 
 def _units(chunk, span_units):
@@ -100,27 +96,13 @@ def longest_target(chunks, noise_density=0.15, mean_span_length=3.0, span_units=
     return bound
 
 
-def corrupt_characters(chunk, noise_density=0.15, mean_span_length=3.0, seed=None, mask=None, sentinels=None):
-    """`(input, target)` strs: spans of the characters of `chunk` dropped (`span_units="characters"`).
-
-    As `corrupt_text`, with characters as the units and nothing joined between
-    them: `mask` has one entry per character, and `sentinels` are characters.
-    """
-    if mask is None:
-        mask = random_noise_mask(len(chunk), noise_density, mean_span_length, seed)
-    units = list(chunk) + list(sentinels)
-    ids = np.arange(len(units))
-    inputs, targets = corrupt_with_mask(ids[: len(chunk)], np.asarray(mask, dtype=bool), ids[len(chunk):])
-    return "".join(units[i] for i in inputs), "".join(units[i] for i in targets)
-
-
 def corrupted_pairs(chunks, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, span_units="words"):
     """`(input, target)` str pairs: each chunk span-corrupted once, the masks drawn from `seed`."""
     check_span_units(span_units)
     rng = np.random.default_rng(seed)
     characters = sentinel_characters(sentinels)
-    corrupt = corrupt_text if span_units == "words" else corrupt_characters
-    return [corrupt(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters) for chunk in chunks]
+    return [corrupt_text(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters, units=span_units)
+            for chunk in chunks]
 
 
 def span_corruption_batches(chunks, vocabulary, sentinels, seed, batch_size, source_length, target_length,

@@ -71,14 +71,13 @@ def held_out(data):
     """`(input, target)` pairs of the held-out plays, corrupted once, for a measure's `data` settings."""
     settings = {**T5_DEFAULTS, **data}
     check_noise(settings["noise_density"], settings["mean_span_length"])
-    t5_data.check_span_units(settings["span_units"])
     chunks = t5_data.play_chunks(t5_data.plays_texts()[1], settings["chunk_characters"])
     return _held_out_pairs(chunks, settings)
 
 
 def _noise(config):
     """The corruption settings of a run or a measure: `(noise_density, mean_span_length, span_units)`."""
-    return config["noise_density"], config["mean_span_length"], config.get("span_units", "words")
+    return config["noise_density"], config["mean_span_length"], config["span_units"]
 
 
 def _held_out_pairs(chunks, config):

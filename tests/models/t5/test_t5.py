@@ -100,11 +100,12 @@ def test_character_spans_of_the_slides_sentence_give_its_inputs_and_targets():
     dropped = [sentence.index("for inviting "), sentence.index("last ")]
     mask = np.zeros(len(sentence), bool)
     mask[dropped[0] : dropped[0] + len("for inviting ")] = mask[dropped[1] : dropped[1] + len("last ")] = True
-    source, target = t5_data.corrupt_characters(sentence, mask=mask, sentinels=sentinel_characters(3))
+    source, target = corrupt_text(sentence, mask=mask, sentinels=sentinel_characters(3), units="characters")
     assert to_sentinel_names(source) == "Thank you <X>me to your party <Y>week."
     assert to_sentinel_names(target) == "<X>for inviting <Y>last <Z>"
     # A span of characters may start and end inside a word.
-    source, target = t5_data.corrupt_characters("inviting", mask=[0, 0, 1, 1, 1, 0, 0, 0], sentinels=["<X>", "<Y>"])
+    source, target = corrupt_text("inviting", mask=[0, 0, 1, 1, 1, 0, 0, 0], sentinels=["<X>", "<Y>"],
+                                  units="characters")
     assert (source, target) == ("in<X>ing", "<X>vit<Y>")
 
 
