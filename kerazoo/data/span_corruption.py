@@ -8,6 +8,11 @@ stands for, then one final sentinel (Raffel et al. 2020, figure 2):
     inputs:   Thank you <X> me to your party <Y> week.
     targets:  <X> for inviting <Y> last <Z>
 
+With `targets="original"` (`corrupt_text`, and `corrupt_dataset` in
+tf.data) the target is the whole original instead, as in MASS and BART: the
+inputs stay as above, and the decoder learns to copy what it reads as well as
+to write what was dropped (the paper's table 4 compares the two).
+
 Span layout. For a sequence of `length` tokens (`span_counts`):
 
 - noise tokens: `round(length * noise_density)`, at least 1 and at most `length - 1`;
@@ -271,6 +276,8 @@ def sentinel_ids(vocabulary, count):
 
 # What `corrupt_text` drops spans of: whitespace-separated words, or single characters.
 TEXT_UNITS = ("words", "characters")
+# What a target holds: the dropped spans after their sentinels (T5), or the whole original (MASS and BART's way).
+TARGETS = ("spans", "original")
 
 
 def check_text_units(units):
@@ -279,8 +286,14 @@ def check_text_units(units):
         raise ValueError(f"`span_units` must be one of {list(TEXT_UNITS)}. Received: span_units={units!r}")
 
 
+def check_targets(targets):
+    """Refuses `targets` that are not one of `TARGETS`, naming the value."""
+    if targets not in TARGETS:
+        raise ValueError(f"`span_targets` must be one of {list(TARGETS)}. Received: span_targets={targets!r}")
+
+
 def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask=None, sentinels=None,
-                 units="words"):
+                 units="words", targets="spans"):
     """Span corruption of the words (or characters) of `text`: returns `(input_text, target_text)`.
 
     Words are the whitespace-separated tokens, punctuation attached ("week." is one
@@ -296,6 +309,10 @@ def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask
         sentinels: list of str, or None for `sentinel_names`. `sentinel_characters(n)`
             gives the form a character-level model reads.
         units: `"words"` or `"characters"` (`TEXT_UNITS`).
+        targets: `"spans"` (T5's) or `"original"` (`TARGETS`): the target is the
+            whole text, its units joined as the input's are, so that the decoder
+            copies what it reads and writes what was dropped (the "MASS-style"
+            objective of the paper's table 4, BART's text infilling).
 
     Example:
 
@@ -305,6 +322,7 @@ def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask
     if not isinstance(text, str):
         raise ValueError(f"`text` must be a str. Received: text={text!r}")
     check_text_units(units)
+    check_targets(targets)
     words = text.split() if units == "words" else list(text)
     if mask is None:
         mask = random_noise_mask(len(words), noise_density, mean_span_length, seed)
@@ -315,10 +333,11 @@ def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask
     if clash:
         raise ValueError(f"`text` must not hold a sentinel as a word. Received: text holding {clash}")
     ids = np.arange(len(words))
-    inputs, targets = corrupt_with_mask(ids, mask, np.arange(len(words), len(words) + len(sentinels)))
+    inputs, spans = corrupt_with_mask(ids, mask, np.arange(len(words), len(words) + len(sentinels)))
     tokens = words + sentinels
     separator = " " if units == "words" else ""
-    return separator.join(tokens[i] for i in inputs), separator.join(tokens[i] for i in targets)
+    written = spans if targets == "spans" else ids
+    return separator.join(tokens[i] for i in inputs), separator.join(tokens[i] for i in written)
 
 
 def fill_text(input_text, target_text, sentinels=None):

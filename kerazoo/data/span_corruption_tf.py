@@ -19,6 +19,7 @@ TensorFlow is imported inside the functions, as everywhere in kerazoo/data.
 """
 
 from kerazoo.data.span_corruption import check_noise
+from kerazoo.data.span_corruption import check_targets
 from kerazoo.utils.arguments import check_integer
 
 SENTINEL_MESSAGE = "`sentinel_ids` must hold one id for each noise span and a final one; it has too few for this sequence"
@@ -126,7 +127,8 @@ def corrupt_text_tf(text, seed, sentinels, noise_density=0.15, mean_span_length=
     return join(inputs), join(targets)
 
 
-def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, epochs=None):
+def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, epochs=None,
+                    targets="spans"):
     """`dataset` with every element span-corrupted into `(inputs, targets)`, a fresh mask each epoch.
 
     The result runs through `dataset` `epochs` times (None: without end; fit it with
@@ -140,6 +142,8 @@ def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_le
         seed: int.
         noise_density, mean_span_length: as in `span_corrupt`.
         epochs: int >= 1 or None.
+        targets: `"spans"` (T5's) or `"original"`: the element itself, text with
+            its words joined by single spaces, as in `corrupt_text`.
 
     Example:
 
@@ -151,6 +155,7 @@ def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_le
     check_noise(noise_density, mean_span_length)
     check_integer("seed", seed)
     check_integer("epochs", epochs, minimum=1, allow_none=True)
+    check_targets(targets)
     spec = dataset.element_spec
     if spec.dtype == tf.string and spec.shape.rank == 0:
         corrupt = corrupt_text_tf
@@ -163,14 +168,18 @@ def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_le
         )
     root = tf.constant([seed, 0], dtype=tf.int64)
 
+    def original(element):
+        return element if corrupt is span_corrupt_tf else tf.strings.reduce_join(tf.strings.split(element), separator=" ")
+
+    def corrupt_one(pass_seed, index, element):
+        inputs, spans = corrupt(element, tf.random.experimental.stateless_fold_in(pass_seed, index), sentinels,
+                                noise_density, mean_span_length)
+        return inputs, (spans if targets == "spans" else original(element))
+
     def one_pass(epoch):
         pass_seed = tf.random.experimental.stateless_fold_in(root, epoch)
         return dataset.enumerate().map(
-            lambda index, element: corrupt(
-                element, tf.random.experimental.stateless_fold_in(pass_seed, index), sentinels, noise_density,
-                mean_span_length,
-            ),
-            num_parallel_calls=tf.data.AUTOTUNE,
+            lambda index, element: corrupt_one(pass_seed, index, element), num_parallel_calls=tf.data.AUTOTUNE
         )
 
     passes = tf.data.Dataset.range(epochs) if epochs is not None else tf.data.Dataset.counter()

@@ -33,6 +33,19 @@ def test_the_slides_sentence_with_its_spans_fixed_gives_the_slides_inputs_and_ta
     assert fill_text(inputs, targets) == SLIDE
 
 
+def test_original_targets_keep_the_slides_inputs_and_write_the_whole_sentence():
+    inputs, targets = corrupt_text(SLIDE, mask=SLIDE_MASK, targets="original")
+    assert inputs == "Thank you <X> me to your party <Y> week."
+    assert targets == SLIDE
+    # Characters as units: the original is the text itself, its spacing kept.
+    inputs, targets = corrupt_text("to  be", mask=[0, 0, 0, 1, 1, 0], sentinels=["<X>", "<Y>"], units="characters",
+                                   targets="original")
+    assert (inputs, targets) == ("to <X>e", "to  be")
+    with pytest.raises(ValueError, match=r"`span_targets` must be one of \['spans', 'original'\]. "
+                                         r"Received: span_targets='both'"):
+        corrupt_text(SLIDE, mask=SLIDE_MASK, targets="both")
+
+
 def test_the_slide_on_ids_keeps_one_sentinel_per_span_and_ends_the_targets_with_a_final_one():
     ids = np.arange(10, 20)
     inputs, targets = corrupt_with_mask(ids, SLIDE_MASK, [1, 2, 3, 4])

@@ -82,6 +82,23 @@ def test_a_corrupted_dataset_draws_fresh_masks_each_pass_and_the_same_stream_fro
     assert pairs(4) != stream
 
 
+def test_original_targets_pair_the_same_inputs_with_the_element_itself():
+    speeches = ["If  music be the food of love, play on;", "Give me excess of it, that, surfeiting,"]
+    characters = sentinel_characters(4)
+    texts = tf.data.Dataset.from_tensor_slices(speeches)
+    spans = list(corrupt_dataset(texts, characters, seed=2, epochs=2).as_numpy_iterator())
+    original = list(corrupt_dataset(texts, characters, seed=2, epochs=2, targets="original").as_numpy_iterator())
+    # The same masks; the target is the text, its words joined by single spaces as the inputs' are.
+    assert [a for a, _ in original] == [a for a, _ in spans]
+    assert [b.decode() for _, b in original] == [" ".join(s.split()) for s in speeches] * 2
+    ids = tf.data.Dataset.from_tensor_slices(np.arange(40).reshape(2, 20))
+    for row, (inputs, targets) in enumerate(corrupt_dataset(ids, list(range(100, 110)), epochs=1, targets="original")):
+        assert (inputs.numpy() >= 100).any()
+        np.testing.assert_array_equal(targets.numpy(), np.arange(20) + 20 * row)
+    with pytest.raises(ValueError, match="Received: span_targets='spans and original'"):
+        corrupt_dataset(ids, [1, 2], targets="spans and original")
+
+
 def test_a_dataset_of_ids_is_corrupted_with_sentinel_ids_and_others_are_refused():
     dataset = tf.data.Dataset.from_tensor_slices(np.arange(40).reshape(2, 20))
     for row, (inputs, targets) in enumerate(corrupt_dataset(dataset, list(range(100, 110)), seed=0, epochs=1)):

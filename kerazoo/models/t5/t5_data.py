@@ -21,14 +21,20 @@ sentinels with single spaces. "characters" drops spans of the model's own
 tokens, as T5 drops spans of its SentencePiece pieces: a span may start or end
 inside a word, and inputs and targets are the characters and sentinels with
 nothing added. Either way a sentinel is one character of the private use area,
-so the model reads and writes characters. TensorFlow is imported inside
-`span_corruption_batches` only.
+so the model reads and writes characters.
+
+`span_targets` says what the decoder writes: "spans" (the default, T5's), the
+sentinels and the dropped spans; or "original", the whole chunk, as in MASS and
+BART, so that pretraining asks the decoder to copy what the encoder read.
+TensorFlow is imported inside `span_corruption_batches` only.
 """
 
 import numpy as np
 
 from kerazoo.data.span_corruption import corrupt_text
+from kerazoo.data.span_corruption import TARGETS
 from kerazoo.data.span_corruption import TEXT_UNITS
+from kerazoo.data.span_corruption import check_targets
 from kerazoo.data.span_corruption import check_text_units
 from kerazoo.data.span_corruption import sentinel_characters
 from kerazoo.data.span_corruption import span_counts
@@ -37,6 +43,9 @@ from kerazoo.utils.arguments import check_integer
 # A run's `span_units`: what `corrupt_text` drops spans of.
 SPAN_UNITS = TEXT_UNITS
 check_span_units = check_text_units
+# A run's `span_targets`: what the decoder writes.
+SPAN_TARGETS = TARGETS
+check_span_targets = check_targets
 
 
 def _units(chunk, span_units):
@@ -79,14 +88,18 @@ def sentinels_for(chunks, noise_density=0.15, mean_span_length=3.0, span_units="
     return max(3, span_counts(units, noise_density, mean_span_length)[1] + 1)
 
 
-def longest_target(chunks, noise_density=0.15, mean_span_length=3.0, span_units="words"):
+def longest_target(chunks, noise_density=0.15, mean_span_length=3.0, span_units="words", span_targets="spans"):
     """An upper bound on the characters of any chunk's target, whatever its spans.
 
-    A target is `spans + 1` sentinels and `noise` units. Words are joined by
-    single spaces: at most the `noise` longest words, `noise + 2 * spans + 1`
-    more. Characters are not: `noise + spans + 1` in all.
+    A target of spans is `spans + 1` sentinels and `noise` units. Words are
+    joined by single spaces: at most the `noise` longest words, `noise + 2 *
+    spans + 1` more. Characters are not: `noise + spans + 1` in all. An
+    original target is the chunk, its words joined by single spaces.
     """
     check_span_units(span_units)
+    check_span_targets(span_targets)
+    if span_targets == "original":
+        return max((len(" ".join(_units(chunk, "words"))) for chunk in chunks), default=0)
     bound = 0
     for chunk in chunks:
         lengths = sorted((len(unit) for unit in _units(chunk, span_units)), reverse=True)
@@ -96,17 +109,19 @@ def longest_target(chunks, noise_density=0.15, mean_span_length=3.0, span_units=
     return bound
 
 
-def corrupted_pairs(chunks, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, span_units="words"):
+def corrupted_pairs(chunks, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, span_units="words",
+                    span_targets="spans"):
     """`(input, target)` str pairs: each chunk span-corrupted once, the masks drawn from `seed`."""
     check_span_units(span_units)
     rng = np.random.default_rng(seed)
     characters = sentinel_characters(sentinels)
-    return [corrupt_text(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters, units=span_units)
+    return [corrupt_text(chunk, noise_density, mean_span_length, seed=rng, sentinels=characters, units=span_units,
+                         targets=span_targets)
             for chunk in chunks]
 
 
 def span_corruption_batches(chunks, vocabulary, sentinels, seed, batch_size, source_length, target_length,
-                            noise_density=0.15, mean_span_length=3.0, span_units="words"):
+                            noise_density=0.15, mean_span_length=3.0, span_units="words", span_targets="spans"):
     """An endless `tf.data.Dataset` of `({"encoder_token_ids", "decoder_token_ids"}, targets)` batches.
 
     Each pass over `chunks` is shuffled and draws new masks; the same `seed`
@@ -127,13 +142,14 @@ def span_corruption_batches(chunks, vocabulary, sentinels, seed, batch_size, sou
         len(chunks), seed=seed, reshuffle_each_iteration=True
     )
     if span_units == "words":
-        pairs = corrupt_dataset(texts, sentinel_characters(sentinels), seed, noise_density, mean_span_length)
+        pairs = corrupt_dataset(texts, sentinel_characters(sentinels), seed, noise_density, mean_span_length,
+                                targets=span_targets)
     else:
         # The characters are corrupted as source ids, their sentinels' ids included, and turned back into text.
         characters = tf.constant(vocabulary.source.tokens)
         ids = texts.map(lambda text: source_table.lookup(tf.strings.unicode_split(text, "UTF-8")))
         sentinel_ids = [vocabulary.source.tokens.index(c) for c in sentinel_characters(sentinels)]
-        pairs = corrupt_dataset(ids, sentinel_ids, seed, noise_density, mean_span_length).map(
+        pairs = corrupt_dataset(ids, sentinel_ids, seed, noise_density, mean_span_length, targets=span_targets).map(
             lambda inputs, targets: (tf.strings.reduce_join(tf.gather(characters, inputs)),
                                      tf.strings.reduce_join(tf.gather(characters, targets)))
         )

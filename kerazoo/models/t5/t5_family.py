@@ -9,7 +9,9 @@ spans for every chunk at every pass. 5% of the training chunks, corrupted
 once, validate; the held-out plays' chunks, corrupted once from seed 0, are
 measured after training: the loss per target character
 (`span_corruption_loss`, the preset's card) and the share of chunks whose
-spans greedy decoding writes exactly (`sentinel_exact_match`).
+spans greedy decoding writes exactly (`sentinel_exact_match`). With
+`span_targets="original"` the decoder writes the whole chunk instead of its
+spans (MASS's objective, on the same corrupted inputs).
 
 A trained t5 model fine-tunes on any sequence-to-sequence task through the
 other families' `init_from` setting:
@@ -50,6 +52,7 @@ T5_DEFAULTS = {
     "noise_density": 0.15,  # the share of words dropped (T5's)
     "mean_span_length": 3.0,  # the mean units per dropped span (T5's)
     "span_units": "words",  # what a span is made of: "words", or "characters" (the model's tokens)
+    "span_targets": "spans",  # what the decoder writes: "spans" (T5's), or "original" (the whole chunk, as MASS)
     "steps_per_epoch": None,  # None: the training chunks over the batch size (one pass)
     "test_size": 500,  # held-out chunks whose spans are decoded for `sentinel_exact_match` (the loss takes all)
 }
@@ -82,7 +85,7 @@ def _noise(config):
 
 def _held_out_pairs(chunks, config):
     sentinels = t5_data.sentinels_for(chunks, *_noise(config))
-    return t5_data.corrupted_pairs(chunks, sentinels, 0, *_noise(config))
+    return t5_data.corrupted_pairs(chunks, sentinels, 0, *_noise(config), span_targets=config["span_targets"])
 
 
 class T5Family(TransformerFamily):
@@ -99,13 +102,15 @@ class T5Family(TransformerFamily):
         Flag("noise_density", float, help="the share of units dropped (0.15)"),
         Flag("mean_span_length", float, help="the mean units per dropped span (3)"),
         Flag("span_units", choices=t5_data.SPAN_UNITS, help="what a span is made of (words)"),
+        Flag("span_targets", choices=t5_data.SPAN_TARGETS,
+             help="what the decoder writes: the dropped spans (T5's), or the original chunk (MASS's)"),
         Flag("test_size", positive_int, help="held-out chunks decoded for the sentinel exact match"),
         Flag("beam_width", positive_int, help="test-set decoding; 1 is greedy"),
         Flag("normalize_first", switch=True, target="model",
              help="pre-LN blocks, with a final layer norm on each side (the paper's are post-LN)"),
     )
     identity = ("family", "model", "model_kwargs", "chunk_characters", "noise_density", "mean_span_length",
-                "span_units")
+                "span_units", "span_targets")
     summary_keys = ("test_loss", "test_exact_match", "best_val_loss", "wall_s", "parameters")
 
     def check_config(self, config, explicit=None, config_training=None):
@@ -113,6 +118,7 @@ class T5Family(TransformerFamily):
         family.check_integers(config, ("steps_per_epoch",), allow_none=True)
         check_noise(config["noise_density"], config["mean_span_length"])
         t5_data.check_span_units(config["span_units"])
+        t5_data.check_span_targets(config["span_targets"])
         family.check_optimizer(config["optimizer"])
         family.check_positive(config, ("learning_rate", "clipnorm"), allow_none=True)
         family.check_time_budget(config)
@@ -135,13 +141,15 @@ class T5Family(TransformerFamily):
         fit_chunks = [chunks[i] for i in np.sort(order[validation_count:])]
         if vocabulary is None:
             vocabulary = t5_vocabulary(chunks, sentinels)
-        target_length = t5_data.longest_target(chunks + test_chunks, *noise) + 1
+        targets = config["span_targets"]
+        target_length = t5_data.longest_target(chunks + test_chunks, *noise, span_targets=targets) + 1
         batch_size = config["batch_size"]
         train = t5_data.span_corruption_batches(
             fit_chunks, vocabulary, sentinels, config["seed"] * 1000 + initial_epoch, batch_size,
-            config["chunk_characters"], target_length, *noise,
+            config["chunk_characters"], target_length, *noise, span_targets=targets,
         )
-        validation_pairs = t5_data.corrupted_pairs(validation_chunks, sentinels, config["seed"] + 1, *noise)
+        validation_pairs = t5_data.corrupted_pairs(validation_chunks, sentinels, config["seed"] + 1, *noise,
+                                                   span_targets=targets)
         return RunData(
             vocabulary=vocabulary,
             train=train,

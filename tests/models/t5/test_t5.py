@@ -138,6 +138,34 @@ def test_character_units_bound_the_targets_and_the_stream_rebuilds_the_chunks():
     assert collections.Counter(rebuilt) == collections.Counter(fit)
 
 
+def test_original_targets_are_the_chunks_bounded_by_the_longest_and_the_stream_writes_them():
+    chunks = t5_data.play_chunks(TRAIN_TEXTS + TEST_TEXTS, 40)
+    sentinels = t5_data.sentinels_for(chunks)
+    bound = t5_data.longest_target(chunks, span_targets="original")
+    assert bound == max(len(chunk) for chunk in chunks) == 40
+    pairs = t5_data.corrupted_pairs(chunks, sentinels, seed=1, span_targets="original")
+    spans = t5_data.corrupted_pairs(chunks, sentinels, seed=1)
+    assert [source for source, _ in pairs] == [source for source, _ in spans]
+    assert [target for _, target in pairs] == chunks
+
+    fit = t5_data.play_chunks(TRAIN_TEXTS, 40)[:8]
+    vocabulary = t5_vocabulary(fit, sentinels)
+    batches = t5_data.span_corruption_batches(fit, vocabulary, sentinels, seed=5, batch_size=4, source_length=40,
+                                              target_length=bound + 1, span_targets="original")
+    sources, targets = [], []
+    for x, y in batches.take(2):  # one pass of 8 chunks
+        for source_ids, target_ids in zip(np.asarray(x["encoder_token_ids"]), np.asarray(y)):
+            sources.append(vocabulary.source.decode(source_ids))
+            targets.append(vocabulary.decode_target(target_ids))
+    assert collections.Counter(targets) == collections.Counter(fit)
+    # Each input is its target with spans dropped: the target's words, in order, hold the input's kept words.
+    for source, target in zip(sources, targets):
+        kept = [word for word in source.split() if word not in sentinel_characters(sentinels)]
+        assert "\ue000" in source and len(kept) < len(target.split())
+        words = iter(target.split())
+        assert all(word in words for word in kept)
+
+
 def test_the_pretraining_flags_reach_the_run_config():
     import argparse
 
@@ -147,14 +175,21 @@ def test_the_pretraining_flags_reach_the_run_config():
     family = get_family("t5")
     parser = argparse.ArgumentParser()
     add_family_flags(parser, family, "t5")
-    args = parser.parse_args(["--config", "plays-t5", "--normalize-first", "--span-units", "characters"])
+    args = parser.parse_args(["--config", "plays-t5", "--normalize-first", "--span-units", "characters",
+                              "--span-targets", "original"])
     settings, model_kwargs = flag_values(family, "t5", args)
-    assert settings == {"span_units": "characters"} and model_kwargs == {"normalize_first": True}
+    assert settings == {"span_units": "characters", "span_targets": "original"}
+    assert model_kwargs == {"normalize_first": True}
     config = resolve_config(config="plays-t5", model_kwargs=model_kwargs, **settings)
-    assert config["span_units"] == "characters" and config["model_kwargs"]["normalize_first"] is True
+    assert config["span_units"] == "characters" and config["span_targets"] == "original"
+    assert config["model_kwargs"]["normalize_first"] is True
     assert config["model_kwargs"]["hidden_dim"] == 128  # the rest is still the named config's
     with pytest.raises(SystemExit):
         parser.parse_args(["--span-units", "tokens"])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--span-targets", "both"])
+    with pytest.raises(ValueError, match="Received: span_targets='both'"):
+        resolve_config(model="t5", span_targets="both")
 
 
 def test_span_units_other_than_words_or_characters_are_refused():
