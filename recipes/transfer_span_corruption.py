@@ -185,7 +185,7 @@ def markdown_table(summary, task=TASKS["punctuation"]):
     return "\n".join(lines)
 
 
-def plot(runs, path, task=TASKS["punctuation"]):
+def plot(runs, path, task=TASKS["punctuation"], preset=PRESET):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -194,6 +194,7 @@ def plot(runs, path, task=TASKS["punctuation"]):
     titles = {"test_mark_macro_f1": "macro F1 of the 6 marks", "test_word_f1": "word F1 of the greedy reply",
               "test_exact_match": "exact match", "test_loss": "held-out loss (nats/char)"}
     titles = {key: title for key, title in titles.items() if key in task["measures"]}
+    name = os.path.basename(os.path.normpath(preset))
     figure, axes = plt.subplots(1, len(titles), figsize=(4.2 * len(titles), 3.6))
     for axis, (key, title) in zip(axes, titles.items()):
         for condition in CONDITIONS:
@@ -205,13 +206,14 @@ def plot(runs, path, task=TASKS["punctuation"]):
             values = [[run[key] for run in chosen if run["train_pairs"] == n] for n in sizes]
             for n, vs in zip(sizes, values):
                 axis.scatter([n] * len(vs), vs, color=color, s=12, alpha=0.6)
-            axis.plot(sizes, [np.mean(vs) for vs in values], color=color, marker="o", label=LABELS[condition])
+            axis.plot(sizes, [np.mean(vs) for vs in values], color=color, marker="o",
+                      label=LABELS[condition].replace(PRESET, name))
         axis.set_xscale("log")
         axis.set_xlabel(f"{task['examples']} trained on (5% more validate)")
         axis.set_title(title)
         axis.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    figure.suptitle(f"{task['title']}: fine-tuned plays-t5 vs scratch "
+    figure.suptitle(f"{task['title']}: fine-tuned {name} vs scratch "
                     "(dots: seeds; lines: means)", fontsize=9)
     figure.tight_layout()
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -271,7 +273,7 @@ def main(argv=None):
         parser.error(f"--sizes takes {sorted(map(str, EPOCHS))}; received {unknown}")
     runs = (read_results(args.output) or {}).get("runs", [])
     if args.figure_only:
-        plot(runs, args.figure, task)
+        plot(runs, args.figure, task, args.preset)
         print(markdown_table(summarise(runs, task["measures"]), task))
         print(json.dumps(target_verdicts(summarise(runs, task["measures"]), task["measures"]), indent=1))
         return 0
@@ -287,7 +289,7 @@ def main(argv=None):
                 print(json.dumps({key: run[key] for key in ("size", "seed", "condition", "steps", "wall_s",
                                                             *task["measures"])}), flush=True)
     result = write_results(args.output, runs, args)
-    plot(runs, args.figure, task)
+    plot(runs, args.figure, task, args.preset)
     print(markdown_table(result["summary"], task))
     print(json.dumps(result["targets"], indent=1))
     return 0
