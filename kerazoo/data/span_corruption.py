@@ -280,16 +280,16 @@ TEXT_UNITS = ("words", "characters")
 TARGETS = ("spans", "original")
 
 
-def check_text_units(units):
-    """Refuses `units` that are not one of `TEXT_UNITS`, naming the value."""
+def check_text_units(units, name="units"):
+    """Refuses `units` that are not one of `TEXT_UNITS`, naming the argument (`name`) and the value."""
     if units not in TEXT_UNITS:
-        raise ValueError(f"`span_units` must be one of {list(TEXT_UNITS)}. Received: span_units={units!r}")
+        raise ValueError(f"`{name}` must be one of {list(TEXT_UNITS)}. Received: {name}={units!r}")
 
 
-def check_targets(targets):
-    """Refuses `targets` that are not one of `TARGETS`, naming the value."""
+def check_targets(targets, name="targets"):
+    """Refuses `targets` that are not one of `TARGETS`, naming the argument (`name`) and the value."""
     if targets not in TARGETS:
-        raise ValueError(f"`span_targets` must be one of {list(TARGETS)}. Received: span_targets={targets!r}")
+        raise ValueError(f"`{name}` must be one of {list(TARGETS)}. Received: {name}={targets!r}")
 
 
 def corrupt_text(text, noise_density=0.15, mean_span_length=3.0, seed=None, mask=None, sentinels=None,

@@ -41,9 +41,11 @@ def test_original_targets_keep_the_slides_inputs_and_write_the_whole_sentence():
     inputs, targets = corrupt_text("to  be", mask=[0, 0, 0, 1, 1, 0], sentinels=["<X>", "<Y>"], units="characters",
                                    targets="original")
     assert (inputs, targets) == ("to <X>e", "to  be")
-    with pytest.raises(ValueError, match=r"`span_targets` must be one of \['spans', 'original'\]. "
-                                         r"Received: span_targets='both'"):
+    with pytest.raises(ValueError, match=r"`targets` must be one of \['spans', 'original'\]. "
+                                         r"Received: targets='both'"):
         corrupt_text(SLIDE, mask=SLIDE_MASK, targets="both")
+    with pytest.raises(ValueError, match=r"`units` must be one of \['words', 'characters'\]. Received: units='bytes'"):
+        corrupt_text(SLIDE, units="bytes")
 
 
 def test_the_slide_on_ids_keeps_one_sentinel_per_span_and_ends_the_targets_with_a_final_one():

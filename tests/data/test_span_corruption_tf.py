@@ -95,7 +95,7 @@ def test_original_targets_pair_the_same_inputs_with_the_element_itself():
     for row, (inputs, targets) in enumerate(corrupt_dataset(ids, list(range(100, 110)), epochs=1, targets="original")):
         assert (inputs.numpy() >= 100).any()
         np.testing.assert_array_equal(targets.numpy(), np.arange(20) + 20 * row)
-    with pytest.raises(ValueError, match="Received: span_targets='spans and original'"):
+    with pytest.raises(ValueError, match="`targets` must be one of .*Received: targets='spans and original'"):
         corrupt_dataset(ids, [1, 2], targets="spans and original")
 
 

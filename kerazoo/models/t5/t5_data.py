@@ -40,12 +40,17 @@ from kerazoo.data.span_corruption import sentinel_characters
 from kerazoo.data.span_corruption import span_counts
 from kerazoo.utils.arguments import check_integer
 
-# A run's `span_units`: what `corrupt_text` drops spans of.
+# A run's `span_units`: what `corrupt_text` drops spans of; its `span_targets`: what the decoder writes.
 SPAN_UNITS = TEXT_UNITS
-check_span_units = check_text_units
-# A run's `span_targets`: what the decoder writes.
 SPAN_TARGETS = TARGETS
-check_span_targets = check_targets
+
+
+def check_span_units(span_units):
+    check_text_units(span_units, "span_units")
+
+
+def check_span_targets(span_targets):
+    check_targets(span_targets, "span_targets")
 
 
 def _units(chunk, span_units):
