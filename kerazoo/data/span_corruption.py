@@ -179,7 +179,7 @@ def corrupt_with_mask(ids, mask, sentinel_ids):
     return inputs, targets
 
 
-def span_corrupt(ids, sentinel_ids, noise_density=0.15, mean_span_length=3.0, seed=None):
+def span_corrupt(ids, sentinel_ids, noise_density=0.15, mean_span_length=3.0, seed=None, targets="spans"):
     """T5's span corruption of one sequence of ids: `corrupt_with_mask` with a `random_noise_mask`.
 
     Args:
@@ -188,13 +188,16 @@ def span_corrupt(ids, sentinel_ids, noise_density=0.15, mean_span_length=3.0, se
         noise_density: float in (0, 1). The share of tokens dropped (T5: 0.15).
         mean_span_length: float >= 1. The mean length of a dropped span (T5: 3).
         seed: int, None or a `numpy.random.Generator`.
+        targets: `"spans"` or `"original"` (`TARGETS`, see `corrupt_text`): the target is `ids`.
 
     Returns:
         `(inputs, targets)`, int arrays.
     """
+    check_targets(targets)
     ids = np.asarray(ids)
     mask = random_noise_mask(len(ids), noise_density, mean_span_length, seed)
-    return corrupt_with_mask(ids, mask, sentinel_ids)
+    inputs, spans = corrupt_with_mask(ids, mask, sentinel_ids)
+    return inputs, (spans if targets == "spans" else ids)
 
 
 def fill_spans(inputs, targets, sentinel_ids):

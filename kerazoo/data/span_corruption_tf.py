@@ -91,16 +91,20 @@ def corrupt_with_mask_tf(ids, mask, sentinel_ids):
     return inputs, targets
 
 
-def span_corrupt_tf(ids, seed, sentinel_ids, noise_density=0.15, mean_span_length=3.0):
-    """`(inputs, targets)` of one 1-D int tensor of ids, its mask drawn from the stateless `seed`."""
+def span_corrupt_tf(ids, seed, sentinel_ids, noise_density=0.15, mean_span_length=3.0, targets="spans"):
+    """`(inputs, targets)` of one 1-D int tensor of ids, its mask drawn from the stateless `seed`.
+
+    With `targets="original"` the target is `ids` (as `span_corrupt`)."""
     import tensorflow as tf
 
+    check_targets(targets)
     ids = tf.convert_to_tensor(ids)
     mask = noise_mask_tf(tf.size(ids), seed, noise_density, mean_span_length)
-    return corrupt_with_mask_tf(ids, mask, sentinel_ids)
+    inputs, spans = corrupt_with_mask_tf(ids, mask, sentinel_ids)
+    return inputs, (spans if targets == "spans" else ids)
 
 
-def corrupt_text_tf(text, seed, sentinels, noise_density=0.15, mean_span_length=3.0):
+def corrupt_text_tf(text, seed, sentinels, noise_density=0.15, mean_span_length=3.0, targets="spans"):
     """`(input_text, target_text)`, scalar strings: the words of the scalar string `text` span-corrupted.
 
     As `kerazoo.data.span_corruption.corrupt_text`: words are whitespace-separated,
@@ -111,6 +115,7 @@ def corrupt_text_tf(text, seed, sentinels, noise_density=0.15, mean_span_length=
         seed: int tensor `(2,)`.
         sentinels: list of str, e.g. `sentinel_characters(64)` for a character-level model;
             enough for the longest text.
+        targets: `"spans"` or `"original"`: the words of `text`, joined as the inputs are.
     """
     import tensorflow as tf
 
@@ -118,13 +123,13 @@ def corrupt_text_tf(text, seed, sentinels, noise_density=0.15, mean_span_length=
     count = tf.size(words)
     ids = tf.range(count)
     sentinel_ids = count + tf.range(len(sentinels))
-    inputs, targets = span_corrupt_tf(ids, seed, sentinel_ids, noise_density, mean_span_length)
+    inputs, written = span_corrupt_tf(ids, seed, sentinel_ids, noise_density, mean_span_length, targets)
     tokens = tf.concat([words, tf.constant(list(sentinels), dtype=tf.string)], axis=0)
 
     def join(positions):
         return tf.strings.reduce_join(tf.gather(tokens, positions), separator=" ")
 
-    return join(inputs), join(targets)
+    return join(inputs), join(written)
 
 
 def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_length=3.0, epochs=None,
@@ -168,18 +173,14 @@ def corrupt_dataset(dataset, sentinels, seed=0, noise_density=0.15, mean_span_le
         )
     root = tf.constant([seed, 0], dtype=tf.int64)
 
-    def original(element):
-        return element if corrupt is span_corrupt_tf else tf.strings.reduce_join(tf.strings.split(element), separator=" ")
-
-    def corrupt_one(pass_seed, index, element):
-        inputs, spans = corrupt(element, tf.random.experimental.stateless_fold_in(pass_seed, index), sentinels,
-                                noise_density, mean_span_length)
-        return inputs, (spans if targets == "spans" else original(element))
-
     def one_pass(epoch):
         pass_seed = tf.random.experimental.stateless_fold_in(root, epoch)
         return dataset.enumerate().map(
-            lambda index, element: corrupt_one(pass_seed, index, element), num_parallel_calls=tf.data.AUTOTUNE
+            lambda index, element: corrupt(
+                element, tf.random.experimental.stateless_fold_in(pass_seed, index), sentinels, noise_density,
+                mean_span_length, targets,
+            ),
+            num_parallel_calls=tf.data.AUTOTUNE,
         )
 
     passes = tf.data.Dataset.range(epochs) if epochs is not None else tf.data.Dataset.counter()

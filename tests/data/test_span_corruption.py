@@ -41,6 +41,12 @@ def test_original_targets_keep_the_slides_inputs_and_write_the_whole_sentence():
     inputs, targets = corrupt_text("to  be", mask=[0, 0, 0, 1, 1, 0], sentinels=["<X>", "<Y>"], units="characters",
                                    targets="original")
     assert (inputs, targets) == ("to <X>e", "to  be")
+    # On ids, the same mask with either target.
+    ids = np.arange(10, 30)
+    spans = span_corrupt(ids, range(100, 110), seed=4)
+    inputs, targets = span_corrupt(ids, range(100, 110), seed=4, targets="original")
+    np.testing.assert_array_equal(inputs, spans[0])
+    np.testing.assert_array_equal(targets, ids)
     with pytest.raises(ValueError, match=r"`targets` must be one of \['spans', 'original'\]. "
                                          r"Received: targets='both'"):
         corrupt_text(SLIDE, mask=SLIDE_MASK, targets="both")

@@ -99,12 +99,13 @@ def longest_target(chunks, noise_density=0.15, mean_span_length=3.0, span_units=
     A target of spans is `spans + 1` sentinels and `noise` units. Words are
     joined by single spaces: at most the `noise` longest words, `noise + 2 *
     spans + 1` more. Characters are not: `noise + spans + 1` in all. An
-    original target is the chunk, its words joined by single spaces.
+    original target is the chunk, its units joined as above.
     """
     check_span_units(span_units)
     check_span_targets(span_targets)
     if span_targets == "original":
-        return max((len(" ".join(_units(chunk, "words"))) for chunk in chunks), default=0)
+        separator = " " if span_units == "words" else ""
+        return max((len(separator.join(_units(chunk, span_units))) for chunk in chunks), default=0)
     bound = 0
     for chunk in chunks:
         lengths = sorted((len(unit) for unit in _units(chunk, span_units)), reverse=True)
